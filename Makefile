@@ -1,0 +1,42 @@
+# Safeguard's commands. `make help` lists them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app safeguard
+
+.PHONY: help run test lint bench clean
+
+help: ## Show the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed ## Set up, create or upgrade the database, seed the demo school, serve on 127.0.0.1:$(PORT)
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	@echo "Serving Safeguard on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.installed-test ## Set up and run the whole test suite (browser tests included)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test ## Check the code with ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check safeguard tests
+
+bench: $(VENV)/.installed-test ## Run the benchmarks and write benchmarks/results.md
+	$(BIN)/python -m benchmarks
+
+clean: ## Remove the virtual environment and caches (keeps instance/)
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,179 @@
+"""Safeguard: a school safeguarding incident recorder.
+
+``flask --app safeguard`` finds :func:`create_app`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from safeguard import config as config_module
+from safeguard.auth import passwords
+from safeguard.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+from safeguard.paths import resource_dir
+from safeguard.sqltypes import utcnow
+
+__all__ = ["create_app"]
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    :param config: settings that override the defaults, ``instance/config.py`` and the environment
+        (tests pass their own database and secret here).
+    """
+    app = Flask(
+        __name__,
+        instance_path=(config or {}).get("INSTANCE_PATH"),
+        instance_relative_config=True,
+        template_folder=str(resource_dir("templates")),
+        static_folder="static",
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    configure(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """Layer the configuration: package defaults, ``instance/config.py``, the environment, then ``overrides``."""
+    app.config.from_mapping(config_module.DEFAULTS)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "safeguard.sqlite")
+    app.config["MIGRATIONS_DIR"] = str(resource_dir("migrations"))
+    app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(config_module.from_environment())
+    if overrides:
+        app.config.update(overrides)
+    app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["PRODUCTION"]:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        config_module.check_production(app.config)
+    elif not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.local_secret_key(app.instance_path)
+    app.config["IDLE_TIMEOUT"] = timedelta(minutes=int(app.config["IDLE_TIMEOUT_MINUTES"]))
+    passwords.configure(
+        int(app.config["ARGON2_TIME_COST"]),
+        int(app.config["ARGON2_MEMORY_KIB"]),
+        int(app.config["ARGON2_PARALLELISM"]),
+    )
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension objects to this app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    # Import the models so that the metadata (and Alembic's autogenerate) knows every table.
+    from safeguard import models  # noqa: F401
+    from safeguard.auth.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register one blueprint per feature."""
+    from safeguard.admin.views import blueprint as admin_blueprint
+    from safeguard.auth.views import blueprint as auth_blueprint
+    from safeguard.main.views import blueprint as main_blueprint
+
+    for blueprint in (main_blueprint, auth_blueprint, admin_blueprint):
+        app.register_blueprint(blueprint)
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Idle sign-out, the one commit per request, and security headers."""
+
+    @app.before_request
+    def enforce_idle_timeout():
+        if not current_user.is_authenticated:
+            return None
+        now = utcnow().timestamp()
+        last_seen = session.get("last_seen")
+        if last_seen is not None and now - float(last_seen) > app.config["IDLE_TIMEOUT"].total_seconds():
+            logout_user()
+            session.clear()
+            flash("You were signed out after a period without activity. Please sign in again.", "info")
+            return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
+        session["last_seen"] = now
+        session.permanent = True
+        return None
+
+    @app.after_request
+    def commit_or_roll_back(response):
+        # One transaction per request: a concern and its audit row are saved together or not at all. A rejected
+        # request (4xx/5xx) changes nothing, unless the view asked to keep its audit rows (a failed sign-in).
+        if response.status_code < 400 or g.get("keep_on_error"):
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    from safeguard.security import apply_security_headers
+
+    app.after_request(apply_security_headers)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Render friendly pages for HTTP errors; never a stack trace."""
+
+    def render_error(error: HTTPException):
+        db.session.rollback()
+        code = error.code or 500
+        return render_template("errors/error.html", error=error, code=code), code
+
+    def render_csrf_error(error: CSRFError):
+        db.session.rollback()
+        return render_template("errors/csrf.html", error=error), 400
+
+    for code in (400, 403, 404, 405, 409, 413, 422, 429, 500):
+        app.register_error_handler(code, render_error)
+    app.register_error_handler(CSRFError, render_csrf_error)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the ``flask --app safeguard`` commands."""
+    from safeguard.cli import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Make the permission checks and formatting filters available to templates."""
+    from safeguard import permissions
+    from safeguard.formatting import register_filters
+
+    register_filters(app)
+
+    @app.context_processor
+    def inject_permissions():
+        return {
+            "Capability": permissions.Capability,
+            "can": lambda capability: permissions.has(current_user, capability),
+        }

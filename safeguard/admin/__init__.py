@@ -1,0 +1,1 @@
+"""Administration: the school's accounts and settings."""

@@ -1,0 +1,129 @@
+"""Managing the school's accounts and settings (administrators only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from safeguard.admin.forms import ConfirmForm, SchoolSettingsForm, UserForm
+from safeguard.auth import services
+from safeguard.auth.models import Role, User
+from safeguard.extensions import db
+from safeguard.forms import attach_error
+from safeguard.permissions import Capability, requires
+from safeguard.schools import services as school_services
+
+blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def get_school_user(user_id: int) -> User:
+    """Load a user of the signed-in person's school, or 404 (another school's accounts do not exist here)."""
+    user = db.session.scalar(select(User).where(User.id == user_id, User.school_id == current_user.school_id))
+    if user is None:
+        abort(404)
+    return user
+
+
+@blueprint.route("/users")
+@requires(Capability.MANAGE_USERS)
+def users():
+    """List the school's accounts."""
+    rows = db.session.scalars(
+        select(User)
+        .where(User.school_id == current_user.school_id)
+        .order_by(User.active.desc(), func.lower(User.display_name))
+    ).all()
+    return render_template("admin/users.html", users=rows, confirm=ConfirmForm())
+
+
+@blueprint.route("/users/new", methods=["GET", "POST"])
+@requires(Capability.MANAGE_USERS)
+def new_user():
+    """Create an account; the one-time password is shown once."""
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user, password = services.create_user(
+                current_user.school,
+                form.email.data,
+                form.display_name.data,
+                {Role(r) for r in form.roles.data},
+                actor=current_user,
+            )
+        except services.AccountError as error:
+            attach_error(form, error)
+        else:
+            return render_template("admin/password_issued.html", user=user, password=password)
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/user_form.html", form=form, user=None), status
+
+
+@blueprint.route("/users/<int:user_id>", methods=["GET", "POST"])
+@requires(Capability.MANAGE_USERS)
+def edit_user(user_id: int):
+    """Change an account's name, e-mail address and roles."""
+    user = get_school_user(user_id)
+    form = UserForm(obj=user)
+    if not form.is_submitted():
+        form.roles.data = [r.value for r in Role if r in user.roles]
+    if form.validate_on_submit():
+        try:
+            services.update_details(user, form.display_name.data, form.email.data, actor=current_user)
+            services.set_roles(user, {Role(r) for r in form.roles.data}, actor=current_user)
+        except services.AccountError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            flash(f"The account of {user.display_name} has been saved.", "success")
+            return redirect(url_for("admin.users"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/user_form.html", form=form, user=user, confirm=ConfirmForm()), status
+
+
+@blueprint.route("/users/<int:user_id>/active", methods=["POST"])
+@requires(Capability.MANAGE_USERS)
+def toggle_active(user_id: int):
+    """Deactivate an active account, or reactivate a deactivated one."""
+    user = get_school_user(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.set_active(user, not user.active, actor=current_user)
+    except services.AccountError as error:
+        flash(str(error), "danger")
+        return redirect(url_for("admin.users"))
+    state = "reactivated" if user.active else "deactivated; everything they recorded is kept"
+    flash(f"The account of {user.display_name} has been {state}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@blueprint.route("/users/<int:user_id>/password", methods=["POST"])
+@requires(Capability.MANAGE_USERS)
+def reset_password(user_id: int):
+    """Issue a new one-time password."""
+    user = get_school_user(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    password = services.reset_password(user, actor=current_user)
+    return render_template("admin/password_issued.html", user=user, password=password)
+
+
+@blueprint.route("/school", methods=["GET", "POST"])
+@requires(Capability.MANAGE_SCHOOL)
+def school_settings():
+    """Change the school's settings."""
+    school = current_user.school
+    form = SchoolSettingsForm(obj=school)
+    if form.validate_on_submit():
+        school_services.update_settings(
+            school,
+            actor=current_user,
+            name=form.name.data,
+            dsl_contact=form.dsl_contact.data or "",
+            protective_marking=form.protective_marking.data,
+        )
+        flash("The school's settings have been saved.", "success")
+        return redirect(url_for("admin.school_settings"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/school.html", form=form, school=school), status

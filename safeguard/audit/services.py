@@ -1,0 +1,145 @@
+"""Writing and verifying the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC
+
+from flask import has_request_context, request
+from sqlalchemy import select, text
+
+from safeguard.audit.models import AuditEvent
+from safeguard.extensions import db
+from safeguard.sqltypes import utcnow
+
+logger = logging.getLogger("safeguard.audit")
+
+GENESIS = "0" * 64
+# Key for PostgreSQL advisory locks that serialise appends to one chain.
+_LOCK_NAMESPACE = 0x5AFE
+
+
+def _content_hash(event: AuditEvent) -> str:
+    """Hash the row's content together with the previous row's hash."""
+    content = {
+        "chain": event.chain,
+        "seq": event.seq,
+        "school_id": event.school_id,
+        "at": event.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor_id": event.actor_id,
+        "kind": event.kind,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "summary": event.summary,
+        "detail": event.detail or {},
+        "ip_address": event.ip_address,
+        "prev_hash": event.prev_hash,
+    }
+    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def record(
+    kind: str,
+    summary: str,
+    *,
+    school_id: int | None,
+    actor_id: int | None = None,
+    subject_type: str | None = None,
+    subject_id: int | None = None,
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Append an event to the school's audit chain in the current transaction.
+
+    :param kind: a dotted event name, for example ``concern.viewed``.
+    :param summary: one line for a human reader; never a child's name or the text of a concern.
+    :param detail: JSON-serialisable facts (ids, before and after values).
+    """
+    session = db.session
+    chain = school_id or 0
+    if session.get_bind().dialect.name == "postgresql":
+        # Two requests appending to one chain at once would both read the same last row; the lock (released at
+        # commit) makes the second wait instead of failing on the (chain, seq) unique constraint.
+        session.execute(text("SELECT pg_advisory_xact_lock(:ns, :chain)"), {"ns": _LOCK_NAMESPACE, "chain": chain})
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash)
+        .where(AuditEvent.chain == chain)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+    event = AuditEvent(
+        chain=chain,
+        seq=(last.seq + 1) if last else 1,
+        school_id=school_id,
+        at=utcnow(),
+        actor_id=actor_id,
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        summary=summary[:300],
+        detail=detail or {},
+        ip_address=request.remote_addr if has_request_context() else None,
+        prev_hash=last.hash if last else GENESIS,
+    )
+    event.hash = _content_hash(event)
+    session.add(event)
+    session.flush()
+    logger.info("%s school=%s actor=%s subject=%s:%s", kind, school_id, actor_id, subject_type, subject_id)
+    return event
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """The first row of a chain whose hash does not follow from the rows before it."""
+
+    chain: int
+    seq: int
+    event_id: int
+    reason: str
+
+
+def _chains() -> list[int]:
+    return list(db.session.scalars(select(AuditEvent.chain).distinct().order_by(AuditEvent.chain)))
+
+
+def _rows(chain: int, batch: int = 2000) -> Iterator[AuditEvent]:
+    last_seq = 0
+    while True:
+        rows = db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.chain == chain, AuditEvent.seq > last_seq)
+            .order_by(AuditEvent.seq)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last_seq = rows[-1].seq
+        for row in rows:  # keep memory flat on a long chain
+            db.session.expunge(row)
+
+
+def verify_chains() -> tuple[int, list[BrokenLink]]:
+    """Check every chain; return the number of rows checked and the first broken link of each broken chain."""
+    checked = 0
+    broken: list[BrokenLink] = []
+    for chain in _chains():
+        expected_prev, expected_seq = GENESIS, 1
+        for event in _rows(chain):
+            checked += 1
+            reason = None
+            if event.seq != expected_seq:
+                reason = f"row {expected_seq} is missing (found {event.seq})"
+            elif event.prev_hash != expected_prev:
+                reason = "its previous-hash does not match the row before it"
+            elif _content_hash(event) != event.hash:
+                reason = "its content does not match its hash (the row was altered)"
+            if reason:
+                broken.append(BrokenLink(chain, event.seq, event.id, reason))
+                break
+            expected_prev, expected_seq = event.hash, event.seq + 1
+    return checked, broken

@@ -1,0 +1,55 @@
+"""Sign-in and password forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from safeguard.auth.passwords import MAX_LENGTH, MIN_LENGTH
+
+
+class SignInForm(FlaskForm):
+    """E-mail address and password."""
+
+    email = EmailField(
+        "E-mail address",
+        validators=[DataRequired("Enter your e-mail address."), Length(max=254)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    """Change one's own password."""
+
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password."), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "New password",
+        description=f"At least {MIN_LENGTH} characters. A few unrelated words make a strong, memorable password.",
+        validators=[
+            DataRequired("Enter a new password."),
+            Length(
+                min=MIN_LENGTH,
+                max=MAX_LENGTH,
+                message=f"Use between {MIN_LENGTH} and {MAX_LENGTH} characters.",
+            ),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm_password = PasswordField(
+        "New password again",
+        validators=[
+            DataRequired("Enter the new password again."),
+            EqualTo("new_password", "The passwords do not match."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -1,0 +1,132 @@
+"""User accounts and the roles they hold."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from safeguard.extensions import db
+from safeguard.schools.models import School
+from safeguard.sqltypes import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    """What a person does in the school; permissions derive from these in :mod:`safeguard.permissions`."""
+
+    STAFF = "staff"
+    DSL = "dsl"
+    HEAD = "head"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        """The name shown on screen."""
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.STAFF: "Staff member",
+    Role.DSL: "Designated safeguarding lead (or deputy)",
+    Role.HEAD: "Head teacher",
+    Role.ADMIN: "Administrator",
+}
+
+
+def parse_roles(text: str) -> set[Role]:
+    """Parse ``"admin,dsl"`` into roles; raise ``ValueError`` naming an unknown role."""
+    roles: set[Role] = set()
+    for part in (text or "").replace(" ", ",").split(","):
+        if not part:
+            continue
+        try:
+            roles.add(Role(part.strip().lower()))
+        except ValueError:
+            known = ", ".join(r.value for r in Role)
+            raise ValueError(f"unknown role {part!r} (known roles: {known})") from None
+    if not roles:
+        raise ValueError("at least one role is needed")
+    return roles
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in. Never deleted: deactivating keeps every record they made attributable."""
+
+    __tablename__ = "users"
+    __table_args__ = (Index("ix_users_school_id_display_name", "school_id", "display_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    # Stored lower-case; unique across the deployment because sign-in is by e-mail alone.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set when an administrator chose the password: it must be changed at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    school: Mapped[School] = relationship(lazy="joined")
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @validates("email")
+    def _normalise_email(self, _key: str, email: str) -> str:
+        """Store e-mail addresses trimmed and lower-case so that uniqueness ignores case."""
+        return (email or "").strip().lower()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users.
+        """Whether the account may sign in."""
+        return bool(self.active)
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        """The roles this person holds."""
+        return frozenset(Role(row.role) for row in self.role_rows)
+
+    @roles.setter
+    def roles(self, roles: set[Role]) -> None:
+        wanted = {Role(r) for r in roles}
+        self.role_rows = [row for row in self.role_rows if Role(row.role) in wanted]
+        held = {Role(row.role) for row in self.role_rows}
+        for role in sorted(wanted - held):
+            self.role_rows.append(UserRole(role=role.value))
+
+    def has_role(self, role: Role) -> bool:
+        """Whether this person holds ``role``."""
+        return role in self.roles
+
+    @property
+    def role_summary(self) -> str:
+        """Roles as a short comma-separated list, in a stable order."""
+        return ", ".join(r.value for r in Role if r in self.roles)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role_summary}>"
+
+
+class UserRole(db.Model):
+    """One role held by one user; a DSL who also administers the school holds two rows."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+def users_with_role(school_id: int, role: Role):
+    """Select the active users of a school who hold ``role``."""
+    return (
+        db.select(User)
+        .join(UserRole)
+        .where(User.school_id == school_id, User.active.is_(True), UserRole.role == role.value)
+        .order_by(func.lower(User.display_name))
+    )

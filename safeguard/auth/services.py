@@ -1,0 +1,238 @@
+"""Account rules: signing in, creating users, roles, passwords, deactivation.
+
+Services change the session and ``flush()``; the request (or the CLI command) commits once.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from safeguard.audit import services as audit
+from safeguard.auth.models import Role, User
+from safeguard.auth.passwords import (
+    generate_password,
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
+from safeguard.extensions import db
+from safeguard.schools.models import School
+from safeguard.sqltypes import utcnow
+
+
+class AccountError(ValueError):
+    """A rule about accounts was broken; the message is fit to show to the person who asked.
+
+    :param field: the form field the message belongs beside, when there is one.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def find_user_by_email(email: str) -> User | None:
+    """Return the user with this e-mail address (any case), or ``None``."""
+    return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active user whose e-mail and password match, recording the attempt in the audit log.
+
+    Unknown address, wrong password and deactivated account all return ``None`` and take comparable time, so the
+    caller can show one message for every failure.
+    """
+    user = find_user_by_email(email)
+    ok = verify_password(user.password_hash if user else None, password or "")
+    if user is None or not ok or not user.is_active:
+        reason = "unknown account" if user is None else ("deactivated account" if ok else "wrong password")
+        audit.record(
+            "auth.sign_in_failed",
+            "Failed sign-in",
+            school_id=user.school_id if user else None,
+            actor_id=user.id if user else None,
+            subject_type="user" if user else None,
+            subject_id=user.id if user else None,
+            detail={"reason": reason},
+        )
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    audit.record(
+        "auth.signed_in",
+        "Signed in",
+        school_id=user.school_id,
+        actor_id=user.id,
+        subject_type="user",
+        subject_id=user.id,
+    )
+    return user
+
+
+def record_sign_out(user: User) -> None:
+    """Audit a sign-out."""
+    audit.record(
+        "auth.signed_out",
+        "Signed out",
+        school_id=user.school_id,
+        actor_id=user.id,
+        subject_type="user",
+        subject_id=user.id,
+    )
+
+
+def create_user(
+    school: School,
+    email: str,
+    display_name: str,
+    roles: set[Role],
+    *,
+    password: str | None = None,
+    actor: User | None = None,
+) -> tuple[User, str | None]:
+    """Create an account; return it and the generated one-time password when none was given.
+
+    A generated password must be changed at first sign-in.
+    """
+    email = (email or "").strip().lower()
+    display_name = (display_name or "").strip()
+    if "@" not in email or len(email) > 254:
+        raise AccountError("Enter a valid e-mail address.", field="email")
+    if not display_name or len(display_name) > 120:
+        raise AccountError("Enter a name of up to 120 characters.", field="display_name")
+    if not roles:
+        raise AccountError("Choose at least one role.", field="roles")
+    if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise AccountError(f"An account with the e-mail address {email} already exists.", field="email")
+    generated = None
+    if password is None:
+        password = generated = generate_password()
+    elif problem := password_problem(password):
+        raise AccountError(problem, field="password")
+    user = User(
+        school_id=school.id,
+        email=email,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        must_change_password=generated is not None or actor is not None,
+    )
+    user.roles = roles
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        "user.created",
+        f"Account created with roles {user.role_summary}",
+        school_id=school.id,
+        actor_id=actor.id if actor else None,
+        subject_type="user",
+        subject_id=user.id,
+        detail={"roles": sorted(r.value for r in roles)},
+    )
+    return user, generated
+
+
+def set_roles(user: User, roles: set[Role], *, actor: User) -> None:
+    """Change a user's roles; an administrator cannot remove their own administrator role."""
+    if not roles:
+        raise AccountError("Choose at least one role.", field="roles")
+    if user.id == actor.id and Role.ADMIN in user.roles and Role.ADMIN not in roles:
+        raise AccountError("You cannot remove your own administrator role; ask another administrator.")
+    before = sorted(r.value for r in user.roles)
+    user.roles = roles
+    after = sorted(r.value for r in roles)
+    if before != after:
+        db.session.flush()
+        audit.record(
+            "user.roles_changed",
+            "Roles changed",
+            school_id=user.school_id,
+            actor_id=actor.id,
+            subject_type="user",
+            subject_id=user.id,
+            detail={"before": before, "after": after},
+        )
+
+
+def update_details(user: User, display_name: str, email: str, *, actor: User) -> None:
+    """Change a user's name or e-mail address."""
+    email = (email or "").strip().lower()
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise AccountError("Enter a name.")
+    if email != user.email:
+        clash = db.session.scalar(select(User.id).where(User.email == email, User.id != user.id))
+        if clash:
+            raise AccountError(f"An account with the e-mail address {email} already exists.", field="email")
+    changed = {k: v for k, v in (("display_name", display_name), ("email", email)) if getattr(user, k) != v}
+    if changed:
+        before = {k: getattr(user, k) for k in changed}
+        for key, value in changed.items():
+            setattr(user, key, value)
+        db.session.flush()
+        audit.record(
+            "user.updated",
+            "Account details changed",
+            school_id=user.school_id,
+            actor_id=actor.id,
+            subject_type="user",
+            subject_id=user.id,
+            detail={"before": before, "after": changed},
+        )
+
+
+def set_active(user: User, active: bool, *, actor: User) -> None:
+    """Deactivate or reactivate an account; every record the person made is kept."""
+    if user.id == actor.id and not active:
+        raise AccountError("You cannot deactivate your own account.")
+    if user.active == active:
+        return
+    user.active = active
+    db.session.flush()
+    audit.record(
+        "user.reactivated" if active else "user.deactivated",
+        "Account reactivated" if active else "Account deactivated",
+        school_id=user.school_id,
+        actor_id=actor.id,
+        subject_type="user",
+        subject_id=user.id,
+    )
+
+
+def reset_password(user: User, *, actor: User) -> str:
+    """Give the user a new one-time password (shown once to the administrator) to change at next sign-in."""
+    password = generate_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    db.session.flush()
+    audit.record(
+        "user.password_reset",
+        "Password reset by an administrator",
+        school_id=user.school_id,
+        actor_id=actor.id,
+        subject_type="user",
+        subject_id=user.id,
+    )
+    return password
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change the user's own password after checking the current one."""
+    if not verify_password(user.password_hash, current or ""):
+        raise AccountError("Your current password is not right.", field="current_password")
+    if problem := password_problem(new or ""):
+        raise AccountError(problem, field="new_password")
+    if verify_password(user.password_hash, new):
+        raise AccountError("Choose a password different from the current one.", field="new_password")
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    db.session.flush()
+    audit.record(
+        "auth.password_changed",
+        "Password changed",
+        school_id=user.school_id,
+        actor_id=user.id,
+        subject_type="user",
+        subject_id=user.id,
+    )

@@ -1,0 +1,107 @@
+"""Command-line interface under ``flask --app safeguard``.
+
+Bad input prints a one-line error and exits non-zero; each command commits once, at its end.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup
+
+from safeguard.auth import services as auth_services
+from safeguard.auth.models import parse_roles
+from safeguard.extensions import db
+from safeguard.schools import services as school_services
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print a one-line error and exit with ``code``."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+school_cli = AppGroup("school", help="Create and list schools.")
+user_cli = AppGroup("user", help="Create user accounts.")
+
+
+@school_cli.command("create")
+@click.option("--name", required=True, help="The school's name.")
+@click.option("--code", required=True, help="2 to 6 capital letters, used in concern references (e.g. OAK).")
+def school_create(name: str, code: str) -> None:
+    """Create a school."""
+    try:
+        school = school_services.create_school(name, code)
+    except school_services.SchoolError as error:
+        fail(str(error))
+    db.session.commit()
+    click.echo(f"Created school {school.code}: {school.name}")
+
+
+@school_cli.command("list")
+def school_list() -> None:
+    """List the schools in this deployment."""
+    from sqlalchemy import select
+
+    from safeguard.schools.models import School
+
+    for school in db.session.scalars(select(School).order_by(School.code)):
+        click.echo(f"{school.code}\t{school.name}")
+
+
+@user_cli.command("create")
+@click.option("--school", "school_code", required=True, help="The school's code.")
+@click.option("--email", required=True)
+@click.option("--name", required=True, help="The name shown to colleagues.")
+@click.option("--role", required=True, help="staff, dsl, head or admin; several separated by commas (admin,dsl).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of generating one.")
+def user_create(school_code: str, email: str, name: str, role: str, password_stdin: bool) -> None:
+    """Create a user; without --password-stdin a one-time password is printed, to be changed at first sign-in."""
+    school = school_services.find_school(school_code)
+    if school is None:
+        fail(f"no school has the code {school_code!r}")
+    try:
+        roles = parse_roles(role)
+    except ValueError as error:
+        fail(str(error))
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user, generated = auth_services.create_user(school, email, name, roles, password=password)
+    except auth_services.AccountError as error:
+        fail(str(error))
+    db.session.commit()
+    click.echo(f"Created {user.email} ({user.role_summary}) at {school.code}")
+    if generated:
+        click.echo(f"One-time password (to be changed at first sign-in): {generated}")
+
+
+@click.command("demo")
+def demo() -> None:
+    """Create the demo school with one user of each role (idempotent) and print the logins."""
+    from safeguard.demo import seed_demo
+
+    if current_app.config.get("PRODUCTION"):
+        fail("the demo school is for trying Safeguard out, not for a production deployment")
+    logins = seed_demo()
+    db.session.commit()
+    click.echo("Demo school: Oakfield Primary School (OAK)")
+    for email, role, password in logins:
+        click.echo(f"  {role:<6} {email:<22} {password}")
+
+
+def register(app: Flask) -> None:
+    """Attach every command group to the app."""
+    app.cli.add_command(school_cli)
+    app.cli.add_command(user_cli)
+    app.cli.add_command(demo)
+
+
+def main() -> None:
+    """Entry point of the ``safeguard`` console script: the Flask CLI bound to this app."""
+    from safeguard import create_app
+
+    FlaskGroup(create_app=create_app)()

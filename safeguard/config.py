@@ -1,0 +1,115 @@
+"""Configuration defaults. Secrets come from the environment or ``instance/config.py``, never from here."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot run safely (for example production without a real secret)."""
+
+
+DEFAULTS: dict[str, object] = {
+    # Sessions: cookies the browser's scripts cannot read, not sent on cross-site posts.
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_NAME": "safeguard_session",
+    # Minutes without a request after which a signed-in user is signed out.
+    "IDLE_TIMEOUT_MINUTES": 30,
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    # Bootstrap's CSS and JS are served by the app itself: school filters block CDNs and the CSP forbids them.
+    "BOOTSTRAP_SERVE_LOCAL": True,
+    "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+    "PRODUCTION": False,
+    "SERVER_NAME_FOR_LINKS": None,
+    # Mail: the outbox worker delivers over SMTP.
+    "MAIL_HOST": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "safeguard@localhost",
+    # The address that links in e-mails point to.
+    "BASE_URL": "http://127.0.0.1:5000",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": False,
+    # Argon2id cost (RFC 9106 low-memory profile). Lower only in tests.
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_KIB": 65536,
+    "ARGON2_PARALLELISM": 4,
+}
+
+# Environment variables read at start-up, with the config key each one sets.
+ENVIRONMENT = {
+    "SECRET_KEY": "SECRET_KEY",
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "SAFEGUARD_PRODUCTION": "PRODUCTION",
+    "MAIL_HOST": "MAIL_HOST",
+    "MAIL_PORT": "MAIL_PORT",
+    "MAIL_USERNAME": "MAIL_USERNAME",
+    "MAIL_PASSWORD": "MAIL_PASSWORD",
+    "MAIL_FROM": "MAIL_FROM",
+    "MAIL_USE_TLS": "MAIL_USE_TLS",
+    "BASE_URL": "BASE_URL",
+    "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "UPLOAD_ENCRYPTION_KEY": "UPLOAD_ENCRYPTION_KEY",
+    "IDLE_TIMEOUT_MINUTES": "IDLE_TIMEOUT_MINUTES",
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+_INTEGER_KEYS = {"MAIL_PORT", "IDLE_TIMEOUT_MINUTES"}
+_BOOLEAN_KEYS = {"PRODUCTION", "MAIL_USE_TLS"}
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:
+    """Read the settings the environment provides, converted to their types."""
+    environ = dict(os.environ if environ is None else environ)
+    found: dict[str, object] = {}
+    for variable, key in ENVIRONMENT.items():
+        if variable not in environ or environ[variable] == "":
+            continue
+        value: object = environ[variable]
+        if key in _INTEGER_KEYS:
+            value = int(str(value))
+        elif key in _BOOLEAN_KEYS:
+            value = str(value).strip().lower() in _TRUE
+        found[key] = value
+    return found
+
+
+def normalise_database_url(url: str) -> str:
+    """Make a ``postgres://`` or ``postgresql://`` URL use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def local_secret_key(instance_path: str) -> str:
+    """Return the development secret kept in ``instance/secret_key``, creating it on first run."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(48)
+    path.write_text(key + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+def check_production(config: dict) -> None:
+    """Refuse to run in production with a missing or weak secret."""
+    if not config.get("PRODUCTION"):
+        return
+    secret = config.get("SECRET_KEY")
+    if not secret or len(str(secret)) < 32:
+        raise ConfigError(
+            "SECRET_KEY must be set to a random value of at least 32 characters in production "
+            '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))").'
+        )

@@ -1,0 +1,41 @@
+"""Template filters for showing times and values the way a school reads them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_login import current_user
+
+DEFAULT_ZONE = "Europe/London"
+
+
+def school_zone() -> ZoneInfo:
+    """The signed-in user's school time zone (UK time when nobody is signed in)."""
+    name = DEFAULT_ZONE
+    if current_user and current_user.is_authenticated:
+        name = current_user.school.timezone or DEFAULT_ZONE
+    return ZoneInfo(name)
+
+
+def local_datetime(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
+    """Format an aware UTC time in the school's zone, for example ``23 Nov 2026, 14:05``."""
+    if value is None:
+        return ""
+    return value.astimezone(school_zone()).strftime(fmt)
+
+
+def local_date(value: date | datetime | None, fmt: str = "%d %b %Y") -> str:
+    """Format a date, for example ``23 Nov 2026``."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(school_zone())
+    return value.strftime(fmt)
+
+
+def register_filters(app: Flask) -> None:
+    """Register the filters with the app's Jinja environment."""
+    app.add_template_filter(local_datetime, "datetime")
+    app.add_template_filter(local_date, "date")

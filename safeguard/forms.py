@@ -1,0 +1,26 @@
+"""Helpers shared by the feature forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A set of checkboxes, one per choice."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def attach_error(form: FlaskForm, error: Exception, default_field: str | None = None) -> None:
+    """Show a service's error beside the field it names (``error.field``), or at the top of the form."""
+    name = getattr(error, "field", None) or default_field
+    field = getattr(form, name, None) if name else None
+    if field is not None and hasattr(field, "errors"):
+        if not isinstance(field.errors, list):
+            field.errors = list(field.errors)
+        field.errors.append(str(error))
+    else:
+        form.form_errors.append(str(error))

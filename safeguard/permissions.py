@@ -1,0 +1,119 @@
+"""Who may do what: the one place where access rules live.
+
+Roles grant capabilities; views declare the capability they need with :func:`requires`, and record-level rules
+(``can_view_concern`` and friends) are functions here too. Templates may ask these functions what to show, but
+the server always enforces them. A test walks every route for every role against :data:`ROLE_CAPABILITIES`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from functools import wraps
+from typing import TypeVar
+
+from flask import abort
+from flask_login import current_user
+
+from safeguard.auth.models import Role, User
+from safeguard.extensions import login_manager
+
+F = TypeVar("F", bound=Callable)
+
+
+class Capability(enum.StrEnum):
+    """Something a role allows."""
+
+    # Any signed-in person: log a concern, see the concerns they logged, check wording.
+    SIGNED_IN = "signed_in"
+    # See every concern in the school (DSLs and the head teacher).
+    VIEW_ALL_CONCERNS = "view_all_concerns"
+    # Act on concerns: acknowledge, assign, record actions and decisions, change status.
+    ACT_ON_CONCERNS = "act_on_concerns"
+    # Export records as PDFs for outside agencies.
+    EXPORT = "export"
+    # Import and edit pupil records.
+    MANAGE_PUPILS = "manage_pupils"
+    # Create users, change roles, deactivate accounts, reset a second factor.
+    MANAGE_USERS = "manage_users"
+    # Change the school's settings.
+    MANAGE_SCHOOL = "manage_school"
+    # Read the audit log.
+    VIEW_AUDIT = "view_audit"
+
+
+ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.STAFF: frozenset({Capability.SIGNED_IN}),
+    Role.DSL: frozenset(
+        {
+            Capability.SIGNED_IN,
+            Capability.VIEW_ALL_CONCERNS,
+            Capability.ACT_ON_CONCERNS,
+            Capability.EXPORT,
+            Capability.MANAGE_PUPILS,
+            Capability.VIEW_AUDIT,
+        }
+    ),
+    Role.HEAD: frozenset(
+        {Capability.SIGNED_IN, Capability.VIEW_ALL_CONCERNS, Capability.EXPORT, Capability.VIEW_AUDIT}
+    ),
+    # Administrators run the accounts and settings; they do not read concerns unless they also hold a DSL role.
+    Role.ADMIN: frozenset(
+        {
+            Capability.SIGNED_IN,
+            Capability.MANAGE_USERS,
+            Capability.MANAGE_SCHOOL,
+            Capability.MANAGE_PUPILS,
+            Capability.VIEW_AUDIT,
+        }
+    ),
+}
+
+
+def capabilities(user: User | None) -> frozenset[Capability]:
+    """Every capability the user's roles grant; none for an anonymous or deactivated user."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    granted: set[Capability] = set()
+    for role in user.roles:
+        granted |= ROLE_CAPABILITIES[role]
+    return frozenset(granted)
+
+
+def has(user: User | None, capability: Capability) -> bool:
+    """Whether ``user`` holds ``capability``."""
+    return capability in capabilities(user)
+
+
+# The mark :func:`requires` and :func:`public` leave on a view, read by the route-walking test.
+PERMISSION_ATTRIBUTE = "_safeguard_permission"
+PUBLIC = "public"
+
+
+def requires(capability: Capability) -> Callable[[F], F]:
+    """Guard a view: anonymous visitors are sent to sign in, signed-in users without ``capability`` get 403."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not has(current_user, capability):
+                abort(403)
+            return view(*args, **kwargs)
+
+        setattr(guarded, PERMISSION_ATTRIBUTE, capability)
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+def public(view: F) -> F:
+    """Mark a view as open to anyone (the sign-in page, health checks)."""
+    setattr(view, PERMISSION_ATTRIBUTE, PUBLIC)
+    return view
+
+
+def same_school(user: User, record) -> bool:
+    """Whether ``record`` belongs to the user's school."""
+    return getattr(record, "school_id", None) == user.school_id

@@ -1,0 +1,1 @@
+"""Schools: the unit every record belongs to, and the key the data is partitioned by."""

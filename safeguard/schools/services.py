@@ -1,0 +1,62 @@
+"""School rules: creating schools and changing their settings."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from safeguard.audit import services as audit
+from safeguard.auth.models import User
+from safeguard.extensions import db
+from safeguard.schools.models import SCHOOL_CODE, School
+
+
+class SchoolError(ValueError):
+    """A rule about schools was broken."""
+
+
+def find_school(code: str) -> School | None:
+    """Return the school with this code, or ``None``."""
+    return db.session.scalar(select(School).where(School.code == (code or "").strip().upper()))
+
+
+def create_school(name: str, code: str) -> School:
+    """Create a school; the code is 2 to 6 capital letters and unique."""
+    name = (name or "").strip()
+    if not SCHOOL_CODE.match(code or ""):
+        raise SchoolError(f"the school code {code!r} must be 2 to 6 capital letters, for example OAK")
+    if not name:
+        raise SchoolError("the school needs a name")
+    if find_school(code):
+        raise SchoolError(f"a school with the code {code} already exists")
+    school = School(name=name, code=code)
+    db.session.add(school)
+    db.session.flush()
+    audit.record(
+        "school.created",
+        f"School {code} created",
+        school_id=school.id,
+        subject_type="school",
+        subject_id=school.id,
+    )
+    return school
+
+
+def update_settings(school: School, *, actor: User, **settings: str) -> None:
+    """Change the school's name, DSL contact or protective marking, auditing before and after."""
+    allowed = {"name", "dsl_contact", "protective_marking"}
+    changed = {k: v.strip() for k, v in settings.items() if k in allowed and getattr(school, k) != v.strip()}
+    if not changed:
+        return
+    before = {k: getattr(school, k) for k in changed}
+    for key, value in changed.items():
+        setattr(school, key, value)
+    db.session.flush()
+    audit.record(
+        "school.settings_changed",
+        "School settings changed",
+        school_id=school.id,
+        actor_id=actor.id,
+        subject_type="school",
+        subject_id=school.id,
+        detail={"before": before, "after": changed},
+    )

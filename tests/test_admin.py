@@ -1,0 +1,108 @@
+"""Administrators manage the school's accounts and settings."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from safeguard.audit.models import AuditEvent
+from safeguard.auth.models import Role, User
+from tests import factories
+
+
+def test_admin_creates_an_account_and_sees_a_one_time_password(client, school, sign_in, db):
+    sign_in(school.admin)
+    response = factories.submit_form(
+        client,
+        "/admin/users/new",
+        {"display_name": "Rhys Evans", "email": "rhys@oak.example", "roles": ["staff"]},
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    password = re.search(r'aria-label="One-time password">([^<]+)<', page).group(1)
+    created = db.session.scalar(select(User).where(User.email == "rhys@oak.example"))
+    assert created.school_id == school.school.id
+    assert created.roles == {Role.STAFF}
+    assert created.must_change_password
+    # The new colleague can sign in with it, and is asked for a new password at once.
+    client.post("/auth/sign-out", data={"csrf_token": factories.csrf_token(client, "/")})
+    response = factories.submit_form(client, "/auth/sign-in", {"email": "rhys@oak.example", "password": password})
+    assert response.headers["Location"].startswith("/auth/password")
+
+
+def test_duplicate_email_is_refused_beside_the_field(client, school, sign_in):
+    sign_in(school.admin)
+    response = factories.submit_form(
+        client, "/admin/users/new", {"display_name": "Someone", "email": school.dsl.email, "roles": ["staff"]}
+    )
+    assert response.status_code == 400
+    assert "already exists" in response.get_data(as_text=True)
+
+
+def test_unknown_role_is_refused(client, school, sign_in, db):
+    sign_in(school.admin)
+    response = factories.submit_form(
+        client, "/admin/users/new", {"display_name": "X Y", "email": "xy@oak.example", "roles": ["superuser"]}
+    )
+    assert response.status_code == 400
+    assert db.session.scalar(select(User).where(User.email == "xy@oak.example")) is None
+
+
+def test_admin_changes_roles_and_it_is_audited(client, school, sign_in, db):
+    sign_in(school.admin)
+    response = factories.submit_form(
+        client,
+        f"/admin/users/{school.staff.id}",
+        {"display_name": school.staff.display_name, "email": school.staff.email, "roles": ["staff", "dsl"]},
+    )
+    assert response.status_code == 302
+    db.session.refresh(school.staff)
+    assert school.staff.roles == {Role.STAFF, Role.DSL}
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.kind == "user.roles_changed"))
+    assert event.detail == {"before": ["staff"], "after": ["dsl", "staff"]}
+    assert event.actor_id == school.admin.id
+
+
+def test_deactivating_keeps_the_account_and_blocks_sign_in(client, school, sign_in, db):
+    sign_in(school.admin)
+    response = factories.submit_form(
+        client, f"/admin/users/{school.staff.id}/active", {}, form_url="/admin/users", follow_redirects=True
+    )
+    assert "deactivated; everything they recorded is kept" in response.get_data(as_text=True)
+    db.session.refresh(school.staff)
+    assert school.staff.active is False
+    assert db.session.get(User, school.staff.id) is not None
+
+
+def test_admin_cannot_deactivate_themselves(client, school, sign_in, db):
+    sign_in(school.admin)
+    factories.submit_form(client, f"/admin/users/{school.admin.id}/active", {}, form_url="/admin/users")
+    db.session.refresh(school.admin)
+    assert school.admin.active
+
+
+def test_another_schools_accounts_are_not_found(client, school, other_school, sign_in):
+    sign_in(school.admin)
+    assert client.get(f"/admin/users/{other_school.staff.id}").status_code == 404
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert other_school.staff.email not in page
+    token = factories.csrf_token(client, "/admin/users")
+    assert client.post(f"/admin/users/{other_school.staff.id}/active", data={"csrf_token": token}).status_code == 404
+
+
+def test_school_settings_are_saved(client, school, sign_in, db):
+    sign_in(school.admin)
+    response = factories.submit_form(
+        client,
+        "/admin/school",
+        {
+            "name": "Oakfield Primary",
+            "dsl_contact": "01632 960000",
+            "protective_marking": "OFFICIAL-SENSITIVE",
+        },
+        follow_redirects=True,
+    )
+    assert "settings have been saved" in response.get_data(as_text=True)
+    db.session.refresh(school.school)
+    assert school.school.dsl_contact == "01632 960000"

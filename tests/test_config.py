@@ -1,0 +1,57 @@
+"""Configuration: secrets, production refusal, database URLs."""
+
+from __future__ import annotations
+
+import pytest
+
+from safeguard import create_app
+from safeguard.config import ConfigError, normalise_database_url
+
+
+def test_production_refuses_to_start_without_a_secret(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app({"PRODUCTION": True, "SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+
+
+def test_production_refuses_a_short_secret(tmp_path):
+    with pytest.raises(ConfigError):
+        create_app({"PRODUCTION": True, "SECRET_KEY": "dev", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+
+
+def test_production_sets_secure_cookies(tmp_path):
+    app = create_app(
+        {"PRODUCTION": True, "SECRET_KEY": "x" * 48, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}
+    )
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_development_generates_a_local_secret_once(tmp_path):
+    from safeguard.config import local_secret_key
+
+    first = local_secret_key(str(tmp_path))
+    assert len(first) >= 32
+    assert local_secret_key(str(tmp_path)) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0  # readable by the owner only
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+        ("postgresql://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_database_urls_use_psycopg_3(url, expected):
+    assert normalise_database_url(url) == expected
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/auth/sign-in")
+    csp = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
