@@ -2,6 +2,36 @@
 
 from safeguard.audit.models import AuditEvent
 from safeguard.auth.models import User, UserRole
+from safeguard.concerns.models import (
+    Attachment,
+    Concern,
+    ConcernCategory,
+    ConcernEvent,
+    ConcernLink,
+    ConcernPupil,
+    ConcernSequence,
+    FollowUp,
+)
+from safeguard.exports.models import Export
+from safeguard.notifications.models import Notification, OutboxMessage
+from safeguard.pupils.models import Pupil
 from safeguard.schools.models import School
 
-__all__ = ["AuditEvent", "School", "User", "UserRole"]
+__all__ = [
+    "Attachment",
+    "AuditEvent",
+    "Concern",
+    "ConcernCategory",
+    "ConcernEvent",
+    "ConcernLink",
+    "ConcernPupil",
+    "ConcernSequence",
+    "Export",
+    "FollowUp",
+    "Notification",
+    "OutboxMessage",
+    "Pupil",
+    "School",
+    "User",
+    "UserRole",
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from safeguard.extensions import db
@@ -13,6 +13,8 @@ from safeguard.sqltypes import UTCDateTime, utcnow
 
 SCHOOL_CODE = re.compile(r"^[A-Z]{2,6}$")
 DEFAULT_PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
+# The default ladder of levels of need (the thresholds most local authorities in England use).
+DEFAULT_LEVELS_OF_NEED = "Universal\nEarly help\nChild in need\nChild protection"
 
 
 class School(db.Model):
@@ -31,7 +33,18 @@ class School(db.Model):
     dsl_contact: Mapped[str] = mapped_column(String(300), default="")
     # IANA time zone the school works in; school days and times on screen use it.
     timezone: Mapped[str] = mapped_column(String(60), default="Europe/London")
+    # Minutes within which an urgent concern must be acknowledged before all DSLs and the head are alerted.
+    urgent_ack_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    # School days (Monday to Friday) within which any other concern must be acknowledged.
+    routine_ack_school_days: Mapped[int] = mapped_column(Integer, default=1)
+    # The ladder of levels of need, one per line, lowest first.
+    levels_of_need: Mapped[str] = mapped_column(Text, default=DEFAULT_LEVELS_OF_NEED)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def level_of_need_choices(self) -> list[str]:
+        """The school's levels of need, lowest first."""
+        return [line.strip() for line in (self.levels_of_need or "").splitlines() if line.strip()]
 
     @validates("code")
     def _validate_code(self, _key: str, code: str) -> str:

@@ -1,0 +1,1 @@
+"""Concerns: logging, routing, triage, actions and the chronology."""

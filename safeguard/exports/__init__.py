@@ -1,0 +1,1 @@
+"""Exports: PDF documents for outside agencies, each logged so that it can be verified later."""

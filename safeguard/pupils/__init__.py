@@ -1,0 +1,1 @@
+"""Pupils: the children concerns are about, imported from the school's MIS."""
