@@ -101,9 +101,19 @@ def register_blueprints(app: Flask) -> None:
     """Register one blueprint per feature."""
     from safeguard.admin.views import blueprint as admin_blueprint
     from safeguard.auth.views import blueprint as auth_blueprint
+    from safeguard.concerns.views import blueprint as concerns_blueprint
+    from safeguard.exports.views import blueprint as exports_blueprint
     from safeguard.main.views import blueprint as main_blueprint
+    from safeguard.notifications.views import blueprint as notifications_blueprint
 
-    for blueprint in (main_blueprint, auth_blueprint, admin_blueprint):
+    for blueprint in (
+        main_blueprint,
+        auth_blueprint,
+        admin_blueprint,
+        concerns_blueprint,
+        notifications_blueprint,
+        exports_blueprint,
+    ):
         app.register_blueprint(blueprint)
 
 
@@ -168,6 +178,7 @@ def register_template_helpers(app: Flask) -> None:
     """Make the permission checks and formatting filters available to templates."""
     from safeguard import permissions
     from safeguard.formatting import register_filters
+    from safeguard.notifications.services import unread_alert_count
 
     register_filters(app)
 
@@ -176,4 +187,5 @@ def register_template_helpers(app: Flask) -> None:
         return {
             "Capability": permissions.Capability,
             "can": lambda capability: permissions.has(current_user, capability),
+            "unread_alerts": unread_alert_count() if current_user.is_authenticated else 0,
         }

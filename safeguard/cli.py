@@ -13,7 +13,9 @@ from flask.cli import AppGroup, FlaskGroup
 
 from safeguard.auth import services as auth_services
 from safeguard.auth.models import parse_roles
+from safeguard.exports.cli import export_cli, verify_pdf
 from safeguard.extensions import db
+from safeguard.notifications.cli import escalate, notify
 from safeguard.schools import services as school_services
 
 
@@ -98,6 +100,10 @@ def register(app: Flask) -> None:
     app.cli.add_command(school_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(demo)
+    app.cli.add_command(notify)
+    app.cli.add_command(escalate)
+    app.cli.add_command(export_cli)
+    app.cli.add_command(verify_pdf)
 
 
 def main() -> None:

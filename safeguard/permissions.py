@@ -116,4 +116,45 @@ def public(view: F) -> F:
 
 def same_school(user: User, record) -> bool:
     """Whether ``record`` belongs to the user's school."""
-    return getattr(record, "school_id", None) == user.school_id
+    return user is not None and getattr(user, "is_authenticated", False) and record.school_id == user.school_id
+
+
+class ConcernAccess(enum.StrEnum):
+    """How much of a concern a person may see."""
+
+    # DSLs and the head: everything, with the child's chronology.
+    FULL = "full"
+    # The member of staff who logged it: their own account and addenda, and whether it was acknowledged.
+    REPORTER = "reporter"
+
+
+def concern_access(user: User | None, concern) -> ConcernAccess | None:
+    """What ``user`` may see of ``concern``; ``None`` means nothing (the view answers 404, not 403,
+    so that a guessed id reveals nothing about another school's or another person's records)."""
+    if user is None or not same_school(user, concern):
+        return None
+    if has(user, Capability.VIEW_ALL_CONCERNS):
+        return ConcernAccess.FULL
+    if has(user, Capability.SIGNED_IN) and concern.reporter_id == user.id:
+        return ConcernAccess.REPORTER
+    return None
+
+
+def can_view_concern(user: User | None, concern) -> bool:
+    """Whether ``user`` may open ``concern`` at all."""
+    return concern_access(user, concern) is not None
+
+
+def can_act_on_concern(user: User | None, concern) -> bool:
+    """Whether ``user`` may acknowledge, assign, record actions on and change the status of ``concern``."""
+    return same_school(user, concern) and has(user, Capability.ACT_ON_CONCERNS)
+
+
+def can_add_information(user: User | None, concern) -> bool:
+    """Whether ``user`` may add an addendum: the reporter, or a DSL."""
+    return can_act_on_concern(user, concern) or (same_school(user, concern) and concern.reporter_id == user.id)
+
+
+def can_export(user: User | None, record) -> bool:
+    """Whether ``user`` may export ``record`` (a concern or a pupil) as a PDF."""
+    return same_school(user, record) and has(user, Capability.EXPORT)

@@ -62,3 +62,72 @@ def submit_form(client: FlaskClient, url: str, data: dict, *, form_url: str | No
     """Submit a form the way a browser does: load the page, take its CSRF token, post the fields."""
     token = csrf_token(client, form_url or url)
     return client.post(url, data={**data, "csrf_token": token}, follow_redirects=follow_redirects)
+
+
+def pupil(
+    school: School,
+    first: str,
+    last: str,
+    *,
+    upn: str | None = None,
+    born: str = "2015-03-14",
+    year_group: str = "Year 6",
+    class_name: str = "6B",
+    **flags,
+):
+    """Put a pupil on the school's roll."""
+    from datetime import date
+
+    from safeguard.pupils.models import Pupil
+
+    count = db.session.scalar(db.select(db.func.count()).select_from(Pupil).where(Pupil.school_id == school.id))
+    record = Pupil(
+        school_id=school.id,
+        upn=upn or f"A{school.id:03d}{count + 1:09d}",
+        legal_first_name=first,
+        legal_last_name=last,
+        date_of_birth=date.fromisoformat(born),
+        year_group=year_group,
+        class_name=class_name,
+        **flags,
+    )
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def concern(
+    reporter: User,
+    pupils,
+    *,
+    categories=("abuse-physical",),
+    account: str = 'At 10:15 in the playground Amira said "my dad hit me with a belt". She had a bruise on her arm.',
+    immediate_danger: bool = False,
+    observed_at=None,
+    now=None,
+):
+    """Log a concern through the service, as a member of staff would, and commit it."""
+    from safeguard.concerns.models import Part
+    from safeguard.concerns.services import PupilRole, log_concern
+    from safeguard.sqltypes import utcnow
+
+    roles = []
+    for index, item in enumerate(pupils):
+        if isinstance(item, tuple):
+            roles.append(PupilRole(item[0].id, Part(item[1])))
+        else:
+            roles.append(PupilRole(item.id, Part.SUBJECT if index == 0 else Part.WITNESS))
+    when = now or utcnow()
+    made = log_concern(
+        reporter,
+        pupils=roles,
+        observed_at=observed_at or when,
+        location="Playground",
+        category_ids=list(categories),
+        account=account,
+        already_done="Listened, reassured her and told her I must share it with the DSL.",
+        immediate_danger=immediate_danger,
+        now=when,
+    )
+    db.session.commit()
+    return made

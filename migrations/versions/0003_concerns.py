@@ -119,6 +119,7 @@ def upgrade():
     sa.Column('subject_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('parameters', sa.String(length=500), nullable=False),
     sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('file_sha256', sa.String(length=64), nullable=False),
     sa.Column('generated_by_id', sa.Integer(), nullable=True),
     sa.Column('generated_at', sa.DateTime(), nullable=False),
     sa.Column('reason', sa.String(length=500), nullable=False),
@@ -129,6 +130,7 @@ def upgrade():
     )
     with op.batch_alter_table('exports', schema=None) as batch_op:
         batch_op.create_index('ix_exports_digest', ['digest'], unique=False)
+        batch_op.create_index('ix_exports_file_sha256', ['file_sha256'], unique=False)
         batch_op.create_index('ix_exports_school_id_at', ['school_id', 'generated_at'], unique=False)
 
     op.create_table('attachments',
@@ -286,6 +288,7 @@ def downgrade():
     op.drop_table('attachments')
     with op.batch_alter_table('exports', schema=None) as batch_op:
         batch_op.drop_index('ix_exports_school_id_at')
+        batch_op.drop_index('ix_exports_file_sha256')
         batch_op.drop_index('ix_exports_digest')
 
     op.drop_table('exports')

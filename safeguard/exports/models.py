@@ -30,7 +30,10 @@ class Export(db.Model):
     subject_id: Mapped[int | None] = mapped_column(BigId)
     # Parameters needed to rebuild the same document (period dates, receiving school).
     parameters: Mapped[str] = mapped_column(String(500), default="")
+    # Digest of the record content as exported (also embedded in the PDF): compared with the record now.
     digest: Mapped[str] = mapped_column(String(64))
+    # SHA-256 of the PDF file itself: an unaltered copy is recognised byte for byte.
+    file_sha256: Mapped[str] = mapped_column(String(64))
     generated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reason: Mapped[str] = mapped_column(String(500))

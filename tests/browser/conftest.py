@@ -83,20 +83,38 @@ def viewport(request) -> dict:
 
 
 @pytest.fixture
-def page(browser, live_server, viewport, request):
-    """A fresh browser page (own cookies) on the live server; fails on any CSP violation or page error."""
-    context = browser.new_context(base_url=live_server.url, viewport=viewport, locale="en-GB")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+def new_page(browser, live_server, viewport, request):
+    """Open a fresh browser page with its own cookies (a second person at another computer).
+
+    Every page fails the test on a CSP violation or a script error; a failing test leaves screenshots in
+    ``test-artifacts/``.
+    """
+    opened = []
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    yield page
-    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
+
+    def _open(size: dict | None = None):
+        context = browser.new_context(base_url=live_server.url, viewport=size or viewport, locale="en-GB")
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        opened.append((context, page))
+        return page
+
+    yield _open
+    failed = request.node.rep_call.failed if hasattr(request.node, "rep_call") else False
+    for index, (context, page) in enumerate(opened):
+        if failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{index}.png"), full_page=True)
+        context.close()
     assert problems == [], f"the browser reported: {problems}"
+
+
+@pytest.fixture
+def page(new_page):
+    """A fresh browser page on the live server."""
+    return new_page()
 
 
 @pytest.hookimpl(hookwrapper=True)

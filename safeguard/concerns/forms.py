@@ -1,0 +1,237 @@
+"""Forms for logging a concern and for the actions a DSL takes on one."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from safeguard.concerns.models import PART_LABELS, Part, Status
+from safeguard.concerns.services import ACTION_KINDS, DECISION_KINDS, REFERRAL_TARGETS
+
+PART_CHOICES = [SelectChoice(p.value, PART_LABELS[p]) for p in Part]
+MAX_TEXT = 20_000
+
+
+class FriendlyDateTimeField(DateTimeLocalField):
+    """A date-and-time input whose error says what to type."""
+
+    def process_formdata(self, valuelist):
+        """Parse the browser's value; explain the expected form on failure."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Enter when it happened as a date and a time, for example 23/11/2026 09:30.") from None
+
+
+class PupilPartForm(Form):
+    """One pupil on the concern and their part in it (a sub-form: the parent form carries the CSRF token)."""
+
+    pupil_id = HiddenField()
+    name = HiddenField()
+    part = SelectField("Their part", choices=PART_CHOICES, default=Part.SUBJECT.value)
+
+
+class LogConcernForm(FlaskForm):
+    """What a member of staff records about a worry."""
+
+    pupils = FieldList(FormField(PupilPartForm), min_entries=0, max_entries=12)
+    pupil_search = StringField(
+        "Find a pupil",
+        description="Type part of a name or the UPN.",
+        validators=[Optional(), Length(max=100)],
+        render_kw={"autocomplete": "off"},
+    )
+    find_pupils = SubmitField("Find")
+    immediate_danger = RadioField(
+        "Is a child in immediate danger or at risk of significant harm?",
+        choices=[SelectChoice("no", "No"), SelectChoice("yes", "Yes")],
+        validators=[InputRequired("Say whether a child is in immediate danger or at risk of significant harm.")],
+    )
+    observed_at = FriendlyDateTimeField(
+        "When did it happen, or when were you told?",
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired("Enter when it happened, as a date and time.")],
+    )
+    location = StringField(
+        "Where?", description="For example: Year 4 classroom, playground, online.", validators=[Length(max=200)]
+    )
+    # Choices come from the vocabulary in force (set by the view).
+    categories = SelectMultipleField(
+        "What kind of concern is it?",
+        description="Choose every category that fits. Guidance appears for some.",
+        validators=[DataRequired("Choose at least one category.")],
+        # The service checks ids against the vocabulary and says so in words a teacher understands.
+        validate_choice=False,
+    )
+    account = TextAreaField(
+        "What happened?",
+        description="Facts only: what you saw and heard, with the child's own words in quotation marks. "
+        "Do not investigate or ask leading questions.",
+        validators=[DataRequired("Describe what happened."), Length(max=MAX_TEXT)],
+        render_kw={"rows": 8},
+    )
+    wording_kept_reason = StringField(
+        "Reason for keeping these words",
+        description="Only if you must keep a term the checker flagged, for example because you are quoting the "
+        "name of an offence.",
+        validators=[Optional(), Length(max=500)],
+    )
+    already_done = TextAreaField(
+        "What have you done already?",
+        description="For example: listened and reassured the child, told them you must share it with the DSL.",
+        validators=[Length(max=MAX_TEXT)],
+        render_kw={"rows": 3},
+    )
+    attachments = MultipleFileField(
+        "Attach documents (optional)",
+        description="A scan of handwritten notes, a letter, or a body map: PDF, Word, JPEG or PNG, 10 MB each, "
+        "up to 5 files.",
+    )
+
+
+class VersionedForm(FlaskForm):
+    """A DSL action: carries the version of the concern the page showed (optimistic locking)."""
+
+    version = HiddenField()
+    # When the page was loaded: a DSL whose page is out of date is shown what changed since.
+    opened_at = HiddenField()
+
+
+class AcknowledgeForm(VersionedForm):
+    """Acknowledge a new concern."""
+
+
+class AssignForm(VersionedForm):
+    """Assign to a DSL."""
+
+    assignee = SelectField("Assign to", validators=[Optional()])
+
+
+class LevelOfNeedForm(VersionedForm):
+    """Set the level of need."""
+
+    level = SelectField("Level of need", validators=[DataRequired("Choose a level of need.")])
+
+
+class NoteForm(VersionedForm):
+    """Add a note."""
+
+    text = TextAreaField(
+        "Note", validators=[DataRequired("Write the note."), Length(max=MAX_TEXT)], render_kw={"rows": 3}
+    )
+
+
+class ActionForm(VersionedForm):
+    """Record an action, a referral or a report to an agency."""
+
+    kind = SelectField(
+        "What was done",
+        choices=[SelectChoice("", "Choose…")] + [SelectChoice(k, v) for k, v in ACTION_KINDS.items()],
+        validators=[DataRequired("Choose what was done.")],
+    )
+    target = SelectField(
+        "Referral to",
+        choices=[SelectChoice("", "Choose…")] + [SelectChoice(k, v) for k, v in REFERRAL_TARGETS.items()],
+        validators=[Optional()],
+    )
+    agency_id = SelectField("Agency", validators=[Optional()])
+    on = DateField("Date", validators=[Optional()])
+    external_reference = StringField(
+        "Their reference", description="The reference the agency gave, if any.", validators=[Length(max=100)]
+    )
+    reason = TextAreaField(
+        "Reason for not informing parents or carers",
+        description="Needed when parents or carers are not told: for example, telling them could put the child at "
+        "greater risk.",
+        validators=[Length(max=MAX_TEXT)],
+        render_kw={"rows": 2},
+    )
+    details = TextAreaField("Details", validators=[Length(max=MAX_TEXT)], render_kw={"rows": 3})
+    follow_up_on = DateField(
+        "Follow up by (optional)",
+        description="For example, chase children's social care if there is no reply by then.",
+        validators=[Optional()],
+    )
+    follow_up_what = StringField("What to follow up", validators=[Length(max=300)])
+
+
+class DecisionForm(VersionedForm):
+    """Record a decision with its rationale."""
+
+    decision = SelectField(
+        "Decision",
+        choices=[SelectChoice("", "Choose…")] + [SelectChoice(k, v) for k, v in DECISION_KINDS.items()],
+        validators=[DataRequired("Choose the decision.")],
+    )
+    rationale = TextAreaField(
+        "Rationale",
+        description="Why this decision: inspectors look for the reasoning, especially for a decision not to refer.",
+        validators=[DataRequired("Record the rationale."), Length(max=MAX_TEXT)],
+        render_kw={"rows": 3},
+    )
+
+
+class StatusForm(VersionedForm):
+    """Change the status (closing needs an outcome and rationale)."""
+
+    status = SelectField(
+        "New status",
+        choices=[SelectChoice(s.value, s.label) for s in Status if s != Status.NEW],
+        validators=[DataRequired("Choose a status.")],
+    )
+    outcome = StringField("Outcome (when closing)", validators=[Length(max=200)])
+    rationale = TextAreaField(
+        "Rationale",
+        description="When closing: why no more is needed. When reopening: why.",
+        validators=[Length(max=MAX_TEXT)],
+        render_kw={"rows": 2},
+    )
+    unanswered_reason = TextAreaField(
+        "Why required guided-response steps are unanswered (if any)",
+        validators=[Length(max=MAX_TEXT)],
+        render_kw={"rows": 2},
+    )
+
+
+class LinkForm(VersionedForm):
+    """Link a related concern."""
+
+    reference = StringField(
+        "Reference of the related concern",
+        description="For example OAK-2026-0042.",
+        validators=[DataRequired("Enter a reference."), Length(max=24)],
+    )
+
+
+class FollowUpDoneForm(VersionedForm):
+    """Mark a follow-up as done."""
+
+    follow_up_id = IntegerField(validators=[InputRequired()])
+
+
+class AddendumForm(FlaskForm):
+    """Add information to a concern (the original account is never edited)."""
+
+    text = TextAreaField(
+        "Add information",
+        description="Anything you have learned or remembered since. The original account stays as it was.",
+        validators=[DataRequired("Write the information you want to add."), Length(max=MAX_TEXT)],
+        render_kw={"rows": 3},
+    )

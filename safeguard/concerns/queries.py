@@ -1,0 +1,279 @@
+"""Read-side queries: the DSL's queue, "My concerns", a concern's page and a child's chronology.
+
+Every query takes the school explicitly and filters by it first: the indexes lead with ``school_id``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from safeguard.auth.models import User
+from safeguard.concerns.models import (
+    Attachment,
+    Concern,
+    ConcernCategory,
+    ConcernEvent,
+    ConcernLink,
+    ConcernPupil,
+    FollowUp,
+    Status,
+)
+from safeguard.extensions import db
+from safeguard.pupils.models import Pupil
+
+PAGE_SIZE = 25
+
+
+@dataclass
+class QueueFilters:
+    """What the DSL asked the queue for."""
+
+    status: str = "open"  # open | all | one Status value
+    category: str = ""
+    pupil_id: int | None = None
+    assignee_id: int | None = None  # 0 means unassigned
+    date_from: date | None = None
+    date_to: date | None = None
+    search: str = ""
+    page: int = 1
+
+
+@dataclass
+class QueuePage:
+    """One page of the queue."""
+
+    concerns: list[Concern]
+    total: int
+    page: int
+    pages: int
+    counts: dict[str, int]
+    overdue_follow_ups: set[int] = field(default_factory=set)
+
+
+def _priority(now: datetime):
+    """0: urgent and not yet acknowledged; 1: acknowledgement overdue; 2: open; 3: closed."""
+    return case(
+        (and_(Concern.status == Status.NEW.value, Concern.urgent.is_(True)), 0),
+        (and_(Concern.status == Status.NEW.value, Concern.ack_due_at < now), 1),
+        (Concern.status != Status.CLOSED.value, 2),
+        else_=3,
+    )
+
+
+def _filtered(school_id: int, filters: QueueFilters):
+    query = select(Concern).where(Concern.school_id == school_id)
+    if filters.status == "open":
+        query = query.where(Concern.status != Status.CLOSED.value)
+    elif filters.status in {s.value for s in Status}:
+        query = query.where(Concern.status == filters.status)
+    if filters.category:
+        query = query.where(
+            exists().where(
+                ConcernCategory.concern_id == Concern.id,
+                ConcernCategory.school_id == school_id,
+                ConcernCategory.category_id == filters.category,
+            )
+        )
+    if filters.pupil_id:
+        query = query.where(
+            exists().where(
+                ConcernPupil.concern_id == Concern.id,
+                ConcernPupil.school_id == school_id,
+                ConcernPupil.pupil_id == filters.pupil_id,
+            )
+        )
+    if filters.assignee_id is not None:
+        query = query.where(
+            Concern.assignee_id.is_(None) if filters.assignee_id == 0 else Concern.assignee_id == filters.assignee_id
+        )
+    if filters.date_from:
+        query = query.where(func.date(Concern.logged_at) >= filters.date_from)
+    if filters.date_to:
+        query = query.where(func.date(Concern.logged_at) <= filters.date_to)
+    if filters.search.strip():
+        term = filters.search.strip().lower()
+        like = f"%{term}%"
+        name_match = exists().where(
+            ConcernPupil.concern_id == Concern.id,
+            ConcernPupil.school_id == school_id,
+            ConcernPupil.pupil_id == Pupil.id,
+            or_(
+                func.lower(Pupil.legal_first_name + " " + Pupil.legal_last_name).like(like),
+                func.lower(Pupil.preferred_name).like(like),
+                func.lower(Pupil.upn) == term,
+            ),
+        )
+        query = query.where(or_(func.lower(Concern.reference) == term, name_match))
+    return query
+
+
+def queue(school_id: int, filters: QueueFilters, now: datetime) -> QueuePage:
+    """The school's concerns, urgent and overdue first, then oldest first, one page at a time."""
+    base = _filtered(school_id, filters)
+    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery()))
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, filters.page), pages)
+    rows = db.session.scalars(
+        base.options(
+            selectinload(Concern.pupil_links).joinedload(ConcernPupil.pupil),
+            selectinload(Concern.category_links),
+        )
+        .order_by(_priority(now), Concern.logged_at, Concern.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    counts = dict(
+        db.session.execute(
+            select(Concern.status, func.count()).where(Concern.school_id == school_id).group_by(Concern.status)
+        ).all()
+    )
+    ids = [c.id for c in rows]
+    overdue_follow_ups = set()
+    if ids:
+        overdue_follow_ups = set(
+            db.session.scalars(
+                select(FollowUp.concern_id).where(
+                    FollowUp.school_id == school_id,
+                    FollowUp.concern_id.in_(ids),
+                    FollowUp.done_at.is_(None),
+                    FollowUp.due_on < now.date(),
+                )
+            )
+        )
+    return QueuePage(rows, total, page, pages, counts, overdue_follow_ups)
+
+
+def overdue_follow_ups(school_id: int, today: date, limit: int = 20) -> list[FollowUp]:
+    """Follow-ups past their date and not done, oldest first (shown above the queue)."""
+    return list(
+        db.session.scalars(
+            select(FollowUp)
+            .where(FollowUp.school_id == school_id, FollowUp.done_at.is_(None), FollowUp.due_on < today)
+            .order_by(FollowUp.due_on)
+            .limit(limit)
+        )
+    )
+
+
+def reported_by(user: User, page: int = 1) -> tuple[list[Concern], int]:
+    """The concerns a member of staff logged, newest first."""
+    query = select(Concern).where(Concern.school_id == user.school_id, Concern.reporter_id == user.id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.order_by(Concern.logged_at.desc()).limit(PAGE_SIZE).offset((max(1, page) - 1) * PAGE_SIZE)
+    ).all()
+    return list(rows), total
+
+
+def get_concern(school_id: int, concern_id: int) -> Concern | None:
+    """Load one concern of the school, or ``None`` (another school's concerns do not exist here)."""
+    return db.session.scalar(select(Concern).where(Concern.id == concern_id, Concern.school_id == school_id))
+
+
+def concern_by_reference(school_id: int, reference: str) -> Concern | None:
+    """Load a concern by its reference within a school."""
+    return db.session.scalar(
+        select(Concern).where(Concern.school_id == school_id, Concern.reference == (reference or "").strip().upper())
+    )
+
+
+def events(concern: Concern, *, reporter_view: bool = False) -> list[ConcernEvent]:
+    """A concern's chronology, oldest first; the reporter sees only what is meant for them."""
+    query = select(ConcernEvent).where(
+        ConcernEvent.school_id == concern.school_id, ConcernEvent.concern_id == concern.id
+    )
+    if reporter_view:
+        query = query.where(ConcernEvent.visible_to_reporter.is_(True))
+    return list(db.session.scalars(query.order_by(ConcernEvent.at, ConcernEvent.id)))
+
+
+def attachments(concern: Concern) -> list[Attachment]:
+    """A concern's attachments, in upload order."""
+    return list(
+        db.session.scalars(
+            select(Attachment)
+            .where(Attachment.school_id == concern.school_id, Attachment.concern_id == concern.id)
+            .order_by(Attachment.id)
+        )
+    )
+
+
+def follow_ups(concern: Concern) -> list[FollowUp]:
+    """A concern's follow-ups, open ones first."""
+    return list(
+        db.session.scalars(
+            select(FollowUp)
+            .where(FollowUp.school_id == concern.school_id, FollowUp.concern_id == concern.id)
+            .order_by(FollowUp.done_at.is_not(None), FollowUp.due_on)
+        )
+    )
+
+
+def linked_concerns(concern: Concern) -> list[Concern]:
+    """Concerns linked to this one."""
+    ids = db.session.execute(
+        select(ConcernLink.concern_id, ConcernLink.related_id).where(
+            ConcernLink.school_id == concern.school_id,
+            or_(ConcernLink.concern_id == concern.id, ConcernLink.related_id == concern.id),
+        )
+    ).all()
+    others = {a if b == concern.id else b for a, b in ids}
+    if not others:
+        return []
+    return list(
+        db.session.scalars(
+            select(Concern)
+            .where(Concern.school_id == concern.school_id, Concern.id.in_(others))
+            .order_by(Concern.logged_at)
+        )
+    )
+
+
+@dataclass
+class ChronologyEntry:
+    """One line of a child's chronology: an event of a concern, with the child's part in it."""
+
+    at: datetime
+    concern: Concern
+    part: str
+    event: ConcernEvent
+
+
+def pupil_chronology(school_id: int, pupil_id: int, limit: int | None = None) -> list[ChronologyEntry]:
+    """Every concern, action and referral about a child, across years, newest first."""
+    links = db.session.execute(
+        select(ConcernPupil.concern_id, ConcernPupil.part).where(
+            ConcernPupil.school_id == school_id, ConcernPupil.pupil_id == pupil_id
+        )
+    ).all()
+    if not links:
+        return []
+    part_of = dict(links)
+    concerns = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Concern).where(Concern.school_id == school_id, Concern.id.in_(part_of.keys()))
+        )
+    }
+    query = (
+        select(ConcernEvent)
+        .where(ConcernEvent.school_id == school_id, ConcernEvent.concern_id.in_(part_of.keys()))
+        .order_by(ConcernEvent.at.desc(), ConcernEvent.id.desc())
+    )
+    if limit:
+        query = query.limit(limit)
+    return [
+        ChronologyEntry(event.at, concerns[event.concern_id], part_of[event.concern_id], event)
+        for event in db.session.scalars(query)
+    ]
+
+
+def school_dsls(school_id: int) -> list[User]:
+    """The school's active DSLs, for assignment."""
+    from safeguard.auth.models import Role, users_with_role
+
+    return list(db.session.scalars(users_with_role(school_id, Role.DSL)))

@@ -1,0 +1,565 @@
+"""Concern pages: log a concern, "My concerns", the DSL's queue, the concern page and its actions."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from safeguard import permissions, storage
+from safeguard.audit import services as audit
+from safeguard.concerns import forms, queries, services
+from safeguard.concerns.models import Attachment, Part, Status
+from safeguard.extensions import db
+from safeguard.forms import attach_error
+from safeguard.permissions import Capability, ConcernAccess, requires
+from safeguard.pupils.models import PUPIL_FLAGS, Pupil, pupil_search
+from safeguard.sqltypes import utcnow
+from safeguard.terminology import category_choices, get_vocabulary, wording_problems
+
+blueprint = Blueprint("concerns", __name__, url_prefix="/concerns")
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_user.school.timezone)
+
+
+def load_concern(concern_id: int):
+    """Load a concern the signed-in person may see, or 404 (never 403: a guessed id reveals nothing)."""
+    concern = queries.get_concern(current_user.school_id, concern_id)
+    if concern is None or not permissions.can_view_concern(current_user, concern):
+        abort(404)
+    return concern
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Logging a concern
+
+
+def _pupil_rows(form: forms.LogConcernForm) -> list[tuple[forms.PupilPartForm, Pupil]]:
+    """The pupils on the form, loaded from this school only."""
+    ids = []
+    for entry in form.pupils.entries:
+        value = entry.form.pupil_id.data
+        if value and str(value).isdigit():
+            ids.append(int(value))
+    found = {}
+    if ids:
+        found = {
+            p.id: p
+            for p in db.session.scalars(
+                db.select(Pupil).where(Pupil.school_id == current_user.school_id, Pupil.id.in_(ids))
+            )
+        }
+    rows = []
+    for entry in form.pupils.entries:
+        value = entry.form.pupil_id.data
+        pupil = found.get(int(value)) if value and str(value).isdigit() else None
+        if pupil is not None:
+            rows.append((entry.form, pupil))
+    return rows
+
+
+def _rebuild_pupils(form: forms.LogConcernForm, add: int | None = None, remove: int | None = None) -> None:
+    """Add or remove a pupil on the form (the no-JavaScript path), keeping the others and their parts."""
+    kept = [(f.pupil_id.data, f.part.data) for f, _ in _pupil_rows(form) if str(f.pupil_id.data) != str(remove)]
+    if add is not None and str(add) not in {str(pid) for pid, _ in kept}:
+        pupil = db.session.scalar(db.select(Pupil).where(Pupil.school_id == current_user.school_id, Pupil.id == add))
+        if pupil is not None:
+            kept.append((str(pupil.id), Part.SUBJECT.value if not kept else Part.WITNESS.value))
+    while form.pupils.entries:
+        form.pupils.pop_entry()
+    for pupil_id, part in kept:
+        form.pupils.append_entry({"pupil_id": pupil_id, "part": part})
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@requires(Capability.SIGNED_IN)
+def new():
+    """The form any member of staff uses to log a concern."""
+    vocabulary = get_vocabulary()
+    form = forms.LogConcernForm()
+    form.categories.choices = category_choices(vocabulary)
+    if request.method == "GET":
+        form.observed_at.data = utcnow().astimezone(_zone()).replace(tzinfo=None, second=0, microsecond=0)
+        if request.args.get("pupil", "").isdigit():
+            _rebuild_pupils(form, add=int(request.args["pupil"]))
+    candidates: list[Pupil] = []
+    status = 200
+    if request.method == "POST":
+        add = request.form.get("add_pupil", "")
+        remove = request.form.get("remove_pupil", "")
+        if form.find_pupils.data or add or remove:
+            # Not a submission: the no-JavaScript way of finding, adding and removing pupils.
+            _rebuild_pupils(
+                form, add=int(add) if add.isdigit() else None, remove=int(remove) if remove.isdigit() else None
+            )
+            if form.find_pupils.data and len((form.pupil_search.data or "").strip()) >= 2:
+                candidates = list(db.session.scalars(pupil_search(current_user.school_id, form.pupil_search.data)))
+                if not candidates:
+                    form.pupil_search.errors = ["No pupil matches that. Try the surname or the UPN."]
+            return _render_new(form, vocabulary, candidates, 200)
+        if form.validate_on_submit() and _validate_wording(form):
+            concern = _log(form)
+            if concern is not None:
+                return redirect(url_for("concerns.logged", concern_id=concern.id))
+        status = 400
+    return _render_new(form, vocabulary, candidates, status)
+
+
+def _validate_wording(form: forms.LogConcernForm) -> bool:
+    problems = wording_problems(form.account.data or "", form.wording_kept_reason.data)
+    if problems:
+        form.account.errors = [*form.account.errors, *problems]
+        return False
+    return True
+
+
+def _log(form: forms.LogConcernForm):
+    rows = _pupil_rows(form)
+    try:
+        pupils = [services.PupilRole(pupil.id, Part(f.part.data)) for f, pupil in rows]
+    except ValueError:
+        form.pupils.errors = ["Choose each pupil's part from the list."]
+        return None
+    observed = form.observed_at.data.replace(tzinfo=_zone())
+    uploads = [
+        services.Upload(filename=f.filename or "attachment", data=f.read())
+        for f in (form.attachments.data or [])
+        if f and f.filename
+    ]
+    try:
+        return services.log_concern(
+            current_user,
+            pupils=pupils,
+            observed_at=observed,
+            location=form.location.data or "",
+            category_ids=form.categories.data or [],
+            account=form.account.data,
+            already_done=form.already_done.data or "",
+            immediate_danger=form.immediate_danger.data == "yes",
+            wording_kept_reason=form.wording_kept_reason.data,
+            uploads=uploads,
+        )
+    except services.ConcernError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return None
+
+
+def _render_new(form, vocabulary, candidates, status):
+    return (
+        render_template(
+            "concerns/new.html",
+            form=form,
+            vocabulary=vocabulary,
+            pupil_rows=_pupil_rows(form),
+            candidates=candidates,
+            part_choices=forms.PART_CHOICES,
+        ),
+        status,
+    )
+
+
+@blueprint.route("/<int:concern_id>/logged")
+@requires(Capability.SIGNED_IN)
+def logged(concern_id: int):
+    """Confirmation with the reference, shown to the person who logged the concern."""
+    concern = load_concern(concern_id)
+    if concern.reporter_id != current_user.id:
+        abort(404)
+    return render_template("concerns/logged.html", concern=concern)
+
+
+@blueprint.route("/mine")
+@requires(Capability.SIGNED_IN)
+def mine():
+    """The concerns the signed-in person logged, with whether the DSL team has acknowledged each."""
+    page = request.args.get("page", 1, type=int) or 1
+    rows, total = queries.reported_by(current_user, page)
+    return render_template("concerns/mine.html", concerns=rows, total=total, page=page)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The queue
+
+
+def _filters() -> queries.QueueFilters:
+    args = request.args
+
+    def as_date(name: str) -> date | None:
+        try:
+            return date.fromisoformat(args.get(name, ""))
+        except ValueError:
+            return None
+
+    assignee = args.get("assignee", "")
+    return queries.QueueFilters(
+        status=args.get("status", "open") or "open",
+        category=args.get("category", "")[:80],
+        pupil_id=args.get("pupil", type=int),
+        assignee_id=0 if assignee == "none" else (int(assignee) if assignee.isdigit() else None),
+        date_from=as_date("from"),
+        date_to=as_date("to"),
+        search=args.get("q", "")[:100],
+        page=args.get("page", 1, type=int) or 1,
+    )
+
+
+@blueprint.route("/")
+@requires(Capability.VIEW_ALL_CONCERNS)
+def queue():
+    """The DSL team's queue: urgent and overdue first, then oldest first."""
+    filters = _filters()
+    now = utcnow()
+    result = queries.queue(current_user.school_id, filters, now)
+    return render_template(
+        "concerns/queue.html",
+        result=result,
+        filters=filters,
+        now=now,
+        vocabulary=get_vocabulary(),
+        dsls=queries.school_dsls(current_user.school_id),
+        follow_ups=queries.overdue_follow_ups(current_user.school_id, now.astimezone(_zone()).date()),
+        statuses=list(Status),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The concern page
+
+
+def _action_forms(concern, **bound):
+    """Every action form for the concern page, with the page's version; ``bound`` replaces some with posted ones."""
+    vocabulary = get_vocabulary()
+    made = {
+        "acknowledge": forms.AcknowledgeForm(formdata=None),
+        "assign": forms.AssignForm(formdata=None),
+        "level": forms.LevelOfNeedForm(formdata=None),
+        "note": forms.NoteForm(formdata=None),
+        "action": forms.ActionForm(formdata=None),
+        "decision": forms.DecisionForm(formdata=None),
+        "status": forms.StatusForm(formdata=None),
+        "link": forms.LinkForm(formdata=None),
+        "follow_up": forms.FollowUpDoneForm(formdata=None),
+        "addendum": forms.AddendumForm(formdata=None),
+    }
+    made.update(bound)
+    opened_at = utcnow().isoformat()
+    for form in made.values():
+        if hasattr(form, "version") and not form.version.data:
+            form.version.data = str(concern.version)
+            form.opened_at.data = opened_at
+    made["assign"].assignee.choices = [forms.SelectChoice("", "Nobody")] + [
+        forms.SelectChoice(str(u.id), u.display_name) for u in queries.school_dsls(concern.school_id)
+    ]
+    if made["assign"].assignee.data is None and concern.assignee_id:
+        made["assign"].assignee.data = str(concern.assignee_id)
+    school = current_user.school
+    made["level"].level.choices = [forms.SelectChoice("", "Choose…")] + [
+        forms.SelectChoice(level, level) for level in school.level_of_need_choices
+    ]
+    if made["level"].level.data is None:
+        made["level"].level.data = concern.level_of_need or ""
+    made["action"].agency_id.choices = [forms.SelectChoice("", "Choose…")] + [
+        forms.SelectChoice(a.id, f"{a.name} ({a.country})") for a in vocabulary.agencies
+    ]
+    return made
+
+
+def render_concern(concern, http_status: int = 200, stale: datetime | None = None, **bound):
+    """Render the concern page as the signed-in person may see it."""
+    access = permissions.concern_access(current_user, concern)
+    if access == ConcernAccess.REPORTER:
+        return (
+            render_template(
+                "concerns/reporter_view.html",
+                concern=concern,
+                events=queries.events(concern, reporter_view=True),
+                addendum_form=bound.get("addendum") or forms.AddendumForm(formdata=None),
+            ),
+            http_status,
+        )
+    vocabulary = get_vocabulary()
+    # When the page the DSL acted from was out of date, show what changed since they opened it.
+    changes = [e for e in queries.events(concern) if e.at > stale] if stale is not None else []
+    chronologies = {
+        link.pupil_id: queries.pupil_chronology(concern.school_id, link.pupil_id, limit=200)
+        for link in concern.pupil_links
+    }
+    return (
+        render_template(
+            "concerns/concern.html",
+            concern=concern,
+            now=utcnow(),
+            events=queries.events(concern),
+            attachments=queries.attachments(concern),
+            follow_ups=queries.follow_ups(concern),
+            linked=queries.linked_concerns(concern),
+            chronologies=chronologies,
+            categories={c.category_id: vocabulary.category(c.category_id) for c in concern.category_links},
+            forms=_action_forms(concern, **bound),
+            can_act=permissions.can_act_on_concern(current_user, concern),
+            can_export=permissions.can_export(current_user, concern),
+            can_add=permissions.can_add_information(current_user, concern),
+            stale=stale,
+            changes=changes,
+            flag_labels=PUPIL_FLAGS,
+        ),
+        http_status,
+    )
+
+
+@blueprint.route("/<int:concern_id>")
+@requires(Capability.SIGNED_IN)
+def show(concern_id: int):
+    """The concern page; every view is recorded."""
+    concern = load_concern(concern_id)
+    services.record_view(concern, current_user)
+    return render_concern(concern)
+
+
+def _act(concern_id: int, form_name: str, form_class, apply, success: str):
+    """Run one DSL action: load (404), check permission (403), validate, call the service, flash and redirect.
+
+    A concern changed since the page was loaded gives 409 with the changes shown and the typed text kept.
+    """
+    concern = load_concern(concern_id)
+    if not permissions.can_act_on_concern(current_user, concern):
+        abort(403)
+    form = form_class()
+    if form_name == "assign":
+        form.assignee.choices = [forms.SelectChoice("", "Nobody")] + [
+            forms.SelectChoice(str(u.id), u.display_name) for u in queries.school_dsls(concern.school_id)
+        ]
+    elif form_name == "level":
+        form.level.choices = [forms.SelectChoice(lv, lv) for lv in current_user.school.level_of_need_choices]
+    elif form_name == "action":
+        form.agency_id.choices = [forms.SelectChoice("", "Choose…")] + [
+            forms.SelectChoice(a.id, a.name) for a in get_vocabulary().agencies
+        ]
+    if not form.validate_on_submit():
+        return render_concern(concern, 400, **{form_name: form})
+    seen = int(form.version.data) if str(form.version.data or "").isdigit() else None
+    try:
+        apply(concern, form, seen)
+        db.session.flush()
+    except (services.StaleConcern, StaleDataError):
+        # Someone else saved first (caught by the version check, or by the database at the same instant).
+        db.session.rollback()
+        concern = load_concern(concern_id)
+        opened_at = _parse_time(form.opened_at.data)
+        form.version.data = str(concern.version)
+        form.opened_at.data = utcnow().isoformat()
+        return render_concern(concern, 409, stale=opened_at, **{form_name: form})
+    except services.ConcernError as error:
+        db.session.rollback()
+        concern = load_concern(concern_id)
+        attach_error(form, error)
+        return render_concern(concern, 400, **{form_name: form})
+    flash(success, "success")
+    return redirect(url_for("concerns.show", concern_id=concern.id) + f"#{form_name}")
+
+
+def _parse_time(value: str | None) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value or "")
+    except ValueError:
+        return datetime.fromtimestamp(0, tz=utcnow().tzinfo)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=utcnow().tzinfo)
+
+
+@blueprint.route("/<int:concern_id>/acknowledge", methods=["POST"])
+@requires(Capability.ACT_ON_CONCERNS)
+def acknowledge(concern_id: int):
+    """Acknowledge a new concern."""
+    # Acknowledging is safe whatever changed meanwhile: a second acknowledgement is refused by the rule itself.
+    return _act(
+        concern_id,
+        "acknowledge",
+        forms.AcknowledgeForm,
+        lambda c, f, seen: services.acknowledge(c, current_user, None),
+        "Acknowledged. The reporter can now see that the DSL team has received it.",
+    )
+
+
+@blueprint.route("/<int:concern_id>/assign", methods=["POST"])
+@requires(Capability.ACT_ON_CONCERNS)
+def assign(concern_id: int):
+    """Assign the concern to a DSL."""
+    return _act(
+        concern_id,
+        "assign",
+        forms.AssignForm,
+        lambda c, f, seen: services.assign(
+            c, current_user, int(f.assignee.data) if str(f.assignee.data or "").isdigit() else None, seen
+        ),
+        "Assignment saved.",
+    )
+
+
+@blueprint.route("/<int:concern_id>/level", methods=["POST"])
+@requires(Capability.ACT_ON_CONCERNS)
+def level(concern_id: int):
+    """Set the level of need."""
+    return _act(
+        concern_id,
+        "level",
+        forms.LevelOfNeedForm,
+        lambda c, f, seen: services.set_level_of_need(c, current_user, f.level.data, seen),
+        "Level of need saved.",
+    )
+
+
+@blueprint.route("/<int:concern_id>/note", methods=["POST"])
+@requires(Capability.ACT_ON_CONCERNS)
+def note(concern_id: int):
+    """Add a note."""
+    return _act(
+        concern_id,
+        "note",
+        forms.NoteForm,
+        lambda c, f, seen: services.add_note(c, current_user, f.text.data, seen),
+        "Note added to the chronology.",
+    )
+
+
+@blueprint.route("/<int:concern_id>/action", methods=["POST"])
+@requires(Capability.ACT_ON_CONCERNS)
+def action(concern_id: int):
+    """Record an action, referral or report to an agency."""
+
+    def apply(concern, form, seen):
+        services.record_action(
+            concern,
+            current_user,
+            services.ActionInput(
+                kind=form.kind.data,
+                details=form.details.data or "",
+                reason=form.reason.data or "",
+                target=form.target.data or "",
+                agency_id=form.agency_id.data or "",
+                on=form.on.data,
+                external_reference=form.external_reference.data or "",
+                follow_up_on=form.follow_up_on.data,
+                follow_up_what=form.follow_up_what.data or "",
+            ),
+            seen,
+        )
+
+    return _act(concern_id, "action", forms.ActionForm, apply, "Action recorded in the chronology.")
+
+
+@blueprint.route("/<int:concern_id>/decision", methods=["POST"])
+@requires(Capability.ACT_ON_CONCERNS)
+def decision(concern_id: int):
+    """Record a decision and its rationale."""
+    return _act(
+        concern_id,
+        "decision",
+        forms.DecisionForm,
+        lambda c, f, seen: services.record_decision(c, current_user, f.decision.data, f.rationale.data, seen),
+        "Decision recorded with its rationale.",
+    )
+
+
+@blueprint.route("/<int:concern_id>/status", methods=["POST"])
+@requires(Capability.ACT_ON_CONCERNS)
+def status(concern_id: int):
+    """Change the status."""
+    return _act(
+        concern_id,
+        "status",
+        forms.StatusForm,
+        lambda c, f, seen: services.change_status(
+            c,
+            current_user,
+            f.status.data,
+            seen,
+            outcome=f.outcome.data or "",
+            rationale=f.rationale.data or "",
+            unanswered_reason=f.unanswered_reason.data or "",
+        ),
+        "Status changed.",
+    )
+
+
+@blueprint.route("/<int:concern_id>/link", methods=["POST"])
+@requires(Capability.ACT_ON_CONCERNS)
+def link(concern_id: int):
+    """Link a related concern."""
+    return _act(
+        concern_id,
+        "link",
+        forms.LinkForm,
+        lambda c, f, seen: services.link_concerns(c, current_user, f.reference.data, seen),
+        "Concerns linked.",
+    )
+
+
+@blueprint.route("/<int:concern_id>/follow-up", methods=["POST"])
+@requires(Capability.ACT_ON_CONCERNS)
+def follow_up_done(concern_id: int):
+    """Mark a follow-up done."""
+    return _act(
+        concern_id,
+        "follow_up",
+        forms.FollowUpDoneForm,
+        lambda c, f, seen: services.complete_follow_up(c, current_user, f.follow_up_id.data, seen),
+        "Follow-up marked as done.",
+    )
+
+
+@blueprint.route("/<int:concern_id>/addendum", methods=["POST"])
+@requires(Capability.SIGNED_IN)
+def addendum(concern_id: int):
+    """Add information: the reporter to their own concern, or a DSL."""
+    concern = load_concern(concern_id)
+    if not permissions.can_add_information(current_user, concern):
+        abort(403)
+    form = forms.AddendumForm()
+    if not form.validate_on_submit():
+        return render_concern(concern, 400, addendum=form)
+    services.add_addendum(concern, current_user, form.text.data)
+    flash("Your information has been added. The original account is unchanged.", "success")
+    return redirect(url_for("concerns.show", concern_id=concern.id))
+
+
+@blueprint.route("/<int:concern_id>/attachments/<int:attachment_id>")
+@requires(Capability.SIGNED_IN)
+def attachment(concern_id: int, attachment_id: int):
+    """Download an attachment, after the same permission check as the concern itself."""
+    concern = load_concern(concern_id)
+    if permissions.concern_access(current_user, concern) != ConcernAccess.FULL:
+        abort(404)
+    item = db.session.scalar(
+        db.select(Attachment).where(
+            Attachment.id == attachment_id,
+            Attachment.concern_id == concern.id,
+            Attachment.school_id == concern.school_id,
+        )
+    )
+    if item is None:
+        abort(404)
+    try:
+        data = storage.load(concern.school_id, item.storage_name, item.sha256)
+    except storage.StorageError:
+        abort(410)
+    audit.record(
+        "attachment.downloaded",
+        f"Attachment downloaded ({concern.reference})",
+        school_id=concern.school_id,
+        actor_id=current_user.id,
+        subject_type="attachment",
+        subject_id=item.id,
+    )
+    response = send_file(
+        io.BytesIO(data), mimetype=item.content_type, as_attachment=True, download_name=item.original_name
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,482 @@
+"""Turning the record into the plain data the PDF builders take, logging each export, and verifying PDFs.
+
+Every export is recorded twice: in the export log (kind, subject, parameters, the digest of the record content
+and the SHA-256 of the file) and in the audit chain (who, when and the reason they gave). Verification finds the
+file in the log by its hash, rebuilds the same document's content from the record as held now, and compares.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from safeguard import reports
+from safeguard.audit import services as audit
+from safeguard.auth.models import Role, User
+from safeguard.concerns import queries
+from safeguard.concerns.models import Concern, ConcernCategory, ConcernEvent, ConcernPupil, EventKind, Status
+from safeguard.exports.models import Export
+from safeguard.extensions import db
+from safeguard.pupils.models import Pupil
+from safeguard.reports import data as rd
+from safeguard.schooldays import school_days_between
+from safeguard.schools.models import School
+from safeguard.sqltypes import utcnow
+
+
+class ExportError(ValueError):
+    """An export cannot be made as asked; the message is fit to show."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Record → plain data
+
+
+def school_info(school: School) -> rd.SchoolInfo:
+    """The school's details for a report header."""
+    return rd.SchoolInfo(
+        name=school.name, code=school.code, dsl_contact=school.dsl_contact, protective_marking=school.protective_marking
+    )
+
+
+def pupil_info(pupil: Pupil) -> rd.PupilInfo:
+    """A pupil's details for a report."""
+    return rd.PupilInfo(
+        id=pupil.id,
+        upn=pupil.upn,
+        legal_name=pupil.full_name,
+        preferred_name=pupil.preferred_name,
+        date_of_birth=pupil.date_of_birth,
+        year_group=pupil.year_group,
+        class_name=pupil.class_name,
+        flags=tuple(pupil.flag_labels),
+        left_on=pupil.left_on,
+        destination=pupil.destination_school,
+    )
+
+
+def _role_label(user: User) -> str:
+    labels = {Role.DSL: "DSL", Role.HEAD: "Head teacher", Role.ADMIN: "Administrator", Role.STAFF: "Staff"}
+    return ", ".join(labels[r] for r in Role if r in user.roles)
+
+
+def _event_details(event: ConcernEvent) -> tuple[str, ...]:
+    detail = event.detail or {}
+    lines: list[str] = []
+    if event.text and event.kind != EventKind.ADDENDUM:
+        lines.append(event.text)
+    if detail.get("reason"):
+        lines.append(f"Reason: {detail['reason']}")
+    if detail.get("unanswered_protocol_steps_reason"):
+        lines.append(f"Guided-response steps left unanswered because: {detail['unanswered_protocol_steps_reason']}")
+    if event.kind == EventKind.PROTOCOL_ANSWER:
+        lines.append(
+            f"{detail.get('protocol_title', detail.get('protocol_id', ''))} (version {detail.get('protocol_version', '?')}): "
+            f"{detail.get('step_text', '')} — {detail.get('answer_label', '')}"
+        )
+    return tuple(line for line in lines if line)
+
+
+def concern_info(concern: Concern) -> rd.ConcernInfo:
+    """Everything a concern report shows, read from the record."""
+    events = queries.events(concern)
+    addenda = tuple(
+        rd.Addendum(at=e.at, author=e.actor.display_name if e.actor else "Safeguard", text=e.text or "")
+        for e in events
+        if e.kind == EventKind.ADDENDUM
+    )
+    follow_ups = {f.event_id: f.due_on for f in queries.follow_ups(concern)}
+    chronology = tuple(
+        rd.EventInfo(
+            at=e.at,
+            actor=e.actor.display_name if e.actor else "Safeguard",
+            kind=e.kind,
+            summary=e.summary,
+            details=_event_details(e),
+            follow_up_on=follow_ups.get(e.id),
+        )
+        for e in events
+        if e.kind != EventKind.ADDENDUM
+    )
+    return rd.ConcernInfo(
+        id=concern.id,
+        reference=concern.reference,
+        status=concern.status_enum.label,
+        urgent=concern.urgent,
+        level_of_need=concern.level_of_need,
+        outcome=concern.outcome,
+        outcome_rationale=concern.outcome_rationale,
+        reporter=concern.reporter.display_name,
+        reporter_role=_role_label(concern.reporter),
+        observed_at=concern.observed_at,
+        logged_at=concern.logged_at,
+        acknowledged_at=concern.acknowledged_at,
+        location=concern.location,
+        categories=tuple((c.category_id, c.label) for c in concern.category_links),
+        vocabulary_version=concern.vocabulary_version,
+        account=concern.account,
+        already_done=concern.already_done,
+        pupils=tuple(rd.PupilLink(pupil=pupil_info(link.pupil), part=link.part) for link in concern.pupil_links),
+        addenda=addenda,
+        events=chronology,
+        kept_wording_reason=concern.wording_kept_reason,
+    )
+
+
+def child_file(pupil: Pupil, include_other_children: bool) -> rd.ChildFile:
+    """Every concern about a child, oldest first."""
+    concern_ids = select(ConcernPupil.concern_id).where(
+        ConcernPupil.school_id == pupil.school_id, ConcernPupil.pupil_id == pupil.id
+    )
+    concerns = db.session.scalars(
+        select(Concern)
+        .where(Concern.school_id == pupil.school_id, Concern.id.in_(concern_ids))
+        .order_by(Concern.logged_at, Concern.id)
+    ).all()
+    return rd.ChildFile(
+        school=school_info(db.session.get(School, pupil.school_id)),
+        pupil=pupil_info(pupil),
+        concerns=tuple(concern_info(c) for c in concerns),
+        include_other_children=include_other_children,
+    )
+
+
+def _percentile(values: list[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def period_summary(school: School, period_from: date, period_to: date) -> rd.PeriodSummary:
+    """Counts and times for governors: no names or identifying details of any child."""
+    if period_to < period_from:
+        raise ExportError("The end of the period must be on or after its start.", field="period_to")
+    zone = ZoneInfo(school.timezone)
+    start = datetime.combine(period_from, time.min, zone)
+    end = datetime.combine(period_to + timedelta(days=1), time.min, zone)
+    in_period = (Concern.school_id == school.id, Concern.logged_at >= start, Concern.logged_at < end)
+    total = db.session.scalar(select(func.count()).select_from(Concern).where(*in_period))
+    by_category = db.session.execute(
+        select(ConcernCategory.label, func.count())
+        .join(Concern, Concern.id == ConcernCategory.concern_id)
+        .where(ConcernCategory.school_id == school.id, *in_period)
+        .group_by(ConcernCategory.label)
+        .order_by(func.count().desc(), ConcernCategory.label)
+    ).all()
+    by_status = db.session.execute(
+        select(Concern.status, func.count()).where(*in_period).group_by(Concern.status)
+    ).all()
+    by_level = db.session.execute(
+        select(func.coalesce(Concern.level_of_need, "Not set"), func.count())
+        .where(*in_period)
+        .group_by(func.coalesce(Concern.level_of_need, "Not set"))
+    ).all()
+    rows = db.session.execute(select(Concern.logged_at, Concern.acknowledged_at).where(*in_period)).all()
+    months: dict[str, int] = {}
+    waits: list[float] = []
+    for logged_at, acknowledged_at in rows:
+        key = logged_at.astimezone(zone).strftime("%Y-%m")
+        months[key] = months.get(key, 0) + 1
+        if acknowledged_at is not None:
+            waits.append((acknowledged_at - logged_at).total_seconds() / 60)
+    status_order = [s.value for s in Status]
+    return rd.PeriodSummary(
+        school=school_info(school),
+        period_from=period_from,
+        period_to=period_to,
+        total=total,
+        by_category=tuple((label, n) for label, n in by_category),
+        by_status=tuple((Status(s).label, n) for s, n in sorted(by_status, key=lambda row: status_order.index(row[0]))),
+        by_level_of_need=tuple(sorted(((label, n) for label, n in by_level), key=lambda r: r[0])),
+        by_month=tuple(sorted(months.items())),
+        ack_median_minutes=round(statistics.median(waits), 1) if waits else None,
+        ack_p90_minutes=round(_percentile(waits, 0.9), 1) if waits else None,
+        acknowledged_count=len(waits),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Exporting
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    """A built PDF and the name to download it as."""
+
+    pdf: bytes
+    filename: str
+    export: Export
+
+
+def _meta(user: User | None, reason: str) -> rd.ExportMeta:
+    return rd.ExportMeta(
+        generated_by=user.display_name if user else "Command line", generated_at=utcnow(), reason=reason
+    )
+
+
+def _log(
+    school_id: int,
+    kind: str,
+    subject_id: int | None,
+    parameters: str,
+    content,
+    pdf: bytes,
+    user: User | None,
+    reason: str,
+    include_other_children: bool = False,
+) -> Export:
+    export = Export(
+        school_id=school_id,
+        kind=kind,
+        subject_id=subject_id,
+        parameters=parameters,
+        digest=reports.content_digest(content),
+        file_sha256=hashlib.sha256(pdf).hexdigest(),
+        generated_by_id=user.id if user else None,
+        generated_at=utcnow(),
+        reason=reason,
+        include_other_children=include_other_children,
+    )
+    db.session.add(export)
+    db.session.flush()
+    audit.record(
+        "export.created",
+        f"Exported {kind.replace('_', ' ')}",
+        school_id=school_id,
+        actor_id=user.id if user else None,
+        subject_type=kind,
+        subject_id=subject_id,
+        detail={"reason": reason, "export": export.id, "include_other_children": include_other_children},
+    )
+    return export
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < 3:
+        raise ExportError(
+            "Give the reason for this export (for example: referral to children's social care).", "reason"
+        )
+    return reason[:500]
+
+
+def export_concern(concern: Concern, user: User | None, reason: str) -> ExportedFile:
+    """Build the concern report for a referral."""
+    reason = _reason(reason)
+    content = concern_info(concern)
+    school = db.session.get(School, concern.school_id)
+    pdf = reports.build_concern_report(content, school_info(school), _meta(user, reason))
+    export = _log(concern.school_id, "concern", concern.id, "", content, pdf, user, reason)
+    return ExportedFile(pdf, f"{concern.reference}.pdf", export)
+
+
+def export_child_file(pupil: Pupil, user: User | None, reason: str, include_other_children: bool) -> ExportedFile:
+    """Build the child's safeguarding file (other children redacted unless the DSL chose otherwise)."""
+    reason = _reason(reason)
+    content = child_file(pupil, include_other_children)
+    pdf = reports.build_child_file(content, _meta(user, reason))
+    export = _log(
+        pupil.school_id,
+        "child_file",
+        pupil.id,
+        f"include_other_children={int(include_other_children)}",
+        content,
+        pdf,
+        user,
+        reason,
+        include_other_children,
+    )
+    return ExportedFile(pdf, f"safeguarding-file-{pupil.upn}.pdf", export)
+
+
+def export_transfer(
+    pupil: Pupil, user: User | None, to_school: str, method: str, reason: str = "Transfer to the next school"
+) -> ExportedFile:
+    """Record the transfer on the pupil and build the transfer record with its receipt page."""
+    to_school, method = (to_school or "").strip(), (method or "").strip() or "Secure transfer"
+    if not to_school:
+        raise ExportError("Enter the name of the receiving school.", field="to_school")
+    reason = _reason(reason)
+    now = utcnow()
+    pupil.transfer_to = to_school[:200]
+    pupil.transfer_method = method[:200]
+    pupil.transfer_sent_at = now
+    pupil.transfer_confirmed_at = None
+    content = rd.TransferInfo(
+        child_file=child_file(pupil, include_other_children=False),
+        to_school=pupil.transfer_to,
+        method=pupil.transfer_method,
+        sent_on=now.astimezone(ZoneInfo(db.session.get(School, pupil.school_id).timezone)).date(),
+        sent_by=user.display_name if user else "Command line",
+    )
+    pdf = reports.build_transfer_record(content, _meta(user, reason))
+    export = _log(pupil.school_id, "transfer", pupil.id, f"to={to_school}|method={method}", content, pdf, user, reason)
+    return ExportedFile(pdf, f"transfer-{pupil.upn}.pdf", export)
+
+
+def confirm_transfer(pupil: Pupil, user: User) -> None:
+    """Record that the receiving school's DSL confirmed receipt of the file."""
+    if pupil.transfer_sent_at is None:
+        raise ExportError("No transfer of this child's file has been recorded.")
+    if pupil.transfer_confirmed_at is not None:
+        raise ExportError("Receipt of this transfer has already been confirmed.")
+    pupil.transfer_confirmed_at = utcnow()
+    audit.record(
+        "transfer.confirmed",
+        "Receipt of a transferred safeguarding file confirmed",
+        school_id=pupil.school_id,
+        actor_id=user.id,
+        subject_type="pupil",
+        subject_id=pupil.id,
+    )
+
+
+# Keeping Children Safe in Education: the file is sent within 5 school days; receipt should follow.
+TRANSFER_WINDOW_SCHOOL_DAYS = 5
+
+
+def unconfirmed_transfers(school_id: int, today: date) -> list[Pupil]:
+    """Transfers sent more than 5 school days ago whose receipt is still not confirmed."""
+    sent = db.session.scalars(
+        select(Pupil)
+        .where(Pupil.school_id == school_id, Pupil.transfer_sent_at.is_not(None), Pupil.transfer_confirmed_at.is_(None))
+        .order_by(Pupil.transfer_sent_at)
+    ).all()
+    return [p for p in sent if school_days_between(p.transfer_sent_at.date(), today) > TRANSFER_WINDOW_SCHOOL_DAYS]
+
+
+def export_summary(school: School, user: User | None, period_from: date, period_to: date, reason: str) -> ExportedFile:
+    """Build the period summary for governors and the local authority."""
+    reason = _reason(reason)
+    content = period_summary(school, period_from, period_to)
+    pdf = reports.build_period_summary(content, _meta(user, reason))
+    export = _log(
+        school.id,
+        "summary",
+        None,
+        f"from={period_from.isoformat()}|to={period_to.isoformat()}",
+        content,
+        pdf,
+        user,
+        reason,
+    )
+    return ExportedFile(pdf, f"safeguarding-summary-{school.code}-{period_from}-{period_to}.pdf", export)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Verifying
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The answer to "is this PDF the record as held?"."""
+
+    # matches | changed | altered | unknown
+    outcome: str
+    message: str
+    export: Export | None = None
+    first_change: ConcernEvent | None = None
+
+
+def _parameters(export: Export) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in export.parameters.split("|") if "=" in part)
+
+
+def _current_content(export: Export):
+    """Rebuild the content the export would hold if it were made now from the record."""
+    params = _parameters(export)
+    if export.kind == "concern":
+        concern = db.session.get(Concern, export.subject_id)
+        return concern_info(concern) if concern else None
+    if export.kind == "summary":
+        school = db.session.get(School, export.school_id)
+        return period_summary(school, date.fromisoformat(params["from"]), date.fromisoformat(params["to"]))
+    pupil = db.session.get(Pupil, export.subject_id)
+    if pupil is None:
+        return None
+    if export.kind == "child_file":
+        return child_file(pupil, params.get("include_other_children") == "1")
+    return rd.TransferInfo(
+        child_file=child_file(pupil, include_other_children=False),
+        to_school=params.get("to", ""),
+        method=params.get("method", ""),
+        sent_on=export.generated_at.astimezone(ZoneInfo(db.session.get(School, export.school_id).timezone)).date(),
+        sent_by=export_author(export),
+    )
+
+
+def export_author(export: Export) -> str:
+    """Who generated an export."""
+    user = db.session.get(User, export.generated_by_id) if export.generated_by_id else None
+    return user.display_name if user else "Command line"
+
+
+def _first_change_after(export: Export) -> ConcernEvent | None:
+    """The first chronology entry recorded after the export, among the records it covered."""
+    query = select(ConcernEvent).where(
+        ConcernEvent.school_id == export.school_id, ConcernEvent.at > export.generated_at
+    )
+    if export.kind == "concern":
+        query = query.where(ConcernEvent.concern_id == export.subject_id)
+    elif export.kind in ("child_file", "transfer"):
+        query = query.where(
+            ConcernEvent.concern_id.in_(
+                select(ConcernPupil.concern_id).where(
+                    ConcernPupil.school_id == export.school_id, ConcernPupil.pupil_id == export.subject_id
+                )
+            )
+        )
+    return db.session.scalar(query.order_by(ConcernEvent.at, ConcernEvent.id).limit(1))
+
+
+def verify(pdf: bytes, school_id: int | None = None) -> Verification:
+    """Say whether ``pdf`` is an unaltered Safeguard export, and whether it matches the record as held now.
+
+    :param school_id: limit the search to one school's exports (the web page); ``None`` searches all (the CLI).
+    """
+    file_hash = hashlib.sha256(pdf).hexdigest()
+    query = select(Export).where(Export.file_sha256 == file_hash)
+    if school_id is not None:
+        query = query.where(Export.school_id == school_id)
+    export = db.session.scalar(query.order_by(Export.id).limit(1))
+    if export is None:
+        embedded = reports.read_verification(pdf)
+        if embedded:
+            known = select(Export).where(Export.digest == embedded)
+            if school_id is not None:
+                known = known.where(Export.school_id == school_id)
+            original = db.session.scalar(known.limit(1))
+            if original is not None:
+                return Verification(
+                    "altered",
+                    "This file is NOT the document as exported: it carries the verification code of an export made "
+                    f"on {original.generated_at:%d %b %Y at %H:%M} UTC, but the file has been changed since.",
+                    original,
+                )
+        return Verification("unknown", "This file was not exported by Safeguard here, or it has been changed.")
+    now = _current_content(export)
+    when = f"{export.generated_at:%d %b %Y at %H:%M} UTC by {export_author(export)}"
+    if now is not None and reports.content_digest(now) == export.digest:
+        return Verification(
+            "matches", f"This PDF is unaltered and matches the record as held now (exported {when}).", export
+        )
+    change = _first_change_after(export)
+    if change is not None:
+        message = (
+            f"This PDF is unaltered (exported {when}), but the record has changed since: it diverged on "
+            f"{change.at:%d %b %Y at %H:%M} UTC ({change.summary})."
+        )
+    else:
+        message = f"This PDF is unaltered (exported {when}), but the record has changed since it was exported."
+    return Verification("changed", message, export, change)

@@ -1,0 +1,40 @@
+"""``flask --app safeguard notify`` and ``escalate``: the worker that alerts and delivers."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from safeguard.concerns.services import escalate_overdue
+from safeguard.extensions import db
+from safeguard.notifications.services import deliver_outbox
+
+
+def run_once() -> tuple[int, int, int]:
+    """Escalate overdue concerns, then deliver due e-mails; return (escalated, sent, retried)."""
+    escalated = escalate_overdue()
+    db.session.commit()
+    sent, retried = deliver_outbox()
+    return escalated, sent, retried
+
+
+@click.command("notify")
+@click.option("--once", is_flag=True, help="Do one pass and exit (for cron).")
+@click.option("--interval", default=30, show_default=True, help="Seconds between passes.")
+def notify(once: bool, interval: int) -> None:
+    """Escalate concerns not acknowledged in time and deliver queued e-mails, with retries and back-off."""
+    while True:
+        escalated, sent, retried = run_once()
+        click.echo(f"escalated {escalated}, sent {sent}, to retry {retried}")
+        if once:
+            return
+        time.sleep(max(1, interval))
+
+
+@click.command("escalate")
+def escalate() -> None:
+    """Alert all DSLs and the head about concerns not acknowledged in time (each once)."""
+    count = escalate_overdue()
+    db.session.commit()
+    click.echo(f"escalated {count}")

@@ -1,0 +1,155 @@
+"""Alerting the DSL team: in-app notifications and e-mail through the transactional outbox.
+
+E-mails carry the reference, the urgency and a link — never a child's name or the account, because e-mail is
+not a secure channel. The outbox row is written in the same transaction as the concern, so an alert can never
+be lost between saving and sending; the worker (``flask --app safeguard notify``) delivers it.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from flask import current_app
+from flask_login import current_user
+from sqlalchemy import func, select, update
+
+from safeguard.auth.models import User
+from safeguard.extensions import db
+from safeguard.notifications.models import Notification, OutboxMessage
+from safeguard.sqltypes import utcnow
+
+logger = logging.getLogger("safeguard.notifications")
+
+MAX_ATTEMPTS = 12
+# Back-off between attempts: 1, 2, 4 … minutes, at most an hour.
+BACKOFF_CAP = timedelta(hours=1)
+
+
+def concern_link(concern_id: int) -> str:
+    """The address of a concern's page, for e-mails."""
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/concerns/{concern_id}"
+
+
+def alert(
+    recipients: Iterable[User], *, school_id: int, concern_id: int, reference: str, urgent: bool, headline: str
+) -> int:
+    """Notify each recipient in the app and queue an e-mail; return how many people were alerted.
+
+    :param headline: what happened, without any child's name (for example "New concern logged").
+    """
+    urgency = "URGENT" if urgent else "Routine"
+    count = 0
+    for user in recipients:
+        db.session.add(
+            Notification(
+                school_id=school_id,
+                user_id=user.id,
+                concern_id=concern_id,
+                urgent=urgent,
+                message=f"{headline}: {reference} ({urgency.lower()})",
+            )
+        )
+        body = (
+            f"{headline}.\n\n"
+            f"Reference: {reference}\n"
+            f"Urgency: {urgency}\n\n"
+            f"Open it in Safeguard: {concern_link(concern_id)}\n\n"
+            "For confidentiality this e-mail holds no names or details. Sign in to read the concern.\n"
+        )
+        db.session.add(
+            OutboxMessage(
+                school_id=school_id,
+                to_address=user.email,
+                subject=f"[Safeguard] {urgency}: {headline} {reference}",
+                body=body,
+            )
+        )
+        count += 1
+    db.session.flush()
+    return count
+
+
+def unread(user: User, limit: int = 20) -> list[Notification]:
+    """The user's unread notifications, urgent first, newest first."""
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .order_by(Notification.urgent.desc(), Notification.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def unread_alert_count() -> int:
+    """How many unread alerts the signed-in person has (shown in the menu)."""
+    return db.session.scalar(
+        select(func.count()).where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+    )
+
+
+def mark_read(user: User, concern_id: int) -> None:
+    """Mark the user's notifications about a concern as read (they have opened it)."""
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.concern_id == concern_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+
+
+def smtp_sender() -> Callable[[EmailMessage], None]:
+    """Return a function that sends one message over the configured SMTP server."""
+    config = current_app.config
+
+    def send(message: EmailMessage) -> None:
+        with smtplib.SMTP(config["MAIL_HOST"], int(config["MAIL_PORT"]), timeout=15) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            smtp.send_message(message)
+
+    return send
+
+
+def deliver_outbox(now: datetime | None = None, send: Callable[[EmailMessage], None] | None = None, batch: int = 100):
+    """Send the messages that are due; return ``(sent, retried)``. Each message is committed on its own.
+
+    A failure leaves the message in the outbox with its next attempt pushed back (1, 2, 4 … minutes, at most an
+    hour); after :data:`MAX_ATTEMPTS` it is parked with its last error, and the in-app alert still stands.
+    """
+    now = now or utcnow()
+    send = send or smtp_sender()
+    sent = retried = 0
+    due = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None), OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(batch)
+    ).all()
+    for message in due:
+        email = EmailMessage()
+        email["From"] = current_app.config["MAIL_FROM"]
+        email["To"] = message.to_address
+        email["Subject"] = message.subject
+        email.set_content(message.body)
+        message.attempts += 1
+        try:
+            send(email)
+        except (OSError, smtplib.SMTPException) as error:
+            message.last_error = f"{type(error).__name__}: {error}"[:500]
+            delay = min(timedelta(minutes=2 ** (message.attempts - 1)), BACKOFF_CAP)
+            message.next_attempt_at = now + delay
+            if message.attempts >= MAX_ATTEMPTS:
+                message.failed_at = now
+            retried += 1
+            logger.warning("outbox message %s not delivered (attempt %s): %s", message.id, message.attempts, error)
+        else:
+            message.sent_at = utcnow()
+            sent += 1
+        db.session.commit()
+    return sent, retried

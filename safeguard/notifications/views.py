@@ -1,0 +1,18 @@
+"""The signed-in person's alerts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from safeguard.notifications import services
+from safeguard.permissions import Capability, requires
+
+blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@blueprint.route("/")
+@requires(Capability.SIGNED_IN)
+def index():
+    """Unread alerts, urgent first."""
+    return render_template("notifications/index.html", notifications=services.unread(current_user, limit=100))

@@ -1,0 +1,91 @@
+"""Storage of uploaded files: random names, outside the web root, optionally encrypted at rest.
+
+Files live under ``UPLOAD_FOLDER`` (``instance/uploads`` by default), one folder per school, named by a random
+token; the original file name is kept only in the database. When ``UPLOAD_ENCRYPTION_KEY`` is set (32 bytes,
+base64) files are sealed with AES-256-GCM, so a copied disk or backup of the folder reveals nothing without the
+key, and any change to a file is detected when it is read.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import current_app
+
+_MAGIC = b"SGv1"  # marks an encrypted file: magic, 12-byte nonce, ciphertext with tag
+
+
+class StorageError(RuntimeError):
+    """A stored file is missing, unreadable or has been altered."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What was stored: the random name, the size and SHA-256 of the original content."""
+
+    storage_name: str
+    size: int
+    sha256: str
+
+
+def _key() -> bytes | None:
+    configured = current_app.config.get("UPLOAD_ENCRYPTION_KEY")
+    if not configured:
+        return None
+    try:
+        key = base64.urlsafe_b64decode(configured + "=" * (-len(configured) % 4))
+    except (binascii.Error, ValueError) as error:
+        raise StorageError("UPLOAD_ENCRYPTION_KEY must be 32 bytes in base64") from error
+    if len(key) != 32:
+        raise StorageError("UPLOAD_ENCRYPTION_KEY must be 32 bytes in base64")
+    return key
+
+
+def _path(school_id: int, storage_name: str) -> Path:
+    if not storage_name.isalnum():  # random tokens only: never a path from outside
+        raise StorageError("invalid storage name")
+    return Path(current_app.config["UPLOAD_FOLDER"]) / str(int(school_id)) / storage_name
+
+
+def save(school_id: int, data: bytes) -> StoredFile:
+    """Store ``data`` for a school under a new random name and return what was stored."""
+    name = secrets.token_hex(20)
+    path = _path(school_id, name)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = _key()
+    payload = data
+    if key is not None:
+        nonce = os.urandom(12)
+        payload = _MAGIC + nonce + AESGCM(key).encrypt(nonce, data, name.encode())
+    with open(path, "xb") as handle:
+        handle.write(payload)
+    path.chmod(0o600)
+    return StoredFile(storage_name=name, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+
+def load(school_id: int, storage_name: str, expected_sha256: str | None = None) -> bytes:
+    """Read a stored file back, decrypting it if needed and checking its digest."""
+    path = _path(school_id, storage_name)
+    try:
+        payload = path.read_bytes()
+    except OSError as error:
+        raise StorageError("the stored file is missing") from error
+    if payload.startswith(_MAGIC):
+        key = _key()
+        if key is None:
+            raise StorageError("the file is encrypted but no UPLOAD_ENCRYPTION_KEY is configured")
+        nonce, sealed = payload[4:16], payload[16:]
+        try:
+            payload = AESGCM(key).decrypt(nonce, sealed, storage_name.encode())
+        except Exception as error:  # cryptography raises InvalidTag
+            raise StorageError("the stored file has been altered or the key is wrong") from error
+    if expected_sha256 and hashlib.sha256(payload).hexdigest() != expected_sha256:
+        raise StorageError("the stored file does not match its recorded digest")
+    return payload

@@ -1,0 +1,152 @@
+"""Browser journeys of the concern workflow, in real Chromium, each page checked with axe-core."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from safeguard.extensions import db
+from tests import factories
+from tests.browser.conftest import check_accessibility, sign_in
+
+
+@pytest.fixture
+def pupils(school):
+    return [
+        factories.pupil(school.school, "Amira", "Haddad", child_in_need=True),
+        factories.pupil(school.school, "Oliver", "Bennett"),
+    ]
+
+
+def _add_pupil(page, text: str, part: str | None = None):
+    page.get_by_label("Find a pupil").fill(text)
+    page.get_by_role("option").first.click()
+    if part:
+        page.locator("#pupil-rows select").last.select_option(label=part)
+
+
+def _choose_category(page, label: str):
+    page.get_by_label(label, exact=True).check()
+
+
+@pytest.mark.parametrize("viewport", ["phone"], indirect=True)
+def test_urgent_concern_from_teacher_to_closure(new_page, school, pupils, db):
+    teacher = new_page()
+    sign_in(teacher, school.staff, factories.PASSWORD)
+    teacher.get_by_role("button", name="Show or hide the menu").click()
+    teacher.get_by_role("link", name="Log a concern").click()
+    check_accessibility(teacher)
+    teacher.get_by_label("Yes").check()
+    expect(teacher.locator("#danger-advice")).to_contain_text("call the police on 999")
+    _add_pupil(teacher, "Hadd")
+    _add_pupil(teacher, "Benn", "A child who may have caused harm")
+    teacher.get_by_label("Where?").fill("Year 6 cloakroom")
+    _choose_category(teacher, "Physical abuse")
+    teacher.get_by_label("What happened?").fill(
+        'Amira said "Oliver pushed me against the pegs and said he would do it again". She was shaking.'
+    )
+    teacher.get_by_label("What have you done already?").fill("Stayed with her and sent a colleague for the DSL.")
+    check_accessibility(teacher)
+    teacher.get_by_role("button", name="Send to the DSL team").click()
+    expect(teacher.get_by_role("heading", name="Your concern has been sent to the DSL team")).to_be_visible()
+    expect(teacher.get_by_role("alert")).to_contain_text("whole DSL team has been alerted")
+    reference = teacher.locator("strong.font-monospace").inner_text()
+    check_accessibility(teacher)
+
+    dsl = new_page({"width": 1280, "height": 900})
+    sign_in(dsl, school.dsl, factories.PASSWORD)
+    dsl.goto("/concerns/")
+    first_row = dsl.locator("table.queue-table tbody tr").first
+    expect(first_row).to_contain_text(reference)
+    expect(first_row).to_contain_text("Urgent")
+    check_accessibility(dsl)
+    first_row.get_by_role("link", name=reference).click()
+    expect(dsl.get_by_role("heading", name=f"Concern {reference}")).to_be_visible()
+    expect(dsl.get_by_text("A child who may have caused harm")).to_be_visible()
+    check_accessibility(dsl)
+    dsl.get_by_role("button", name="Acknowledge").click()
+    expect(dsl.get_by_text("Acknowledged. The reporter can now see")).to_be_visible()
+
+    dsl.get_by_text("Record an action or referral").click()
+    dsl.get_by_label("What was done").select_option(label="Referral")
+    dsl.get_by_label("Referral to").select_option(label="Children's social care")
+    dsl.get_by_label("Their reference").fill("CSC-2026-004512")
+    dsl.get_by_role("button", name="Record", exact=True).click()
+    expect(dsl.locator(".chronology")).to_contain_text("reference CSC-2026-004512")
+
+    dsl.get_by_text("Change status").click()
+    dsl.get_by_label("New status").select_option(label="Closed")
+    dsl.get_by_label("Outcome (when closing)").fill("Accepted by children's social care for assessment")
+    dsl.get_by_label("Rationale").fill(
+        "Children's social care is leading; school to support Amira with daily check-ins."
+    )
+    dsl.get_by_role("button", name="Change status").click()
+    expect(dsl.locator(".badge", has_text="Closed")).to_be_visible()
+    check_accessibility(dsl)
+
+    teacher.get_by_role("button", name="Show or hide the menu").click()
+    teacher.get_by_role("link", name="My concerns").click()
+    expect(teacher.get_by_text("Acknowledged by the DSL team")).to_be_visible()
+    teacher.get_by_role("link", name=reference).click()
+    expect(teacher.get_by_text("The DSL team has received it")).to_be_visible()
+    content = teacher.locator("main").inner_text()
+    for hidden in ("CSC-2026-004512", "Referral", "Closed", "Child in need", "daily check-ins"):
+        assert hidden not in content
+    check_accessibility(teacher)
+
+
+def test_images_refused_for_sharing_nudes(page, school, pupils, tmp_path):
+    sign_in(page, school.staff, factories.PASSWORD)
+    page.goto("/concerns/new")
+    page.get_by_label("No").check()
+    _add_pupil(page, "Hadd")
+    _choose_category(page, "Sharing nudes and semi-nudes")
+    expect(page.get_by_text("Do not view", exact=False).first).to_be_visible()
+    page.get_by_label("What happened?").fill("Amira told me a picture of her is being passed around a group chat.")
+    image = tmp_path / "screenshot.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    page.get_by_label("Attach documents (optional)").set_input_files(str(image))
+    page.get_by_role("button", name="Send to the DSL team").click()
+    expect(page.locator(".error-summary")).to_contain_text("imagery of a child is never uploaded")
+    expect(page.get_by_label("What happened?")).to_have_value(re.compile("passed around a group chat"))
+    check_accessibility(page)
+
+
+def test_illegal_transition_is_explained(page, school, pupils):
+    concern = factories.concern(school.staff, [pupils[0]])
+    sign_in(page, school.dsl, factories.PASSWORD)
+    page.goto(f"/concerns/{concern.id}")
+    page.get_by_text("Change status").click()
+    page.get_by_label("New status").select_option(label="Referred")
+    page.get_by_role("button", name="Change status").click()
+    expect(page.locator(".error-summary")).to_contain_text("A concern that is new cannot be moved to referred")
+    check_accessibility(page)
+
+
+def test_two_dsls_at_once(new_page, school, pupils):
+    concern = factories.concern(school.staff, [pupils[0]])
+    deputy = factories.user(school.school, "dsl", email="deputy@oak.example", name="Sam Deputy")
+    db.session.commit()
+    first, second = new_page(), new_page()
+    sign_in(first, school.dsl, factories.PASSWORD)
+    sign_in(second, deputy, factories.PASSWORD)
+    first.goto(f"/concerns/{concern.id}")
+    second.goto(f"/concerns/{concern.id}")
+    first.get_by_text("Add a note").click()
+    first.get_by_label("Note").fill("Phoned mum: she will come in at 3pm.")
+    first.get_by_role("button", name="Add note").click()
+    expect(first.locator(".chronology")).to_contain_text("Note by")
+
+    second.get_by_text("Add a note").click()
+    second.get_by_label("Note").fill("Class teacher reports Amira was quiet all morning.")
+    second.get_by_role("button", name="Add note").click()
+    warning = second.locator("#stale-warning")
+    expect(warning).to_contain_text("This concern was changed after you opened it")
+    expect(warning).to_contain_text("Note by")
+    expect(second.get_by_label("Note")).to_have_value("Class teacher reports Amira was quiet all morning.")
+    check_accessibility(second)
+    second.get_by_role("button", name="Add note").click()
+    expect(second.locator(".chronology")).to_contain_text("quiet all morning")
+    expect(second.locator(".chronology")).to_contain_text("she will come in at 3pm")

@@ -1,0 +1,196 @@
+"""What DSLs do on a concern: acknowledge, assign, act, decide, change status — and two DSLs at once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from safeguard.audit.models import AuditEvent
+from safeguard.concerns import services
+from safeguard.concerns.models import ConcernEvent, FollowUp, Status
+from tests import factories
+
+
+@pytest.fixture
+def concern(school, pupils):
+    return factories.concern(school.staff, [pupils[0]])
+
+
+def _post(client, concern, action, data, follow=False):
+    return factories.submit_form(
+        client,
+        f"/concerns/{concern.id}/{action}",
+        {"version": str(concern.version), **data},
+        form_url=f"/concerns/{concern.id}",
+        follow_redirects=follow,
+    )
+
+
+def test_dsl_acknowledges_and_the_reporter_sees_it(client, school, concern, sign_in, db):
+    sign_in(school.dsl)
+    response = _post(client, concern, "acknowledge", {}, follow=True)
+    assert "Acknowledged." in response.get_data(as_text=True)
+    db.session.refresh(concern)
+    assert concern.status == Status.ACKNOWLEDGED
+    assert concern.acknowledged_by_id == school.dsl.id
+    assert concern.assignee_id == school.dsl.id
+    event = db.session.scalar(select(ConcernEvent).where(ConcernEvent.kind == "acknowledged"))
+    assert event.detail == {"before": "new", "after": "acknowledged"}
+    assert event.actor_id == school.dsl.id
+
+
+def test_referral_with_external_reference_and_follow_up(client, school, concern, sign_in, db):
+    services.acknowledge(concern, school.dsl, None)
+    db.session.commit()
+    sign_in(school.dsl)
+    tomorrow = date.today() + timedelta(days=1)
+    response = _post(
+        client,
+        concern,
+        "action",
+        {
+            "kind": "referral",
+            "target": "childrens-social-care",
+            "on": date.today().isoformat(),
+            "external_reference": "CSC-2026-88121",
+            "follow_up_on": tomorrow.isoformat(),
+            "follow_up_what": "Chase children's social care if no reply",
+        },
+        follow=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "Referral to children&#39;s social care, reference CSC-2026-88121" in page
+    db.session.refresh(concern)
+    assert concern.status == Status.REFERRED  # recording a referral moves it on
+    follow_up = db.session.scalar(select(FollowUp))
+    assert follow_up.due_on == tomorrow and follow_up.done_at is None
+
+
+def test_not_informing_parents_needs_a_reason(client, school, concern, sign_in, db):
+    sign_in(school.dsl)
+    response = _post(client, concern, "action", {"kind": "not_informing_parents"})
+    assert response.status_code == 400
+    assert "Record why parents or carers are not being informed." in response.get_data(as_text=True)
+    response = _post(
+        client,
+        concern,
+        "action",
+        {"kind": "not_informing_parents", "reason": "Telling the father could put the child at greater risk."},
+    )
+    assert response.status_code == 302
+    event = db.session.scalar(select(ConcernEvent).where(ConcernEvent.kind == "action"))
+    assert event.detail["reason"] == "Telling the father could put the child at greater risk."
+
+
+def test_a_decision_not_to_refer_needs_its_rationale(client, school, concern, sign_in, db):
+    sign_in(school.dsl)
+    response = _post(client, concern, "decision", {"decision": "not_to_refer", "rationale": "no"})
+    assert response.status_code == 400
+    assert "Record the rationale" in response.get_data(as_text=True)
+    rationale = "Injury consistent with the PE accident reported by the class teacher; no disclosure of harm."
+    assert _post(client, concern, "decision", {"decision": "not_to_refer", "rationale": rationale}).status_code == 302
+    event = db.session.scalar(select(ConcernEvent).where(ConcernEvent.kind == "decision"))
+    assert event.text == rationale
+
+
+def test_illegal_transition_is_refused_with_a_clear_message(client, school, concern, sign_in, db):
+    sign_in(school.dsl)
+    response = _post(client, concern, "status", {"status": "closed", "outcome": "x", "rationale": "x" * 20})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "A concern that is new cannot be moved to closed" in page
+    assert "Acknowledge it first." in page
+    db.session.refresh(concern)
+    assert concern.status == Status.NEW
+
+
+def test_closing_needs_an_outcome_and_reopening_a_reason(app, school, concern, db):
+    services.acknowledge(concern, school.dsl, None)
+    with pytest.raises(services.ConcernError, match="outcome"):
+        services.change_status(concern, school.dsl, "closed", None, rationale="A full rationale here")
+    services.change_status(
+        concern, school.dsl, "closed", None, outcome="Early help offered", rationale="Family accepted early help."
+    )
+    assert concern.status == Status.CLOSED and concern.closed_at is not None
+    with pytest.raises(services.ConcernError, match="reopened"):
+        services.change_status(concern, school.dsl, "in_progress", None)
+    services.change_status(concern, school.dsl, "in_progress", None, rationale="New disclosure today.")
+    assert concern.status == Status.IN_PROGRESS and concern.closed_at is None
+    changes = [
+        (e.detail["before"], e.detail["after"])
+        for e in db.session.scalars(select(ConcernEvent).where(ConcernEvent.kind == "status").order_by(ConcernEvent.id))
+    ]
+    assert changes == [("acknowledged", "closed"), ("closed", "in_progress")]
+
+
+def test_two_dsls_at_once_the_second_is_told_and_keeps_their_text(client, app, school, concern, sign_in, db):
+    deputy = factories.user(school.school, "dsl", email="deputy@oak.example", name="Sam Deputy")
+    db.session.commit()
+    sign_in(school.dsl)
+    page_version = str(concern.version)
+    # The deputy, in another browser, records a decision first.
+    services.record_decision(concern, deputy, "monitor", "Monitor attendance and mood for two weeks.", None)
+    db.session.commit()
+    typed = "Spoke to Amira's class teacher, who has seen no further marks."
+    response = factories.submit_form(
+        client,
+        f"/concerns/{concern.id}/note",
+        {"version": page_version, "opened_at": "2000-01-01T00:00:00+00:00", "text": typed},
+        form_url=f"/concerns/{concern.id}",
+    )
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "This concern was changed after you opened it" in page
+    assert "Sam Deputy" in page and "Decision: monitor in school" in page
+    assert typed.replace("'", "&#39;") in page  # what they typed is still in the form
+    assert db.session.scalar(select(ConcernEvent).where(ConcernEvent.kind == "note")) is None
+    # Saving again from the refreshed form works.
+    db.session.refresh(concern)
+    response = _post(client, concern, "note", {"text": typed})
+    assert response.status_code == 302
+    assert db.session.scalar(select(ConcernEvent).where(ConcernEvent.kind == "note")).text == typed
+
+
+def test_assign_only_to_a_dsl_of_the_school(app, school, other_school, concern):
+    with pytest.raises(services.ConcernError):
+        services.assign(concern, school.dsl, other_school.dsl.id, None)
+    with pytest.raises(services.ConcernError):
+        services.assign(concern, school.dsl, school.staff.id, None)
+    services.assign(concern, school.dsl, school.dsl.id, None)
+    assert concern.assignee_id == school.dsl.id
+
+
+def test_level_of_need_comes_from_the_schools_ladder(app, school, concern, db):
+    with pytest.raises(services.ConcernError):
+        services.set_level_of_need(concern, school.dsl, "Very high", None)
+    services.set_level_of_need(concern, school.dsl, "Child in need", None)
+    assert concern.level_of_need == "Child in need"
+
+
+def test_linking_related_concerns_shows_on_both(app, school, pupils, concern, db):
+    other = factories.concern(school.staff, [(pupils[1], "subject")])
+    services.link_concerns(concern, school.dsl, other.reference, None)
+    db.session.commit()
+    summaries = set(db.session.scalars(select(ConcernEvent.summary).where(ConcernEvent.kind == "linked")))
+    assert summaries == {f"Linked to {other.reference}", f"Linked to {concern.reference}"}
+    with pytest.raises(services.ConcernError, match="already linked"):
+        services.link_concerns(other, school.dsl, concern.reference, None)
+
+
+def test_every_change_is_audited(app, school, concern, db):
+    services.acknowledge(concern, school.dsl, None)
+    services.add_note(concern, school.dsl, "Called mum.", None)
+    db.session.commit()
+    kinds = set(db.session.scalars(select(AuditEvent.kind).where(AuditEvent.subject_id == concern.id)))
+    assert {"concern.logged", "concern.status_changed", "concern.note"} <= kinds
+
+
+def test_staff_cannot_act_on_concerns(client, school, concern, sign_in, db):
+    sign_in(school.staff)
+    token = factories.csrf_token(client, "/")
+    response = client.post(f"/concerns/{concern.id}/acknowledge", data={"csrf_token": token})
+    assert response.status_code == 403
+    db.session.refresh(concern)
+    assert concern.status == Status.NEW
