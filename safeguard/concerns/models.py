@@ -18,7 +18,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from safeguard.auth.models import User
 from safeguard.extensions import db
@@ -304,3 +305,18 @@ class ConcernSequence(db.Model):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or delete a chronology event."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changing_events(session: Session, _context, _instances) -> None:
+    """The chronology is append-only: refuse, before anything reaches the database, to change or delete an event.
+
+    The database refuses too (triggers on PostgreSQL and SQLite), for anything that does not go through the ORM.
+    """
+    for instance in (*session.dirty, *session.deleted):
+        if isinstance(instance, ConcernEvent) and (instance in session.deleted or session.is_modified(instance)):
+            raise AppendOnlyError("chronology events are never changed or deleted; record a new event instead")

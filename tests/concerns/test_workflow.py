@@ -194,3 +194,24 @@ def test_staff_cannot_act_on_concerns(client, school, concern, sign_in, db):
     assert response.status_code == 403
     db.session.refresh(concern)
     assert concern.status == Status.NEW
+
+
+def test_the_chronology_cannot_be_rewritten(app, school, concern, db):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    from safeguard.concerns.models import AppendOnlyError
+
+    event = db.session.scalar(select(ConcernEvent).where(ConcernEvent.concern_id == concern.id))
+    event.summary = "Nothing happened"
+    with pytest.raises(AppendOnlyError):
+        db.session.flush()
+    db.session.rollback()
+    # Underneath the application, the database refuses too.
+    for statement in ("UPDATE concern_events SET summary = 'Nothing happened'", "DELETE FROM concern_events"):
+        with pytest.raises(DatabaseError, match="append-only"):
+            db.session.execute(text(statement))
+        db.session.rollback()
+    assert db.session.scalar(select(ConcernEvent.summary).where(ConcernEvent.id == event.id)).startswith(
+        "Concern logged"
+    )
