@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from safeguard import config as config_module
+from safeguard import terminology
 from safeguard.auth import passwords
 from safeguard.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 from safeguard.paths import resource_dir
@@ -45,6 +46,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    with app.app_context():
+        # Refuse to start on an invalid vocabulary: every concern is recorded in its terms.
+        terminology.get_vocabulary()
     return app
 
 
@@ -103,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from safeguard.auth.views import blueprint as auth_blueprint
     from safeguard.concerns.views import blueprint as concerns_blueprint
     from safeguard.exports.views import blueprint as exports_blueprint
+    from safeguard.terminology.views import blueprint as terminology_blueprint
     from safeguard.main.views import blueprint as main_blueprint
     from safeguard.notifications.views import blueprint as notifications_blueprint
 
@@ -113,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
         concerns_blueprint,
         notifications_blueprint,
         exports_blueprint,
+        terminology_blueprint,
     ):
         app.register_blueprint(blueprint)
 
@@ -179,8 +185,10 @@ def register_template_helpers(app: Flask) -> None:
     from safeguard import permissions
     from safeguard.formatting import register_filters
     from safeguard.notifications.services import unread_alert_count
+    from safeguard.terminology import check_text
 
     register_filters(app)
+    app.jinja_env.globals["wording_findings"] = check_text
 
     @app.context_processor
     def inject_permissions():

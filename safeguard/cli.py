@@ -15,6 +15,7 @@ from safeguard.auth import services as auth_services
 from safeguard.auth.models import parse_roles
 from safeguard.exports.cli import export_cli, verify_pdf
 from safeguard.extensions import db
+from safeguard.terminology.cli import terminology_cli
 from safeguard.notifications.cli import escalate, notify
 from safeguard.schools import services as school_services
 
@@ -104,6 +105,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(escalate)
     app.cli.add_command(export_cli)
     app.cli.add_command(verify_pdf)
+    app.cli.add_command(terminology_cli)
 
 
 def main() -> None:

@@ -1,0 +1,112 @@
+// Live terminology hints and the searchable category picker. Progressive enhancement: without this file the
+// server checks the wording on submit and every category's guidance is available in its "What to do" section.
+(function () {
+  "use strict";
+  var tokenMeta = document.querySelector("meta[name=csrf-token]");
+  var token = tokenMeta ? tokenMeta.getAttribute("content") : "";
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function setupChecked(box) {
+    var textarea = box.querySelector("textarea");
+    var output = box.querySelector("[data-findings]");
+    var reason = box.querySelector("[data-kept-reason]");
+    var url = box.getAttribute("data-check-url");
+    if (!textarea || !output || !url) { return; }
+    if (reason && reason.hasAttribute("data-initially-hidden")) { reason.hidden = true; }
+    var timer = null;
+    var sequence = 0;
+
+    function render(findings, text) {
+      output.innerHTML = "";
+      var hasAvoid = findings.some(function (f) { return f.severity === "avoid"; });
+      if (reason) { reason.hidden = !hasAvoid && !reason.querySelector("input").value; }
+      if (!findings.length) { return; }
+      output.appendChild(el("p", "small fw-semibold mb-1", "Words to check:"));
+      var list = el("ul", "list-unstyled mb-0");
+      findings.forEach(function (f) {
+        var item = el("li", "terminology-finding border-start border-3 ps-2 mb-2 " + (f.severity === "avoid" ? "border-danger" : "border-warning"));
+        item.appendChild(el("span", "badge " + (f.severity === "avoid" ? "text-bg-danger" : "text-bg-warning"), f.severity === "avoid" ? "Avoid" : "Use with care"));
+        item.appendChild(document.createTextNode(" "));
+        item.appendChild(el("strong", "", "\u201c" + f.text + "\u201d"));
+        item.appendChild(el("div", "small", f.reason));
+        var buttons = el("div", "d-flex flex-wrap gap-1 mt-1");
+        f.preferred.forEach(function (preferred) {
+          var button = el("button", "btn btn-sm btn-outline-primary", "Use \u201c" + preferred + "\u201d");
+          button.type = "button";
+          button.setAttribute("data-use-term", preferred);
+          button.addEventListener("click", function () {
+            var current = textarea.value;
+            // Replace only that span, and only if the words are still where they were found.
+            if (current.slice(f.start, f.end) !== f.text) { check(); return; }
+            textarea.value = current.slice(0, f.start) + preferred + current.slice(f.end);
+            var caret = f.start + preferred.length;
+            textarea.focus();
+            textarea.setSelectionRange(caret, caret);
+            check();
+          });
+          buttons.appendChild(button);
+        });
+        item.appendChild(buttons);
+        list.appendChild(item);
+      });
+      output.appendChild(list);
+    }
+
+    function check() {
+      var text = textarea.value;
+      var mine = ++sequence;
+      fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json" },
+        body: JSON.stringify({ text: text })
+      })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) { if (data && mine === sequence && textarea.value === text) { render(data.findings, text); } })
+        .catch(function () { /* the server checks again on submit */ });
+    }
+
+    textarea.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(check, 400); });
+  }
+
+  function setupPicker(picker) {
+    var searchWrap = picker.querySelector("[data-category-search-wrap]");
+    var search = picker.querySelector("[data-category-search]");
+    var none = picker.querySelector("[data-category-none]");
+    var items = Array.prototype.slice.call(picker.querySelectorAll("[data-category-item]"));
+    var groups = Array.prototype.slice.call(picker.querySelectorAll("[data-category-group]"));
+    if (searchWrap) { searchWrap.classList.remove("d-none"); }
+    if (search) {
+      search.addEventListener("input", function () {
+        var q = search.value.trim().toLowerCase();
+        var shown = 0;
+        items.forEach(function (item) {
+          var match = !q || item.getAttribute("data-search").indexOf(q) !== -1 || item.querySelector("input").checked;
+          item.classList.toggle("d-none", !match);
+          if (match) { shown += 1; }
+        });
+        groups.forEach(function (group) {
+          group.classList.toggle("d-none", !group.querySelector("[data-category-item]:not(.d-none)"));
+        });
+        if (none) { none.classList.toggle("d-none", shown > 0); }
+      });
+    }
+    items.forEach(function (item) {
+      var box = item.querySelector("input[type=checkbox]");
+      var guidance = item.querySelector("[data-guidance-for]");
+      if (!box || !guidance) { return; }
+      box.addEventListener("change", function () {
+        if (box.checked) { guidance.setAttribute("open", ""); } else { guidance.removeAttribute("open"); }
+      });
+    });
+  }
+
+  document.querySelectorAll("[data-terminology-check]").forEach(setupChecked);
+  document.querySelectorAll("[data-category-picker]").forEach(setupPicker);
+})();

@@ -1,0 +1,218 @@
+"""The correct-terminology checker: finds terms to avoid or use with caution in free text.
+
+One regular expression is compiled per vocabulary version, shaped as a trie (shared prefixes are matched once),
+so that a check is a single pass over the text. Matches are whole words, in any case, with a space, a hyphen or
+nothing between the words of a phrase and an optional plural ending. Three things are never flagged: text inside
+quotation marks (the child's or a witness's own words, recorded verbatim), a match inside a correct phrase of the
+vocabulary (such as "prostitution" in "sexual exploitation of children in prostitution"), and words that merely
+look close (adult "pornography" is not "child pornography": only the listed forms are matched).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+from safeguard.terminology.model import Severity, Term
+
+# Between the words of a phrase: spaces, hyphens and dashes, or nothing ("child-porn", "child porn", "childporn").
+_SEPARATOR = r"[\s\-\u2010-\u2015]*"
+_PLURAL = r"(?:'s|’s|es|s)?"
+_SEP = object()  # the separator atom in the trie
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A flagged span of the text."""
+
+    start: int
+    end: int
+    text: str
+    preferred: list[str]
+    severity: Severity
+    reason: str
+    source: str
+    term_id: str = ""
+
+    def to_dict(self) -> dict:
+        """The JSON form: start, end, text, preferred, severity, reason."""
+        data = asdict(self)
+        return {key: data[key] for key in ("start", "end", "text", "preferred", "severity", "reason")}
+
+
+def _atoms(phrase: str) -> list:
+    atoms: list = []
+    for index, word in enumerate(re.split(r"[\s\-\u2010-\u2015]+", phrase.strip().lower())):
+        if index:
+            atoms.append(_SEP)
+        atoms.extend(word)
+    return atoms
+
+
+def _trie_pattern(phrases: Iterable[str], plural: bool) -> str:
+    """A regular expression matching any of ``phrases``, built as a trie so shared prefixes are tried once."""
+    trie: dict = {}
+    for phrase in phrases:
+        node = trie
+        for atom in _atoms(phrase):
+            node = node.setdefault(atom, {})
+        node[None] = True
+
+    def render(node: dict) -> str:
+        branches = []
+        # Longer continuations first, so that the longest form wins where one form is a prefix of another.
+        for atom, child in sorted(
+            ((a, c) for a, c in node.items() if a is not None), key=lambda item: -_depth(item[1])
+        ):
+            piece = _SEPARATOR if atom is _SEP else re.escape(atom)
+            branches.append(piece + render(child))
+        if None in node:
+            branches.append(_PLURAL if plural else "")
+        if len(branches) == 1:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")"
+
+    return render(trie)
+
+
+def _depth(node: dict) -> int:
+    children = [c for a, c in node.items() if a is not None]
+    return 1 + max((_depth(c) for c in children), default=0)
+
+
+_OPENING_SINGLE = "'‘‚‹"
+_PAIRS = {'"': '"', "“": "”", "„": "“", "«": "»", "‘": "’", "'": "'", "‚": "‘", "‹": "›"}
+# Closing marks accepted for each opening one (people mix straight and curly quotes).
+_CLOSERS = {opening: {closing, *({'"', "”"} if closing in '"”' else ())} for opening, closing in _PAIRS.items()}
+_QUOTE_MARKS = re.compile("[\"“”„«»'‘’‚‹›]|\n\\s*\n")
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of ``text`` inside quotation marks, straight or curly, double or single.
+
+    An apostrophe inside or at the end of a word ("don't", "the girls' toilets") is not a quotation mark: a
+    single quote opens only after a space, a bracket or the start of a line, and closes only when no letter or
+    digit follows. A quotation left open runs to the end of its paragraph (a blank line) or of the text.
+    Only the quotation marks are visited, so the cost grows with their number, not with the length of the text.
+    """
+    spans: list[tuple[int, int]] = []
+    marks = [(m.start(), m.group()) for m in _QUOTE_MARKS.finditer(text)]
+    length = len(text)
+    opening_at = None
+    opening = ""
+    for position, mark in marks:
+        if mark.startswith("\n"):
+            if opening_at is not None:  # a paragraph break closes an unclosed quotation
+                spans.append((opening_at, position))
+                opening_at = None
+            continue
+        if opening_at is None:
+            if mark not in _PAIRS:
+                continue
+            before = text[position - 1] if position else " "
+            if mark in _OPENING_SINGLE and not (before.isspace() or before in '([{—–-/"“'):
+                continue  # an apostrophe, not a quotation mark
+            opening_at, opening = position, mark
+            continue
+        if mark in _CLOSERS[opening]:
+            after = text[position + 1] if position + 1 < length else " "
+            if opening in _OPENING_SINGLE and after.isalnum():
+                continue  # "don't" inside a single-quoted passage
+            spans.append((opening_at, position + 1))
+            opening_at = None
+    if opening_at is not None:
+        spans.append((opening_at, length))
+    return spans
+
+
+class Checker:
+    """Finds the vocabulary's terms in text. Build once per vocabulary version; :meth:`check` is thread-safe."""
+
+    def __init__(self, terms: list[Term], allowed: list[str]) -> None:
+        self.terms = terms
+        self._by_form: dict[str, Term] = {}
+        for term in terms:
+            for form in term.forms:
+                self._by_form[_key(form)] = term
+        forms = [form for term in terms for form in term.forms]
+        body = _trie_pattern(forms, plural=True)
+        # Matching lower-cased text without IGNORECASE is about twice as fast; the other pattern serves the rare
+        # text whose lower-case form has a different length (offsets must stay those of the original).
+        self.pattern = re.compile(rf"\b{body}(?!\w)")
+        self.pattern_any_case = re.compile(rf"\b{body}(?!\w)", re.IGNORECASE)
+        safe_phrases = list(allowed) + [p for term in terms for p in term.preferred]
+        self.allowed = (
+            re.compile(rf"\b{_trie_pattern(safe_phrases, plural=True)}(?!\w)", re.IGNORECASE) if safe_phrases else None
+        )
+        # How far a correct phrase can reach around a flagged word inside it.
+        self._reach = max((len(p) for p in safe_phrases), default=0) + 8
+
+    def _term_for(self, matched: str) -> Term | None:
+        key = _key(matched)
+        for candidate in (
+            key,
+            key.removesuffix("'s").removesuffix("’s"),
+            key.removesuffix("es"),
+            key.removesuffix("s"),
+        ):
+            if candidate in self._by_form:
+                return self._by_form[candidate]
+        return None
+
+    def _inside_allowed(self, text: str, start: int, end: int) -> bool:
+        """Whether the match lies inside a correct phrase (looked for only around the match, not in all the text)."""
+        if self.allowed is None:
+            return False
+        left = max(0, start - self._reach)
+        for phrase in self.allowed.finditer(text, left, min(len(text), end + self._reach)):
+            if phrase.start() <= start and end <= phrase.end():
+                return True
+        return False
+
+    def check(self, text: str) -> list[Finding]:
+        """Return the findings in ``text``, in order; never raises for any string."""
+        if not text:
+            return []
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            matches = [(m.start(), m.end()) for m in self.pattern.finditer(lowered)]
+        else:
+            matches = [(m.start(), m.end()) for m in self.pattern_any_case.finditer(text)]
+        if not matches:
+            return []
+        protected = quoted_spans(text)
+        many = len(matches) > 16
+        if many and self.allowed is not None:  # cheaper to find every correct phrase once than to look around each
+            protected += [m.span() for m in self.allowed.finditer(text)]
+        protected.sort()
+        starts = [a for a, _ in protected]
+        findings = []
+        for start, end in matches:
+            index = bisect_right(starts, start) - 1
+            covered = index >= 0 and protected[index][1] >= end
+            if not covered and many:
+                covered = any(a <= start and end <= b for a, b in protected[max(0, index - 3) : index + 1])
+            if covered or (not many and self._inside_allowed(text, start, end)):
+                continue
+            term = self._term_for(text[start:end])
+            if term is None:  # cannot happen for a match of our own pattern, but never fail a teacher's save
+                continue
+            findings.append(
+                Finding(
+                    start=start,
+                    end=end,
+                    text=text[start:end],
+                    preferred=list(term.preferred),
+                    severity=term.severity,
+                    reason=term.reason,
+                    source=term.source,
+                    term_id=term.id,
+                )
+            )
+        return findings
+
+
+def _key(phrase: str) -> str:
+    return re.sub(r"[\s\-\u2010-\u2015]+", "", phrase.lower())
