@@ -107,9 +107,9 @@ def register_blueprints(app: Flask) -> None:
     from safeguard.auth.views import blueprint as auth_blueprint
     from safeguard.concerns.views import blueprint as concerns_blueprint
     from safeguard.exports.views import blueprint as exports_blueprint
-    from safeguard.terminology.views import blueprint as terminology_blueprint
     from safeguard.main.views import blueprint as main_blueprint
     from safeguard.notifications.views import blueprint as notifications_blueprint
+    from safeguard.terminology.views import blueprint as terminology_blueprint
 
     for blueprint in (
         main_blueprint,

@@ -15,9 +15,9 @@ from safeguard.auth import services as auth_services
 from safeguard.auth.models import parse_roles
 from safeguard.exports.cli import export_cli, verify_pdf
 from safeguard.extensions import db
-from safeguard.terminology.cli import terminology_cli
 from safeguard.notifications.cli import escalate, notify
 from safeguard.schools import services as school_services
+from safeguard.terminology.cli import terminology_cli
 
 
 def fail(message: str, code: int = 1) -> None:
