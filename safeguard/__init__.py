@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from safeguard.exports.views import blueprint as exports_blueprint
     from safeguard.main.views import blueprint as main_blueprint
     from safeguard.notifications.views import blueprint as notifications_blueprint
+    from safeguard.pupils.views import blueprint as pupils_blueprint
     from safeguard.terminology.views import blueprint as terminology_blueprint
 
     for blueprint in (
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
         notifications_blueprint,
         exports_blueprint,
         terminology_blueprint,
+        pupils_blueprint,
     ):
         app.register_blueprint(blueprint)
 

@@ -16,6 +16,7 @@ from safeguard.auth.models import parse_roles
 from safeguard.exports.cli import export_cli, verify_pdf
 from safeguard.extensions import db
 from safeguard.notifications.cli import escalate, notify
+from safeguard.pupils.cli import pupils_cli
 from safeguard.schools import services as school_services
 from safeguard.terminology.cli import terminology_cli
 
@@ -106,6 +107,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(export_cli)
     app.cli.add_command(verify_pdf)
     app.cli.add_command(terminology_cli)
+    app.cli.add_command(pupils_cli)
 
 
 def main() -> None:

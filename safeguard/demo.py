@@ -3,22 +3,63 @@
 from __future__ import annotations
 
 import os
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import func, select
 
 from safeguard.auth import services as auth_services
 from safeguard.auth.models import Role
 from safeguard.auth.passwords import generate_password
+from safeguard.concerns import services as concern_services
+from safeguard.concerns.models import Concern, Part
+from safeguard.extensions import db
+from safeguard.pupils.models import Pupil
 from safeguard.schools import services as school_services
+from safeguard.sqltypes import utcnow
 
 DEMO_CODE = "OAK"
 DEMO_NAME = "Oakfield Primary School"
 DEMO_USERS = [
     ("dsl@oak.example", "Priya Shah", {Role.DSL}),
+    ("deputy@oak.example", "Tom Hughes", {Role.DSL}),
     ("head@oak.example", "Martin Okafor", {Role.HEAD}),
     ("teacher@oak.example", "Hannah Lewis", {Role.STAFF}),
     ("admin@oak.example", "Gareth Price", {Role.ADMIN}),
+]
+# Invented children: names from many families, written as the school's MIS holds them.
+DEMO_PUPILS = [
+    ("Amira", "Haddad", None, "2015-04-12", "Year 6", "6B", {"child_in_need": True}),
+    ("Oliver", "Bennett", "Ollie", "2015-09-30", "Year 6", "6B", {}),
+    ("Zoë", "Kowalczyk", None, "2016-01-22", "Year 5", "5A", {}),
+    ("Łukasz", "Nowak", None, "2016-06-03", "Year 5", "5A", {"send": True}),
+    ("Chidera", "Okonkwo", None, "2017-02-14", "Year 4", "4C", {}),
+    ("Siobhán", "O'Connell", None, "2015-11-08", "Year 6", "6A", {"looked_after": True}),
+    ("Mohammed", "Rahman", "Mo", "2018-03-19", "Year 3", "3B", {}),
+    ("Aarav", "Patel", None, "2016-12-01", "Year 5", "5B", {}),
+    ("Ewa", "Zielińska", None, "2017-07-07", "Year 4", "4A", {"child_protection_plan": True}),
+    ("Kai", "Thompson", None, "2019-05-25", "Year 2", "2A", {}),
+    ("Leila", "Ahmadi", None, "2018-10-11", "Year 3", "3A", {"previously_looked_after": True}),
+    ("Jayden", "Campbell", None, "2015-08-02", "Year 6", "6A", {}),
+    ("Nikolai", "Ivanov", None, "2016-04-17", "Year 5", "5B", {}),
+    ("Freya", "McAllister", None, "2019-12-20", "Year 2", "2B", {}),
+    ("Yusuf", "Demir", None, "2017-09-09", "Year 4", "4B", {"send": True}),
+    ("Grace", "Adeyemi", None, "2020-01-30", "Year 1", "1A", {}),
+    ("Mei", "Chen", None, "2018-06-06", "Year 3", "3B", {}),
+    ("Harry", "Walsh", None, "2020-07-15", "Year 1", "1B", {}),
+    ("Isla", "Fraser", None, "2021-02-02", "Reception", "RA", {}),
+    ("Dylan", "Jones", None, "2016-10-10", "Year 5", "5A", {"child_in_need": True}),
+    ("Hana", "Suzuki", None, "2019-03-03", "Year 2", "2A", {}),
+    ("Mateo", "García", None, "2017-11-29", "Year 4", "4C", {}),
+    ("Ruby", "Clarke", None, "2021-08-21", "Reception", "RB", {}),
+    ("Tariq", "Hussain", None, "2015-12-12", "Year 6", "6B", {}),
+    ("Sofia", "Rossi", None, "2018-02-28", "Year 3", "3A", {}),
+    ("Kacper", "Wiśniewski", None, "2016-05-05", "Year 5", "5B", {}),
+    ("Ava", "Robinson", None, "2020-10-01", "Year 1", "1A", {}),
+    ("Ibrahim", "Diallo", None, "2017-04-04", "Year 4", "4A", {}),
+    ("Poppy", "Evans", None, "2019-09-19", "Year 2", "2B", {}),
+    ("Ethan", "Murphy", None, "2014-07-01", "Year 6", "6A", {}),
 ]
 
 
@@ -26,8 +67,109 @@ def _logins_file() -> Path:
     return Path(current_app.instance_path) / "demo_logins.txt"
 
 
+def _seed_pupils(school) -> list[Pupil]:
+    existing = db.session.scalar(select(func.count()).select_from(Pupil).where(Pupil.school_id == school.id))
+    if existing:
+        return list(db.session.scalars(select(Pupil).where(Pupil.school_id == school.id).order_by(Pupil.id)))
+    pupils = []
+    for number, (first, last, preferred, born, year, form, flags) in enumerate(DEMO_PUPILS, start=1):
+        pupil = Pupil(
+            school_id=school.id,
+            upn=f"A{801000000000 + number:012d}"[:13],
+            legal_first_name=first,
+            legal_last_name=last,
+            preferred_name=preferred,
+            date_of_birth=date.fromisoformat(born),
+            year_group=year,
+            class_name=form,
+            **flags,
+        )
+        db.session.add(pupil)
+        pupils.append(pupil)
+    leaver = pupils[-1]
+    leaver.left_on = date.today() - timedelta(days=40)
+    leaver.destination_school = "Riverside Academy"
+    db.session.flush()
+    return pupils
+
+
+def _seed_concerns(school, pupils: list[Pupil], users: dict[str, object]) -> None:
+    if db.session.scalar(select(func.count()).select_from(Concern).where(Concern.school_id == school.id)):
+        return
+    teacher, dsl = users["teacher@oak.example"], users["dsl@oak.example"]
+    now = utcnow()
+
+    def log(days_ago, pupil_parts, categories, account, done, danger=False):
+        when = now - timedelta(days=days_ago, hours=2)
+        return concern_services.log_concern(
+            teacher,
+            pupils=[concern_services.PupilRole(p.id, part) for p, part in pupil_parts],
+            observed_at=when - timedelta(hours=1),
+            location="Year 6 classroom",
+            category_ids=categories,
+            account=account,
+            already_done=done,
+            immediate_danger=danger,
+            now=when,
+        )
+
+    first = log(
+        21,
+        [(pupils[0], Part.SUBJECT)],
+        ["abuse-physical"],
+        "At registration Amira had a bruise on her left forearm, about 3 cm, purple. When I asked if she was OK she "
+        'said "Dad grabbed me because I was late again". She pulled her sleeve down and did not want to say more.',
+        "Listened, did not ask leading questions, told her I would need to share it with Mrs Shah.",
+    )
+    concern_services.acknowledge(first, dsl, None)
+    concern_services.record_action(
+        first,
+        dsl,
+        concern_services.ActionInput(
+            kind="referral",
+            target="childrens-social-care",
+            external_reference="CSC-2026-10422",
+            on=first.logged_at.date(),
+        ),
+        None,
+    )
+    concern_services.set_level_of_need(first, dsl, "Child in need", None)
+    second = log(
+        6,
+        [(pupils[2], Part.SUBJECT), (pupils[1], Part.HARMED)],
+        ["child-on-child-bullying", "online-cyberbullying"],
+        'Zoë came to me crying at lunch. She showed me nothing but said "Ollie keeps posting that I smell in the '
+        'class group chat and everyone laughs". Two other children confirmed the messages exist.',
+        "Reassured Zoë, told her I would pass it on. Did not look at any phone.",
+    )
+    concern_services.acknowledge(second, dsl, None)
+    concern_services.record_decision(
+        second,
+        dsl,
+        "monitor",
+        "Pastoral support for both children; parents of both informed; review in two weeks.",
+        None,
+    )
+    log(
+        1,
+        [(pupils[8], Part.SUBJECT)],
+        ["abuse-neglect"],
+        "Ewa arrived in the same clothes for the fourth day, said she had not had breakfast and ate two portions at "
+        'lunch. She said "there\'s no food at home since mum went away".',
+        "Gave her breakfast from the club, told the DSL in person at 09:10.",
+    )
+    log(
+        0,
+        [(pupils[3], Part.SUBJECT)],
+        ["welfare-self-harm"],
+        'Łukasz has fresh scratches on both wrists. When asked he said "I do it when it gets too loud in my head".',
+        "Stayed with him, took him to the medical room, informed the DSL by phone.",
+        danger=True,
+    )
+
+
 def seed_demo() -> list[tuple[str, str, str]]:
-    """Create the demo school and its users if missing; return ``(email, role, password)`` for each login.
+    """Create the demo school, its users, pupils and a handful of concerns if missing; return the logins.
 
     Passwords are random, generated once and kept in ``instance/demo_logins.txt`` (git-ignored, readable by the
     owner only) so that running the command again prints the same logins.
@@ -42,13 +184,17 @@ def seed_demo() -> list[tuple[str, str, str]]:
     if not school.dsl_contact:
         school.dsl_contact = "Priya Shah, DSL: 01632 960123, dsl@oak.example"
     logins = []
+    users = {}
     for email, name, roles in DEMO_USERS:
         user = auth_services.find_user_by_email(email)
         if user is None:
             password = known.get(email) or generate_password()
             user, _ = auth_services.create_user(school, email, name, roles, password=password)
             known[email] = password
+        users[email] = user
         logins.append((email, ",".join(sorted(r.value for r in roles)), known.get(email, "(password set earlier)")))
+    pupils = _seed_pupils(school)
+    _seed_concerns(school, pupils, users)
     path.write_text("".join(f"{e} {p}\n" for e, p in known.items()), encoding="utf-8")
     os.chmod(path, 0o600)
     return logins
