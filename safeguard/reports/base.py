@@ -1,0 +1,265 @@
+"""What every Safeguard document shares: the embedded Unicode font, styles, the marked page frame with
+"Page x of y", who generated it and when, and the verification code of the record content."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from io import BytesIO
+from pathlib import Path
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as rl_canvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+from safeguard.reports.data import ExportMeta, SchoolInfo
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT, FONT_BOLD, FONT_ITALIC = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique"
+ZONE = "Europe/London"
+DIGEST_PREFIX = "safeguard-digest:"
+_registered = False
+
+
+def register_fonts() -> None:
+    """Embed DejaVu Sans (Latin, Greek, Cyrillic and more), shipped with the package, once per process."""
+    global _registered
+    if _registered:
+        return
+    pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_ITALIC, str(FONT_DIR / "DejaVuSans-Oblique.ttf")))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD)
+    _registered = True
+
+
+def styles() -> dict[str, ParagraphStyle]:
+    """Paragraph styles in the embedded font."""
+    register_fonts()
+    base = getSampleStyleSheet()
+    made = {
+        "body": ParagraphStyle("body", parent=base["BodyText"], fontName=FONT, fontSize=9.5, leading=13),
+        "small": ParagraphStyle("small", parent=base["BodyText"], fontName=FONT, fontSize=8, leading=10.5),
+        "title": ParagraphStyle(
+            "title", parent=base["Title"], fontName=FONT_BOLD, fontSize=17, leading=21, spaceAfter=4
+        ),
+        "h1": ParagraphStyle(
+            "h1", parent=base["Heading1"], fontName=FONT_BOLD, fontSize=14, leading=18, spaceBefore=10
+        ),
+        "h2": ParagraphStyle(
+            "h2", parent=base["Heading2"], fontName=FONT_BOLD, fontSize=11.5, leading=15, spaceBefore=8
+        ),
+        "h3": ParagraphStyle("h3", parent=base["Heading3"], fontName=FONT_BOLD, fontSize=10, leading=13, spaceBefore=6),
+        "cell": ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=11),
+        "cellbold": ParagraphStyle("cellbold", fontName=FONT_BOLD, fontSize=8.5, leading=11),
+        "account": ParagraphStyle(
+            "account",
+            parent=base["BodyText"],
+            fontName=FONT,
+            fontSize=9.5,
+            leading=13.5,
+            borderColor=colors.HexColor("#9aa5b1"),
+            borderWidth=0.6,
+            borderPadding=6,
+            leftIndent=6,
+            rightIndent=6,
+            spaceBefore=6,
+            spaceAfter=10,
+        ),
+        "warning": ParagraphStyle(
+            "warning", fontName=FONT_BOLD, fontSize=9.5, leading=13, textColor=colors.HexColor("#8a1c1c")
+        ),
+        "centre": ParagraphStyle("centre", fontName=FONT, fontSize=9, leading=12, alignment=TA_CENTER),
+    }
+    return made
+
+
+def text(value: object) -> str:
+    """Escape text for a Paragraph, keeping the writer's line breaks."""
+    return escape(str(value or "")).replace("\n", "<br/>")
+
+
+def local(value: datetime | date | None, with_time: bool = True) -> str:
+    """A time in the school's zone, for example ``23 Nov 2026, 14:05``."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(ZONE))
+        return value.strftime("%d %b %Y, %H:%M") if with_time else value.strftime("%d %b %Y")
+    return value.strftime("%d %b %Y")
+
+
+def table(rows: list[list], widths: list[float], header: bool = True, zebra: bool = True) -> Table:
+    """A table of Paragraph cells that splits across pages, with a repeated header row."""
+    made = Table(rows, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
+    commands = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c8ced6")),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ]
+    if header:
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3e8ef")))
+    if zebra:
+        commands.append(
+            ("ROWBACKGROUNDS", (0, 1 if header else 0), (-1, -1), [colors.white, colors.HexColor("#f7f8fa")])
+        )
+    made.setStyle(TableStyle(commands))
+    return made
+
+
+def key_values(pairs: list[tuple[str, str]], width: float) -> Table:
+    """A two-column table of labels and values."""
+    s = styles()
+    rows = [[Paragraph(text(k), s["cellbold"]), Paragraph(v, s["cell"])] for k, v in pairs]
+    return table(rows, [width * 0.28, width * 0.72], header=False, zebra=False)
+
+
+def _plain(obj):
+    if dataclasses.is_dataclass(obj):
+        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, datetime):
+        return obj.astimezone(ZoneInfo("UTC")).isoformat(timespec="microseconds")
+    if isinstance(obj, date):
+        return obj.isoformat()
+    return obj
+
+
+def content_digest(obj) -> str:
+    """SHA-256 of a canonical JSON of the record content (stable across runs and machines)."""
+    encoded = json.dumps(_plain(obj), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def verification_code(digest: str) -> str:
+    """The short form printed on every page, for example ``3F2A-9C1B-77D0-12EE-A0B4``."""
+    short = digest[:20].upper()
+    return "-".join(short[i : i + 4] for i in range(0, 20, 4))
+
+
+def read_verification(pdf: bytes) -> str | None:
+    """The full digest embedded in a Safeguard PDF's metadata, or ``None``."""
+    match = re.search(rb"safeguard-digest:([0-9a-f]{64})", pdf)
+    return match.group(1).decode() if match else None
+
+
+class _Frame:
+    """Draws the protective marking, the titles and the footer on each page, then "Page x of y"."""
+
+    def __init__(self, school: SchoolInfo, title: str, meta: ExportMeta, digest: str) -> None:
+        self.school, self.title, self.meta, self.digest = school, title, meta, digest
+
+    def canvas_class(self):
+        frame = self
+
+        class NumberedCanvas(rl_canvas.Canvas):
+            """Keeps every page until the end so that each can say how many pages there are."""
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self._pages: list[dict] = []
+
+            def showPage(self):
+                self._pages.append(dict(self.__dict__))
+                self._startPage()
+
+            def save(self):
+                total = len(self._pages)
+                for state in self._pages:
+                    self.__dict__.update(state)
+                    frame.decorate(self, total)
+                    super().showPage()
+                super().save()
+
+        return NumberedCanvas
+
+    def decorate(self, canvas, total: int) -> None:
+        register_fonts()
+        width, height = A4
+        marking = self.school.protective_marking or "OFFICIAL-SENSITIVE"
+        canvas.saveState()
+        canvas.setFillColor(colors.HexColor("#8a1c1c"))
+        canvas.setFont(FONT_BOLD, 9)
+        canvas.drawCentredString(width / 2, height - 10 * mm, marking)
+        canvas.drawCentredString(width / 2, 7 * mm, marking)
+        canvas.setFillColor(colors.HexColor("#333333"))
+        canvas.setFont(FONT, 7.5)
+        canvas.drawString(15 * mm, height - 15 * mm, f"{self.school.name} — {self.title}")
+        canvas.drawRightString(width - 15 * mm, height - 15 * mm, f"Page {canvas.getPageNumber()} of {total}")
+        canvas.setStrokeColor(colors.HexColor("#c8ced6"))
+        canvas.line(15 * mm, height - 17 * mm, width - 15 * mm, height - 17 * mm)
+        canvas.line(15 * mm, 16 * mm, width - 15 * mm, 16 * mm)
+        canvas.drawString(
+            15 * mm, 12 * mm, f"Generated by {self.meta.generated_by} on {local(self.meta.generated_at)} (UK time)"
+        )
+        canvas.drawRightString(width - 15 * mm, 12 * mm, f"Verification code {verification_code(self.digest)}")
+        canvas.restoreState()
+
+
+class SafeguardDoc(SimpleDocTemplate):
+    """A document whose top-level headings (style ``h1``) feed the table of contents and the PDF outline."""
+
+    def afterFlowable(self, flowable) -> None:
+        """Register each ``h1`` heading as a bookmark and a contents entry."""
+        if isinstance(flowable, Paragraph) and flowable.style.name == "h1":
+            heading = flowable.getPlainText()
+            key = f"h{self.seq.nextf('heading')}"
+            self.canv.bookmarkPage(key)
+            self.canv.addOutlineEntry(heading, key, level=0)
+            self.notify("TOCEntry", (0, heading, self.page, key))
+
+
+def build(
+    story_for: Callable[[float], list],
+    *,
+    school: SchoolInfo,
+    title: str,
+    subject: str,
+    meta: ExportMeta,
+    content,
+    contents: bool = False,
+) -> bytes:
+    """Build a document into bytes: ``story_for(width)`` gives the flowables; the frame and metadata are added.
+
+    :param contents: the story holds a table of contents, so the document is laid out until its page numbers
+        settle (ReportLab's ``multiBuild``).
+    """
+    register_fonts()
+    digest = content_digest(content)
+    buffer = BytesIO()
+    doc = SafeguardDoc(
+        buffer,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=22 * mm,
+        bottomMargin=22 * mm,
+        title=title,
+        author=school.name,
+        subject=subject,
+        creator="Safeguard",
+        keywords=f"{DIGEST_PREFIX}{digest}",
+        lang="en-GB",
+    )
+    frame = _Frame(school, title, meta, digest)
+    if contents:
+        doc.multiBuild(story_for(doc.width), canvasmaker=frame.canvas_class())
+    else:
+        doc.build(story_for(doc.width), canvasmaker=frame.canvas_class())
+    return buffer.getvalue()

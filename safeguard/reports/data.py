@@ -1,0 +1,144 @@
+"""The plain data the PDF documents are built from. Nothing here touches the database.
+
+Times are aware UTC datetimes; the documents show them in the school's time zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+PART_LABELS = {
+    "subject": "The child the concern is about",
+    "harmed": "A child who may have caused harm",
+    "witness": "A witness",
+}
+
+
+@dataclass(frozen=True)
+class SchoolInfo:
+    """The school, as a report's header shows it."""
+
+    name: str
+    code: str
+    dsl_contact: str
+    protective_marking: str
+
+
+@dataclass(frozen=True)
+class PupilInfo:
+    """A pupil's details."""
+
+    id: int
+    upn: str
+    legal_name: str
+    preferred_name: str | None
+    date_of_birth: date
+    year_group: str
+    class_name: str
+    flags: tuple[str, ...]
+    left_on: date | None
+    destination: str | None
+
+
+@dataclass(frozen=True)
+class PupilLink:
+    """A pupil's part in a concern: ``subject``, ``harmed`` or ``witness``."""
+
+    pupil: PupilInfo
+    part: str
+
+
+@dataclass(frozen=True)
+class Addendum:
+    """Information added after the original account."""
+
+    at: datetime
+    author: str
+    text: str
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """One line of the chronology."""
+
+    at: datetime
+    actor: str
+    kind: str
+    summary: str
+    details: tuple[str, ...] = ()
+    follow_up_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ConcernInfo:
+    """Everything recorded about one concern."""
+
+    id: int
+    reference: str
+    status: str
+    urgent: bool
+    level_of_need: str | None
+    outcome: str | None
+    outcome_rationale: str | None
+    reporter: str
+    reporter_role: str
+    observed_at: datetime
+    logged_at: datetime
+    acknowledged_at: datetime | None
+    location: str
+    categories: tuple[tuple[str, str], ...]
+    vocabulary_version: str
+    account: str
+    already_done: str
+    pupils: tuple[PupilLink, ...]
+    addenda: tuple[Addendum, ...]
+    events: tuple[EventInfo, ...]
+    kept_wording_reason: str | None
+
+
+@dataclass(frozen=True)
+class ChildFile:
+    """Every concern about one child."""
+
+    school: SchoolInfo
+    pupil: PupilInfo
+    concerns: tuple[ConcernInfo, ...]
+    include_other_children: bool
+
+
+@dataclass(frozen=True)
+class TransferInfo:
+    """The child's file sent to the next school."""
+
+    child_file: ChildFile
+    to_school: str
+    method: str
+    sent_on: date
+    sent_by: str
+
+
+@dataclass(frozen=True)
+class PeriodSummary:
+    """Counts and times for a period: no child's name or identifying detail."""
+
+    school: SchoolInfo
+    period_from: date
+    period_to: date
+    total: int
+    by_category: tuple[tuple[str, int], ...]
+    by_status: tuple[tuple[str, int], ...]
+    by_level_of_need: tuple[tuple[str, int], ...]
+    by_month: tuple[tuple[str, int], ...]
+    ack_median_minutes: float | None
+    ack_p90_minutes: float | None
+    acknowledged_count: int
+
+
+@dataclass(frozen=True)
+class ExportMeta:
+    """Who exported, when and why (not part of the record content)."""
+
+    generated_by: str
+    generated_at: datetime
+    reason: str

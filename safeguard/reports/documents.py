@@ -1,0 +1,367 @@
+"""The four documents: the concern report, the child's safeguarding file, the transfer record, the period summary."""
+
+from __future__ import annotations
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, Spacer
+from reportlab.platypus.tableofcontents import TableOfContents
+
+from safeguard.reports.base import FONT, FONT_BOLD, build, key_values, local, styles, table, text
+from safeguard.reports.data import (
+    PART_LABELS,
+    ChildFile,
+    ConcernInfo,
+    ExportMeta,
+    PeriodSummary,
+    PupilInfo,
+    SchoolInfo,
+    TransferInfo,
+)
+from safeguard.reports.redaction import redact
+
+
+def _school_block(school: SchoolInfo, width: float) -> list:
+    return [key_values([("School", text(school.name)), ("DSL contact", text(school.dsl_contact or "—"))], width)]
+
+
+def _pupil_rows(links, width: float) -> list:
+    s = styles()
+    rows = [[Paragraph(h, s["cellbold"]) for h in ("Name", "Part", "Date of birth", "UPN", "Year, class", "Flags")]]
+    for link in links:
+        p: PupilInfo = link.pupil
+        name = p.legal_name + (f" (known as {p.preferred_name})" if p.preferred_name else "")
+        if p.left_on:
+            name += f" — left {local(p.left_on)}" + (f" for {p.destination}" if p.destination else "")
+        rows.append(
+            [
+                Paragraph(text(name), s["cell"]),
+                Paragraph(text(PART_LABELS.get(link.part, link.part)), s["cell"]),
+                Paragraph(local(p.date_of_birth) if p.upn != "redacted" else "—", s["cell"]),
+                Paragraph(text(p.upn), s["cell"]),
+                Paragraph(text(f"{p.year_group} {p.class_name}".strip() or "—"), s["cell"]),
+                Paragraph(text(", ".join(p.flags) or "—"), s["cell"]),
+            ]
+        )
+    return [table(rows, [width * f for f in (0.22, 0.19, 0.12, 0.17, 0.12, 0.18)])]
+
+
+def _chronology(concern: ConcernInfo, width: float) -> list:
+    s = styles()
+    rows = [[Paragraph(h, s["cellbold"]) for h in ("When (UK time)", "Who", "What")]]
+    for event in concern.events:
+        what = text(event.summary)
+        for detail in event.details:
+            what += "<br/>" + text(detail)
+        if event.follow_up_on:
+            what += f"<br/><i>Follow up by {local(event.follow_up_on)}</i>"
+        rows.append(
+            [Paragraph(local(event.at), s["cell"]), Paragraph(text(event.actor), s["cell"]), Paragraph(what, s["cell"])]
+        )
+    return [table(rows, [width * 0.2, width * 0.2, width * 0.6])]
+
+
+def concern_story(concern: ConcernInfo, width: float, heading: str = "h1", bookmark: str | None = None) -> list:
+    """The flowables of one concern: details, children, account, addenda, chronology and outcome."""
+    s = styles()
+    title = f"Concern {concern.reference}" + ("  (URGENT)" if concern.urgent else "")
+    story: list = [CondPageBreak(60 * mm)]
+    if bookmark:
+        story.append(Paragraph(f'<a name="{bookmark}"/>{text(title)}', s[heading]))
+    else:
+        story.append(Paragraph(text(title), s[heading]))
+    categories = "<br/>".join(text(label) for _, label in concern.categories)
+    story.append(
+        key_values(
+            [
+                ("Status", text(concern.status)),
+                ("Level of need", text(concern.level_of_need or "Not set")),
+                ("Reported by", text(f"{concern.reporter} ({concern.reporter_role})")),
+                ("Happened or disclosed", local(concern.observed_at)),
+                ("Where", text(concern.location or "—")),
+                ("Logged", local(concern.logged_at)),
+                ("Acknowledged", local(concern.acknowledged_at) if concern.acknowledged_at else "Not yet acknowledged"),
+                (
+                    "Categories",
+                    f"{categories}<br/><font size=7>Vocabulary version {text(concern.vocabulary_version)}</font>",
+                ),
+            ],
+            width,
+        )
+    )
+    story += [Paragraph("Children", s["h3"]), *_pupil_rows(concern.pupils, width)]
+    story += [
+        Paragraph("Account as recorded (the child's words are in quotation marks, exactly as written)", s["h3"]),
+        Paragraph(text(concern.account), s["account"]),
+    ]
+    if concern.kept_wording_reason:
+        story.append(Paragraph(f"<b>Flagged wording kept because:</b> {text(concern.kept_wording_reason)}", s["small"]))
+    if concern.already_done:
+        story += [
+            Paragraph("What the reporter had already done", s["h3"]),
+            Paragraph(text(concern.already_done), s["body"]),
+        ]
+    if concern.addenda:
+        story.append(Paragraph("Information added later", s["h3"]))
+        for addendum in concern.addenda:
+            story.append(
+                KeepTogether(
+                    [
+                        Paragraph(f"{local(addendum.at)} — {text(addendum.author)}", s["small"]),
+                        Paragraph(text(addendum.text), s["account"]),
+                    ]
+                )
+            )
+    story += [Paragraph("Chronology of actions, referrals and decisions", s["h3"]), *_chronology(concern, width)]
+    outcome = [("Outcome", text(concern.outcome or "Open — no outcome yet"))]
+    if concern.outcome_rationale:
+        outcome.append(("Rationale", text(concern.outcome_rationale)))
+    story += [Spacer(1, 4), key_values(outcome, width)]
+    return story
+
+
+def build_concern_report(concern: ConcernInfo, school: SchoolInfo, meta: ExportMeta) -> bytes:
+    """The concern report for a referral."""
+    s = styles()
+
+    def story(width: float) -> list:
+        return [
+            Paragraph(f"Safeguarding concern report — {text(concern.reference)}", s["title"]),
+            Paragraph(f"Exported for: {text(meta.reason)}", s["small"]),
+            Spacer(1, 4),
+            *_school_block(school, width),
+            *concern_story(concern, width, heading="h2"),
+        ]
+
+    return build(
+        story,
+        school=school,
+        title=f"Concern report {concern.reference}",
+        subject="Safeguarding concern report",
+        meta=meta,
+        content=concern,
+    )
+
+
+def _child_file_story(file: ChildFile, meta: ExportMeta, width: float, title: str) -> list:
+    s = styles()
+    shown, aliases = redact(file)
+    p = file.pupil
+    story: list = [Paragraph(text(title), s["title"]), Paragraph(f"Exported for: {text(meta.reason)}", s["small"])]
+    story += _school_block(file.school, width)
+    story += [
+        Paragraph("The child", s["h2"]),
+        key_values(
+            [
+                ("Name", text(p.legal_name + (f" (known as {p.preferred_name})" if p.preferred_name else ""))),
+                ("Date of birth", local(p.date_of_birth)),
+                ("UPN", text(p.upn)),
+                ("Year and class", text(f"{p.year_group} {p.class_name}".strip() or "—")),
+                ("Flags", text(", ".join(p.flags) or "None")),
+                (
+                    "Left",
+                    (local(p.left_on) + (f", for {text(p.destination)}" if p.destination else ""))
+                    if p.left_on
+                    else "On roll",
+                ),
+                ("Concerns in this file", str(len(file.concerns))),
+            ],
+            width,
+        ),
+    ]
+    if file.include_other_children:
+        story.append(
+            Paragraph(
+                "Other children are named in this file: the DSL chose to include them for this referral.", s["warning"]
+            )
+        )
+    elif aliases:
+        story.append(
+            Paragraph(
+                f"Other children are shown as {', '.join(sorted(set(aliases.values())))}: their details are not the "
+                "receiving party's to see.",
+                s["small"],
+            )
+        )
+    toc = TableOfContents()
+    toc.levelStyles = [styles()["cell"]]
+    story += [Paragraph("Contents", s["h2"]), toc]
+    # Summary chronology: every entry about the child, oldest first, one line each.
+    story += [PageBreak(), Paragraph("Summary chronology", s["h1"])]
+    rows = [[Paragraph(h, s["cellbold"]) for h in ("When (UK time)", "Concern", "Child's part", "What")]]
+    for concern in shown.concerns:
+        part = next((link.part for link in concern.pupils if link.pupil.id == p.id), "subject")
+        for event in concern.events:
+            rows.append(
+                [
+                    Paragraph(local(event.at), s["cell"]),
+                    Paragraph(text(concern.reference), s["cell"]),
+                    Paragraph(text(PART_LABELS.get(part, part)), s["cell"]),
+                    Paragraph(text(event.summary), s["cell"]),
+                ]
+            )
+    if len(rows) == 1:
+        rows.append(
+            [
+                Paragraph("—", s["cell"]),
+                Paragraph("No concerns recorded", s["cell"]),
+                Paragraph("", s["cell"]),
+                Paragraph("", s["cell"]),
+            ]
+        )
+    story.append(table(rows, [width * 0.18, width * 0.17, width * 0.2, width * 0.45]))
+    for concern in shown.concerns:
+        story += concern_story(concern, width, heading="h1")
+    return story
+
+
+def _build_child_document(file: ChildFile, meta: ExportMeta, title: str, subject: str, content, extra=None) -> bytes:
+    def story(width: float) -> list:
+        made = _child_file_story(file, meta, width, title)
+        if extra:
+            made += extra(width)
+        return made
+
+    return build(story, school=file.school, title=title, subject=subject, meta=meta, content=content, contents=True)
+
+
+def build_child_file(file: ChildFile, meta: ExportMeta) -> bytes:
+    """The child's safeguarding file, other children redacted unless the DSL chose otherwise."""
+    title = f"Safeguarding file — {file.pupil.legal_name}"
+    return _build_child_document(file, meta, title, "Child protection file", file)
+
+
+def build_transfer_record(transfer: TransferInfo, meta: ExportMeta) -> bytes:
+    """The child's file sent to the next school, with a receipt page to sign and return."""
+    file = transfer.child_file
+    s = styles()
+
+    def receipt(width: float) -> list:
+        line = "_" * 60
+        return [
+            PageBreak(),
+            Paragraph("Receipt of a child protection file", s["title"]),
+            Paragraph(
+                f"To the designated safeguarding lead of <b>{text(transfer.to_school)}</b>: please sign and return this page "
+                f"to {text(file.school.name)} ({text(file.school.dsl_contact or 'the DSL')}) as soon as you receive the file. "
+                "Keeping Children Safe in Education asks for the file to be sent within 5 school days and for receipt "
+                "to be confirmed.",
+                s["body"],
+            ),
+            Spacer(1, 6),
+            key_values(
+                [
+                    ("Child", text(file.pupil.legal_name)),
+                    ("Date of birth", local(file.pupil.date_of_birth)),
+                    ("UPN", text(file.pupil.upn)),
+                    ("Sent by", text(f"{transfer.sent_by}, {file.school.name}")),
+                    ("Sent on", local(transfer.sent_on)),
+                    ("How", text(transfer.method)),
+                    ("Concerns in the file", str(len(file.concerns))),
+                ],
+                width,
+            ),
+            Spacer(1, 14),
+            Paragraph(f"Received by (name): {line}", s["body"]),
+            Spacer(1, 10),
+            Paragraph(f"Role: {line}", s["body"]),
+            Spacer(1, 10),
+            Paragraph(f"Signature: {line}", s["body"]),
+            Spacer(1, 10),
+            Paragraph(f"Date received: {line}", s["body"]),
+        ]
+
+    title = f"Transfer record — {file.pupil.legal_name} to {transfer.to_school}"
+    return _build_child_document(file, meta, title, "Child protection file transfer", transfer, extra=receipt)
+
+
+def _bar_chart(pairs: tuple[tuple[str, int], ...], width: float, title: str, horizontal: bool) -> Drawing:
+    labels = [label for label, _ in pairs] or ["None"]
+    values = [n for _, n in pairs] or [0]
+    height = max(60 * mm, 7 * mm * len(labels) + 20 * mm) if horizontal else 70 * mm
+    drawing = Drawing(width, height)
+    chart = HorizontalBarChart() if horizontal else VerticalBarChart()
+    left = min(70 * mm, width * 0.45) if horizontal else 12 * mm
+    chart.x, chart.y = left, 12 * mm
+    chart.width, chart.height = width - left - 8 * mm, height - 22 * mm
+    chart.data = [values]
+    chart.categoryAxis.categoryNames = [label[:45] for label in labels]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 7
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.valueMin = 0
+    chart.bars[0].fillColor = colors.HexColor("#1d3557")
+    if not horizontal:
+        chart.categoryAxis.labels.angle = 35
+        chart.categoryAxis.labels.boxAnchor = "ne"
+    else:
+        chart.categoryAxis.labels.boxAnchor = "e"
+    drawing.add(chart)
+    drawing.add(String(0, height - 6 * mm, title, fontName=FONT_BOLD, fontSize=9))
+    return drawing
+
+
+def build_period_summary(summary: PeriodSummary, meta: ExportMeta) -> bytes:
+    """Counts and response times for governors and the local authority; no child is named."""
+    s = styles()
+
+    def counts(pairs, heading):
+        rows = [[Paragraph(heading, s["cellbold"]), Paragraph("Concerns", s["cellbold"])]]
+        rows += [[Paragraph(text(label), s["cell"]), Paragraph(str(n), s["cell"])] for label, n in pairs]
+        if len(rows) == 1:
+            rows.append([Paragraph("None", s["cell"]), Paragraph("0", s["cell"])])
+        return rows
+
+    def minutes(value):
+        if value is None:
+            return "—"
+        if value < 120:
+            return f"{value:.0f} minutes"
+        return f"{value / 60:.1f} hours"
+
+    def story(width: float) -> list:
+        made = [
+            Paragraph("Safeguarding summary", s["title"]),
+            Paragraph(
+                f"{local(summary.period_from)} to {local(summary.period_to)} — {text(summary.school.name)}", s["body"]
+            ),
+            Paragraph(
+                "This summary holds counts only: no child's name or identifying detail. Exported for: "
+                + text(meta.reason),
+                s["small"],
+            ),
+            Spacer(1, 6),
+            key_values(
+                [
+                    ("Concerns logged", str(summary.total)),
+                    ("Acknowledged", str(summary.acknowledged_count)),
+                    ("Time to acknowledge, median", minutes(summary.ack_median_minutes)),
+                    ("Time to acknowledge, 90th percentile", minutes(summary.ack_p90_minutes)),
+                ],
+                width,
+            ),
+            Paragraph("By month", s["h2"]),
+            _bar_chart(summary.by_month, width, "Concerns logged per month", horizontal=False),
+            Paragraph("By category", s["h2"]),
+            _bar_chart(
+                summary.by_category[:15], width, "Concerns by category (a concern can have several)", horizontal=True
+            ),
+            table(counts(summary.by_category, "Category"), [width * 0.75, width * 0.25]),
+            Paragraph("By status", s["h2"]),
+            table(counts(summary.by_status, "Status"), [width * 0.75, width * 0.25]),
+            Paragraph("By level of need", s["h2"]),
+            table(counts(summary.by_level_of_need, "Level of need"), [width * 0.75, width * 0.25]),
+        ]
+        return made
+
+    return build(
+        story,
+        school=summary.school,
+        title=f"Safeguarding summary {summary.period_from:%d %b %Y} to {summary.period_to:%d %b %Y}",
+        subject="Safeguarding period summary",
+        meta=meta,
+        content=summary,
+    )
