@@ -181,7 +181,7 @@ class DecisionForm(VersionedForm):
         validators=[DataRequired("Choose the decision.")],
     )
     rationale = TextAreaField(
-        "Rationale",
+        "Rationale for the decision",
         description="Why this decision: inspectors look for the reasoning, especially for a decision not to refer.",
         validators=[DataRequired("Record the rationale."), Length(max=MAX_TEXT)],
         render_kw={"rows": 3},
@@ -198,7 +198,7 @@ class StatusForm(VersionedForm):
     )
     outcome = StringField("Outcome (when closing)", validators=[Length(max=200)])
     rationale = TextAreaField(
-        "Rationale",
+        "Rationale for closing or reopening",
         description="When closing: why no more is needed. When reopening: why.",
         validators=[Length(max=MAX_TEXT)],
         render_kw={"rows": 2},

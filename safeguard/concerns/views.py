@@ -233,21 +233,25 @@ def queue():
 # The concern page
 
 
+ACTION_FORMS = {
+    "acknowledge": forms.AcknowledgeForm,
+    "assign": forms.AssignForm,
+    "level": forms.LevelOfNeedForm,
+    "note": forms.NoteForm,
+    "action": forms.ActionForm,
+    "decision": forms.DecisionForm,
+    "status": forms.StatusForm,
+    "link": forms.LinkForm,
+    "follow_up": forms.FollowUpDoneForm,
+    "addendum": forms.AddendumForm,
+}
+
+
 def _action_forms(concern, **bound):
     """Every action form for the concern page, with the page's version; ``bound`` replaces some with posted ones."""
     vocabulary = get_vocabulary()
-    made = {
-        "acknowledge": forms.AcknowledgeForm(formdata=None),
-        "assign": forms.AssignForm(formdata=None),
-        "level": forms.LevelOfNeedForm(formdata=None),
-        "note": forms.NoteForm(formdata=None),
-        "action": forms.ActionForm(formdata=None),
-        "decision": forms.DecisionForm(formdata=None),
-        "status": forms.StatusForm(formdata=None),
-        "link": forms.LinkForm(formdata=None),
-        "follow_up": forms.FollowUpDoneForm(formdata=None),
-        "addendum": forms.AddendumForm(formdata=None),
-    }
+    # Each form has its own prefix: the page holds several, and their fields need distinct ids and names.
+    made = {name: form_class(formdata=None, prefix=name) for name, form_class in ACTION_FORMS.items()}
     made.update(bound)
     opened_at = utcnow().isoformat()
     for form in made.values():
@@ -280,7 +284,7 @@ def render_concern(concern, http_status: int = 200, stale: datetime | None = Non
                 "concerns/reporter_view.html",
                 concern=concern,
                 events=queries.events(concern, reporter_view=True),
-                addendum_form=bound.get("addendum") or forms.AddendumForm(formdata=None),
+                addendum_form=bound.get("addendum") or forms.AddendumForm(formdata=None, prefix="addendum"),
             ),
             http_status,
         )
@@ -308,6 +312,8 @@ def render_concern(concern, http_status: int = 200, stale: datetime | None = Non
             can_add=permissions.can_add_information(current_user, concern),
             stale=stale,
             changes=changes,
+            # The form the person just sent: its section is opened again, with what they typed.
+            active=next(iter(bound), None),
             flag_labels=PUPIL_FLAGS,
         ),
         http_status,
@@ -331,7 +337,7 @@ def _act(concern_id: int, form_name: str, form_class, apply, success: str):
     concern = load_concern(concern_id)
     if not permissions.can_act_on_concern(current_user, concern):
         abort(403)
-    form = form_class()
+    form = form_class(prefix=form_name)
     if form_name == "assign":
         form.assignee.choices = [forms.SelectChoice("", "Nobody")] + [
             forms.SelectChoice(str(u.id), u.display_name) for u in queries.school_dsls(concern.school_id)
@@ -521,7 +527,7 @@ def addendum(concern_id: int):
     concern = load_concern(concern_id)
     if not permissions.can_add_information(current_user, concern):
         abort(403)
-    form = forms.AddendumForm()
+    form = forms.AddendumForm(prefix="addendum")
     if not form.validate_on_submit():
         return render_concern(concern, 400, addendum=form)
     services.add_addendum(concern, current_user, form.text.data)

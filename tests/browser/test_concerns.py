@@ -22,13 +22,13 @@ def pupils(school):
 
 def _add_pupil(page, text: str, part: str | None = None):
     page.get_by_label("Find a pupil").fill(text)
-    page.get_by_role("option").first.click()
+    page.locator("#pupil-suggestions").get_by_role("option").first.click()
     if part:
         page.locator("#pupil-rows select").last.select_option(label=part)
 
 
-def _choose_category(page, label: str):
-    page.get_by_label(label, exact=True).check()
+def _choose_category(page, category_id: str):
+    page.locator(f"#category-{category_id}").check()
 
 
 @pytest.mark.parametrize("viewport", ["phone"], indirect=True)
@@ -36,14 +36,14 @@ def test_urgent_concern_from_teacher_to_closure(new_page, school, pupils, db):
     teacher = new_page()
     sign_in(teacher, school.staff, factories.PASSWORD)
     teacher.get_by_role("button", name="Show or hide the menu").click()
-    teacher.get_by_role("link", name="Log a concern").click()
+    teacher.get_by_role("navigation").get_by_role("link", name="Log a concern").click()
     check_accessibility(teacher)
-    teacher.get_by_label("Yes").check()
+    teacher.get_by_role("radio", name="Yes").check()
     expect(teacher.locator("#danger-advice")).to_contain_text("call the police on 999")
     _add_pupil(teacher, "Hadd")
     _add_pupil(teacher, "Benn", "A child who may have caused harm")
     teacher.get_by_label("Where?").fill("Year 6 cloakroom")
-    _choose_category(teacher, "Physical abuse")
+    _choose_category(teacher, "abuse-physical")
     teacher.get_by_label("What happened?").fill(
         'Amira said "Oliver pushed me against the pegs and said he would do it again". She was shaking.'
     )
@@ -69,17 +69,17 @@ def test_urgent_concern_from_teacher_to_closure(new_page, school, pupils, db):
     dsl.get_by_role("button", name="Acknowledge").click()
     expect(dsl.get_by_text("Acknowledged. The reporter can now see")).to_be_visible()
 
-    dsl.get_by_text("Record an action or referral").click()
+    dsl.locator("summary", has_text="Record an action or referral").click()
     dsl.get_by_label("What was done").select_option(label="Referral")
     dsl.get_by_label("Referral to").select_option(label="Children's social care")
     dsl.get_by_label("Their reference").fill("CSC-2026-004512")
     dsl.get_by_role("button", name="Record", exact=True).click()
     expect(dsl.locator(".chronology")).to_contain_text("reference CSC-2026-004512")
 
-    dsl.get_by_text("Change status").click()
+    dsl.locator("summary", has_text="Change status").click()
     dsl.get_by_label("New status").select_option(label="Closed")
     dsl.get_by_label("Outcome (when closing)").fill("Accepted by children's social care for assessment")
-    dsl.get_by_label("Rationale").fill(
+    dsl.get_by_label("Rationale for closing or reopening").fill(
         "Children's social care is leading; school to support Amira with daily check-ins."
     )
     dsl.get_by_role("button", name="Change status").click()
@@ -87,7 +87,7 @@ def test_urgent_concern_from_teacher_to_closure(new_page, school, pupils, db):
     check_accessibility(dsl)
 
     teacher.get_by_role("button", name="Show or hide the menu").click()
-    teacher.get_by_role("link", name="My concerns").click()
+    teacher.get_by_role("navigation").get_by_role("link", name="My concerns").click()
     expect(teacher.get_by_text("Acknowledged by the DSL team")).to_be_visible()
     teacher.get_by_role("link", name=reference).click()
     expect(teacher.get_by_text("The DSL team has received it")).to_be_visible()
@@ -100,10 +100,12 @@ def test_urgent_concern_from_teacher_to_closure(new_page, school, pupils, db):
 def test_images_refused_for_sharing_nudes(page, school, pupils, tmp_path):
     sign_in(page, school.staff, factories.PASSWORD)
     page.goto("/concerns/new")
-    page.get_by_label("No").check()
+    page.get_by_role("radio", name="No").check()
     _add_pupil(page, "Hadd")
-    _choose_category(page, "Sharing nudes and semi-nudes")
-    expect(page.get_by_text("Do not view", exact=False).first).to_be_visible()
+    _choose_category(page, "online-sharing-nudes")
+    guidance = page.locator('[data-guidance-for="category-online-sharing-nudes"] .alert')
+    expect(guidance).to_be_visible()  # choosing the category opens its handling guidance
+    expect(guidance).to_contain_text("Do not view, copy, print")
     page.get_by_label("What happened?").fill("Amira told me a picture of her is being passed around a group chat.")
     image = tmp_path / "screenshot.png"
     image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
@@ -118,7 +120,7 @@ def test_illegal_transition_is_explained(page, school, pupils):
     concern = factories.concern(school.staff, [pupils[0]])
     sign_in(page, school.dsl, factories.PASSWORD)
     page.goto(f"/concerns/{concern.id}")
-    page.get_by_text("Change status").click()
+    page.locator("summary", has_text="Change status").click()
     page.get_by_label("New status").select_option(label="Referred")
     page.get_by_role("button", name="Change status").click()
     expect(page.locator(".error-summary")).to_contain_text("A concern that is new cannot be moved to referred")
@@ -134,12 +136,12 @@ def test_two_dsls_at_once(new_page, school, pupils):
     sign_in(second, deputy, factories.PASSWORD)
     first.goto(f"/concerns/{concern.id}")
     second.goto(f"/concerns/{concern.id}")
-    first.get_by_text("Add a note").click()
+    first.locator("summary", has_text="Add a note").click()
     first.get_by_label("Note").fill("Phoned mum: she will come in at 3pm.")
     first.get_by_role("button", name="Add note").click()
     expect(first.locator(".chronology")).to_contain_text("Note by")
 
-    second.get_by_text("Add a note").click()
+    second.locator("summary", has_text="Add a note").click()
     second.get_by_label("Note").fill("Class teacher reports Amira was quiet all morning.")
     second.get_by_role("button", name="Add note").click()
     warning = second.locator("#stale-warning")

@@ -59,7 +59,9 @@ def test_another_schools_concerns_are_unreachable(client, school, other_school, 
     assert client.get(f"/concerns/{concern.id}/logged").status_code == 404
     token = factories.csrf_token(client, "/")
     for action in ("acknowledge", "note", "status", "addendum"):
-        response = client.post(f"/concerns/{concern.id}/{action}", data={"csrf_token": token, "text": "x"})
+        response = client.post(
+            f"/concerns/{concern.id}/{action}", data={"csrf_token": token, "note-text": "x", "addendum-text": "x"}
+        )
         assert response.status_code == 404, action
     assert concern.reference not in client.get("/concerns/?status=all").get_data(as_text=True)
 

@@ -227,7 +227,7 @@ def test_the_original_account_is_never_edited_addenda_are_added(client, school, 
     response = factories.submit_form(
         client,
         f"/concerns/{concern.id}/addendum",
-        {"text": "She also said it happened before half-term."},
+        {"addendum-text": "She also said it happened before half-term."},
         form_url=f"/concerns/{concern.id}",
         follow_redirects=True,
     )

@@ -18,11 +18,15 @@ def concern(school, pupils):
     return factories.concern(school.staff, [pupils[0]])
 
 
+PREFIX = {"acknowledge": "acknowledge", "action": "action", "decision": "decision", "status": "status", "note": "note"}
+
+
 def _post(client, concern, action, data, follow=False):
+    prefix = PREFIX[action]
     return factories.submit_form(
         client,
         f"/concerns/{concern.id}/{action}",
-        {"version": str(concern.version), **data},
+        {f"{prefix}-{key}": value for key, value in {"version": str(concern.version), **data}.items()},
         form_url=f"/concerns/{concern.id}",
         follow_redirects=follow,
     )
@@ -137,7 +141,7 @@ def test_two_dsls_at_once_the_second_is_told_and_keeps_their_text(client, app, s
     response = factories.submit_form(
         client,
         f"/concerns/{concern.id}/note",
-        {"version": page_version, "opened_at": "2000-01-01T00:00:00+00:00", "text": typed},
+        {"note-version": page_version, "note-opened_at": "2000-01-01T00:00:00+00:00", "note-text": typed},
         form_url=f"/concerns/{concern.id}",
     )
     assert response.status_code == 409
