@@ -100,7 +100,8 @@ def _seed_concerns(school, pupils: list[Pupil], users: dict[str, object]) -> Non
     now = utcnow()
 
     def log(days_ago, pupil_parts, categories, account, done, danger=False):
-        when = now - timedelta(days=days_ago, hours=2)
+        # During the school day, so that the demo reads like a real week.
+        when = (now - timedelta(days=days_ago)).replace(hour=10, minute=20) if days_ago else now - timedelta(minutes=30)
         return concern_services.log_concern(
             teacher,
             pupils=[concern_services.PupilRole(p.id, part) for p, part in pupil_parts],
@@ -121,7 +122,7 @@ def _seed_concerns(school, pupils: list[Pupil], users: dict[str, object]) -> Non
         'said "Dad grabbed me because I was late again". She pulled her sleeve down and did not want to say more.',
         "Listened, did not ask leading questions, told her I would need to share it with Mrs Shah.",
     )
-    concern_services.acknowledge(first, dsl, None)
+    concern_services.acknowledge(first, dsl, None, now=first.logged_at + timedelta(minutes=9))
     concern_services.record_action(
         first,
         dsl,
@@ -142,7 +143,7 @@ def _seed_concerns(school, pupils: list[Pupil], users: dict[str, object]) -> Non
         'class group chat and everyone laughs". Two other children confirmed the messages exist.',
         "Reassured Zoë, told her I would pass it on. Did not look at any phone.",
     )
-    concern_services.acknowledge(second, dsl, None)
+    concern_services.acknowledge(second, dsl, None, now=second.logged_at + timedelta(minutes=47))
     concern_services.record_decision(
         second,
         dsl,

@@ -363,12 +363,15 @@ def _audit(concern: Concern, actor: User, kind: str, summary: str, detail: dict 
 # What DSLs do
 
 
-def acknowledge(concern: Concern, dsl: User, seen_version: int | None) -> None:
-    """Acknowledge a new concern: the reporter sees it was received by the DSL team, the clock stops."""
+def acknowledge(concern: Concern, dsl: User, seen_version: int | None, now: datetime | None = None) -> None:
+    """Acknowledge a new concern: the reporter sees it was received by the DSL team, the clock stops.
+
+    :param now: when it was acknowledged (the present, except when loading records kept elsewhere).
+    """
     check_version(concern, seen_version)
     if concern.status != Status.NEW:
         raise ConcernError("This concern has already been acknowledged.")
-    now = utcnow()
+    now = now or utcnow()
     concern.status = Status.ACKNOWLEDGED.value
     concern.acknowledged_at = now
     concern.acknowledged_by_id = dsl.id

@@ -61,7 +61,9 @@ def styles() -> dict[str, ParagraphStyle]:
         "h2": ParagraphStyle(
             "h2", parent=base["Heading2"], fontName=FONT_BOLD, fontSize=11.5, leading=15, spaceBefore=8
         ),
-        "h3": ParagraphStyle("h3", parent=base["Heading3"], fontName=FONT_BOLD, fontSize=10, leading=13, spaceBefore=6),
+        "h3": ParagraphStyle(
+            "h3", parent=base["Heading3"], fontName=FONT_BOLD, fontSize=10, leading=13, spaceBefore=6, keepWithNext=1
+        ),
         "cell": ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=11),
         "cellbold": ParagraphStyle("cellbold", fontName=FONT_BOLD, fontSize=8.5, leading=11),
         "account": ParagraphStyle(

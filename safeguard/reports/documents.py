@@ -293,6 +293,9 @@ def _bar_chart(pairs: tuple[tuple[str, int], ...], width: float, title: str, hor
     chart.valueAxis.labels.fontName = FONT
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
+    # Counts are whole numbers: ticks at whole steps, about five of them.
+    chart.valueAxis.valueStep = max(1, -(-max(values) // 5))
+    chart.valueAxis.valueMax = max(1, max(values))
     chart.bars[0].fillColor = colors.HexColor("#1d3557")
     if not horizontal:
         chart.categoryAxis.labels.angle = 35

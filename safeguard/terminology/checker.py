@@ -86,7 +86,8 @@ _OPENING_SINGLE = "'‘‚‹"
 _PAIRS = {'"': '"', "“": "”", "„": "“", "«": "»", "‘": "’", "'": "'", "‚": "‘", "‹": "›"}
 # Closing marks accepted for each opening one (people mix straight and curly quotes).
 _CLOSERS = {opening: {closing, *({'"', "”"} if closing in '"”' else ())} for opening, closing in _PAIRS.items()}
-_QUOTE_MARKS = re.compile("[\"“”„«»'‘’‚‹›]|\n\\s*\n")
+_QUOTE_MARKS = re.compile("[\"“”„«»'‘’‚‹›]")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 
 
 def quoted_spans(text: str) -> list[tuple[int, int]]:
@@ -99,15 +100,18 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     """
     spans: list[tuple[int, int]] = []
     marks = [(m.start(), m.group()) for m in _QUOTE_MARKS.finditer(text)]
+    if not marks:
+        return spans
+    breaks = [m.start() for m in _PARAGRAPH_BREAK.finditer(text)] if "\n" in text else []
     length = len(text)
     opening_at = None
     opening = ""
     for position, mark in marks:
-        if mark.startswith("\n"):
-            if opening_at is not None:  # a paragraph break closes an unclosed quotation
-                spans.append((opening_at, position))
+        if opening_at is not None and breaks:
+            index = bisect_right(breaks, opening_at)
+            if index < len(breaks) and breaks[index] < position:  # a paragraph break closes an unclosed quotation
+                spans.append((opening_at, breaks[index]))
                 opening_at = None
-            continue
         if opening_at is None:
             if mark not in _PAIRS:
                 continue
@@ -123,33 +127,39 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
             spans.append((opening_at, position + 1))
             opening_at = None
     if opening_at is not None:
-        spans.append((opening_at, length))
+        index = bisect_right(breaks, opening_at)
+        spans.append((opening_at, breaks[index] if index < len(breaks) else length))
     return spans
 
 
 class Checker:
-    """Finds the vocabulary's terms in text. Build once per vocabulary version; :meth:`check` is thread-safe."""
+    """Finds the vocabulary's terms in text. Build once per vocabulary version; :meth:`check` is thread-safe.
 
-    def __init__(self, terms: list[Term], allowed: list[str]) -> None:
+    Flagged forms and correct phrases share one trie-shaped pattern, so the text is scanned once and the longest
+    phrase wins at each position: a flagged word inside a correct phrase is consumed by the phrase and skipped.
+    """
+
+    def __init__(self, terms: list[Term], allowed: list[str], *, preferred_are_safe: bool = True) -> None:
         self.terms = terms
         self._by_form: dict[str, Term] = {}
         for term in terms:
             for form in term.forms:
                 self._by_form[_key(form)] = term
-        forms = [form for term in terms for form in term.forms]
-        body = _trie_pattern(forms, plural=True)
+        # Preferred terms are correct by definition: never flag a word inside one (the loader turns this off to
+        # catch a preferred term that is itself a term to avoid).
+        safe = list(allowed) + ([p for term in terms for p in term.preferred] if preferred_are_safe else [])
+        self._safe = {_key(phrase) for phrase in safe} - set(self._by_form)
+        body = _trie_pattern([*self._by_form_phrases(), *safe], plural=True)
         # Matching lower-cased text without IGNORECASE is about twice as fast; the other pattern serves the rare
         # text whose lower-case form has a different length (offsets must stay those of the original).
         self.pattern = re.compile(rf"\b{body}(?!\w)")
         self.pattern_any_case = re.compile(rf"\b{body}(?!\w)", re.IGNORECASE)
-        safe_phrases = list(allowed) + [p for term in terms for p in term.preferred]
-        self.allowed = (
-            re.compile(rf"\b{_trie_pattern(safe_phrases, plural=True)}(?!\w)", re.IGNORECASE) if safe_phrases else None
-        )
-        # How far a correct phrase can reach around a flagged word inside it.
-        self._reach = max((len(p) for p in safe_phrases), default=0) + 8
 
-    def _term_for(self, matched: str) -> Term | None:
+    def _by_form_phrases(self) -> list[str]:
+        return [form for term in self.terms for form in term.forms]
+
+    def _lookup(self, matched: str) -> Term | None:
+        """The term a matched span is a form of, or ``None`` for a correct phrase."""
         key = _key(matched)
         for candidate in (
             key,
@@ -159,17 +169,9 @@ class Checker:
         ):
             if candidate in self._by_form:
                 return self._by_form[candidate]
+            if candidate in self._safe:
+                return None
         return None
-
-    def _inside_allowed(self, text: str, start: int, end: int) -> bool:
-        """Whether the match lies inside a correct phrase (looked for only around the match, not in all the text)."""
-        if self.allowed is None:
-            return False
-        left = max(0, start - self._reach)
-        for phrase in self.allowed.finditer(text, left, min(len(text), end + self._reach)):
-            if phrase.start() <= start and end <= phrase.end():
-                return True
-        return False
 
     def check(self, text: str) -> list[Finding]:
         """Return the findings in ``text``, in order; never raises for any string."""
@@ -177,28 +179,19 @@ class Checker:
             return []
         lowered = text.lower()
         if len(lowered) == len(text):
-            matches = [(m.start(), m.end()) for m in self.pattern.finditer(lowered)]
+            spans = [m.span() for m in self.pattern.finditer(lowered)]
         else:
-            matches = [(m.start(), m.end()) for m in self.pattern_any_case.finditer(text)]
-        if not matches:
+            spans = [m.span() for m in self.pattern_any_case.finditer(text)]
+        hits = [(start, end, term) for start, end in spans if (term := self._lookup(text[start:end])) is not None]
+        if not hits:
             return []
-        protected = quoted_spans(text)
-        many = len(matches) > 16
-        if many and self.allowed is not None:  # cheaper to find every correct phrase once than to look around each
-            protected += [m.span() for m in self.allowed.finditer(text)]
-        protected.sort()
-        starts = [a for a, _ in protected]
+        quoted = quoted_spans(text)
+        starts = [a for a, _ in quoted]
         findings = []
-        for start, end in matches:
+        for start, end, term in hits:
             index = bisect_right(starts, start) - 1
-            covered = index >= 0 and protected[index][1] >= end
-            if not covered and many:
-                covered = any(a <= start and end <= b for a, b in protected[max(0, index - 3) : index + 1])
-            if covered or (not many and self._inside_allowed(text, start, end)):
-                continue
-            term = self._term_for(text[start:end])
-            if term is None:  # cannot happen for a match of our own pattern, but never fail a teacher's save
-                continue
+            if index >= 0 and quoted[index][1] >= end:
+                continue  # the child's own words, recorded verbatim
             findings.append(
                 Finding(
                     start=start,

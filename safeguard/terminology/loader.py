@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from safeguard.terminology.checker import Checker
 from safeguard.terminology.model import Agency, Category, Term, Vocabulary
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -177,9 +178,7 @@ def _terms(data: Any, problems: _Problems) -> tuple[list[Term], list[str]]:
         problems.add(file, "allowed", "allowed", "must be a list of phrases")
         allowed = []
     # A preferred term that is itself flagged would send the writer round in circles.
-    from safeguard.terminology.checker import Checker
-
-    checker = Checker(terms, [])
+    checker = Checker(terms, [], preferred_are_safe=False)
     for term in terms:
         for preferred in term.preferred:
             for finding in checker.check(preferred):

@@ -1,0 +1,1 @@
+"""Safeguard's benchmarks (``make bench``): results go to ``benchmarks/results.md``."""
