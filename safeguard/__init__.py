@@ -13,7 +13,8 @@ from typing import Any
 from flask import Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from safeguard import config as config_module
 from safeguard import terminology
@@ -170,8 +171,15 @@ def register_errorhandlers(app: Flask) -> None:
         db.session.rollback()
         return render_template("errors/csrf.html", error=error), 400
 
+    def render_data_error(error: DataError):
+        # A value the database cannot hold (a number out of range, say) is bad input, not a server error.
+        db.session.rollback()
+        app.logger.warning("bad input reached the database: %s", type(error.orig).__name__)
+        return render_error(BadRequest("A value in the request was out of range."))
+
     for code in (400, 403, 404, 405, 409, 413, 422, 429, 500):
         app.register_error_handler(code, render_error)
+    app.register_error_handler(DataError, render_data_error)
     app.register_error_handler(CSRFError, render_csrf_error)
 
 

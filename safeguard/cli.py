@@ -11,6 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
 
+from safeguard.audit.cli import audit_cli
 from safeguard.auth import services as auth_services
 from safeguard.auth.models import parse_roles
 from safeguard.exports.cli import export_cli, verify_pdf
@@ -108,6 +109,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(verify_pdf)
     app.cli.add_command(terminology_cli)
     app.cli.add_command(pupils_cli)
+    app.cli.add_command(audit_cli)
 
 
 def main() -> None:

@@ -24,3 +24,20 @@ def attach_error(form: FlaskForm, error: Exception, default_field: str | None = 
         field.errors.append(str(error))
     else:
         form.form_errors.append(str(error))
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: CSRF-protected, no fields."""
+
+
+# The largest id a 32-bit integer column holds: anything larger cannot name a record.
+MAX_ID = 2**31 - 1
+
+
+def as_id(value: object) -> int | None:
+    """Read a record id from untrusted input: a positive whole number that fits the database, else ``None``."""
+    text = str(value or "").strip()
+    if not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None

@@ -1,7 +1,7 @@
 """Every model, imported in one place so that the metadata is complete (for Alembic and the app)."""
 
 from safeguard.audit.models import AuditEvent
-from safeguard.auth.models import User, UserRole
+from safeguard.auth.models import RecoveryCode, User, UserRole
 from safeguard.concerns.models import (
     Attachment,
     Concern,
@@ -31,6 +31,7 @@ __all__ = [
     "Notification",
     "OutboxMessage",
     "Pupil",
+    "RecoveryCode",
     "School",
     "User",
     "UserRole",

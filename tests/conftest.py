@@ -190,8 +190,6 @@ def sign_in(client):
     """Sign ``client`` in as a user by submitting the real sign-in form."""
 
     def _sign_in(user, password: str = factories.PASSWORD, follow: bool = True):
-        return factories.submit_form(
-            client, "/auth/sign-in", {"email": user.email, "password": password}, follow_redirects=follow
-        )
+        return factories.sign_in(client, user, password, follow_redirects=follow)
 
     return _sign_in

@@ -29,8 +29,13 @@ def test_an_altered_row_is_found(app, school, db):
     event = audit.record("test.event", "Original", school_id=school.school.id)
     audit.record("test.event", "Later", school_id=school.school.id)
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":  # lift the append-only trigger, as only a superuser could
+        db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
     db.session.execute(text("UPDATE audit_events SET summary = 'Altered' WHERE id = :id"), {"id": event.id})
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only"))
+        db.session.commit()
     _, broken = audit.verify_chains()
     assert [(b.chain, b.seq) for b in broken] == [(school.school.id, event.seq)]
     assert "altered" in broken[0].reason

@@ -49,7 +49,7 @@ def test_sign_in_is_case_insensitive_on_the_address(client, school, sign_in):
     response = factories.submit_form(
         client,
         "/auth/sign-in",
-        {"email": "  DSL@Oak.Example ", "password": factories.PASSWORD},
+        {"email": "  STAFF@Oak.Example ", "password": factories.PASSWORD},
         follow_redirects=True,
     )
     assert "Hello," in response.get_data(as_text=True)
@@ -81,7 +81,7 @@ def test_idle_session_is_signed_out(app, client, school, sign_in):
 
 def test_next_is_followed_only_within_the_site(client, school):
     token = factories.csrf_token(client, "/auth/sign-in")
-    data = {"email": school.dsl.email, "password": factories.PASSWORD, "csrf_token": token}
+    data = {"email": school.staff.email, "password": factories.PASSWORD, "csrf_token": token}
     response = client.post("/auth/sign-in?next=https://evil.example/", data=data)
     assert response.headers["Location"] == "/"
 

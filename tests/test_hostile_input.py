@@ -168,7 +168,7 @@ def test_hostile_posts_never_fail_and_rejected_ones_change_nothing(
     token = factories.csrf_token(client, "/")
     # A token from another person's session: replaying it must not be accepted.
     other = app.test_client()
-    factories.submit_form(other, "/auth/sign-in", {"email": other_school.dsl.email, "password": factories.PASSWORD})
+    factories.sign_in(other, other_school.dsl)
     replayed = factories.csrf_token(other, "/")
     routes = [r for r in _routes(app, {"POST"}) if r.endpoint != "auth.sign_out"]
 

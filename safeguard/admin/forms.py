@@ -7,7 +7,9 @@ from wtforms import EmailField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 from safeguard.auth.models import ROLE_LABELS, Role
-from safeguard.forms import MultiCheckboxField
+from safeguard.forms import ConfirmForm, MultiCheckboxField
+
+__all__ = ["ConfirmForm", "SchoolSettingsForm", "UserForm"]
 
 ROLE_CHOICES = [SelectChoice(role.value, ROLE_LABELS[role]) for role in Role]
 
@@ -52,7 +54,3 @@ class SchoolSettingsForm(FlaskForm):
         description="Printed at the top and bottom of every exported page.",
         validators=[DataRequired("Enter a protective marking."), Length(max=60)],
     )
-
-
-class ConfirmForm(FlaskForm):
-    """A button that changes something: CSRF-protected, no fields."""

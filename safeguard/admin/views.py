@@ -7,12 +7,13 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from safeguard.admin.forms import ConfirmForm, SchoolSettingsForm, UserForm
-from safeguard.auth import services
+from safeguard.auth import services, twofactor
 from safeguard.auth.models import Role, User
 from safeguard.extensions import db
 from safeguard.forms import attach_error
 from safeguard.permissions import Capability, requires
 from safeguard.schools import services as school_services
+from safeguard.sqltypes import utcnow
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -34,7 +35,7 @@ def users():
         .where(User.school_id == current_user.school_id)
         .order_by(User.active.desc(), func.lower(User.display_name))
     ).all()
-    return render_template("admin/users.html", users=rows, confirm=ConfirmForm())
+    return render_template("admin/users.html", users=rows, confirm=ConfirmForm(), now=utcnow())
 
 
 @blueprint.route("/users/new", methods=["GET", "POST"])
@@ -107,6 +108,30 @@ def reset_password(user_id: int):
         abort(400)
     password = services.reset_password(user, actor=current_user)
     return render_template("admin/password_issued.html", user=user, password=password)
+
+
+@blueprint.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@requires(Capability.MANAGE_USERS)
+def reset_two_factor(user_id: int):
+    """Remove a user's second factor (a lost phone): they set it up again when they next sign in."""
+    user = get_school_user(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    twofactor.reset(user, actor=current_user)
+    flash(f"Two-factor sign-in for {user.display_name} has been reset.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@blueprint.route("/users/<int:user_id>/unlock", methods=["POST"])
+@requires(Capability.MANAGE_USERS)
+def unlock(user_id: int):
+    """Lift a lockout after repeated failed sign-ins."""
+    user = get_school_user(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.unlock(user, actor=current_user)
+    flash(f"The account of {user.display_name} has been unlocked.", "success")
+    return redirect(url_for("admin.users"))
 
 
 @blueprint.route("/school", methods=["GET", "POST"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from safeguard.auth.passwords import MAX_LENGTH, MIN_LENGTH
@@ -52,4 +52,31 @@ class ChangePasswordForm(FlaskForm):
             EqualTo("new_password", "The passwords do not match."),
         ],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class TwoFactorForm(FlaskForm):
+    """The code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        "Code",
+        description="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
+        validators=[DataRequired("Enter the code."), Length(max=20)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "text",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+        },
+    )
+
+
+class EnrolForm(FlaskForm):
+    """Confirm a new authenticator with its first code."""
+
+    code = StringField(
+        "Code from your authenticator app",
+        description="Scan the QR code (or type the key), then enter the 6 digits the app shows.",
+        validators=[DataRequired("Enter the 6-digit code."), Length(max=10)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )

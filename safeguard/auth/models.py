@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, String, func
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from safeguard.extensions import db
@@ -69,6 +69,14 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Two-factor sign-in: the TOTP secret (base32), when it was confirmed, and the last time-step accepted, so a
+    # code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # Lockout after repeated failures: the count since the last success, and until when sign-in is refused.
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     school: Mapped[School] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -97,6 +105,20 @@ class User(UserMixin, db.Model):
         held = {Role(row.role) for row in self.role_rows}
         for role in sorted(wanted - held):
             self.role_rows.append(UserRole(role=role.value))
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        """Whether a second factor is set up and confirmed."""
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
+
+    @property
+    def two_factor_required(self) -> bool:
+        """DSLs, heads and administrators must use a second factor; other staff may."""
+        return bool(self.roles & {Role.DSL, Role.HEAD, Role.ADMIN})
+
+    def is_locked(self, now: datetime) -> bool:
+        """Whether sign-in is refused for now after repeated failures."""
+        return self.locked_until is not None and self.locked_until > now
 
     def has_role(self, role: Role) -> bool:
         """Whether this person holds ``role``."""
@@ -130,3 +152,14 @@ def users_with_role(school_id: int, role: Role):
         .where(User.school_id == school_id, User.active.is_(True), UserRole.role == role.value)
         .order_by(func.lower(User.display_name))
     )
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for signing in without the authenticator app, stored hashed."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -50,6 +53,16 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+_COMMON_FILE = Path(__file__).resolve().parent / "common_passwords.txt"
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords, lower-cased."""
+    lines = _COMMON_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
 def password_problem(password: str) -> str | None:
     """Return why ``password`` is not acceptable, or ``None`` when it is."""
     if len(password) < MIN_LENGTH:
@@ -58,4 +71,10 @@ def password_problem(password: str) -> str | None:
         return f"Use at most {MAX_LENGTH} characters."
     if len(set(password)) < 4:
         return "Use a password that is not one character repeated."
+    lowered = password.lower()
+    # "Password2024!" is "password" with digits and symbols added: as easy to guess.
+    stripped = re.sub(r"[\W\d_]+$", "", re.sub(r"^[\W\d_]+", "", lowered))
+    common = common_passwords()
+    if lowered in common or stripped in common or lowered.replace(" ", "") in common:
+        return "That password is one of the most commonly used, so it is easy to guess. Choose another."
     return None

@@ -5,6 +5,9 @@ Services change the session and ``flush()``; the request (or the CLI command) co
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app
 from sqlalchemy import func, select
 
 from safeguard.audit import services as audit
@@ -37,28 +40,64 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """Return the active user whose e-mail and password match, recording the attempt in the audit log.
+def _lockout_settings() -> tuple[int, timedelta]:
+    config = current_app.config
+    return int(config.get("LOCKOUT_ATTEMPTS", 5)), timedelta(minutes=int(config.get("LOCKOUT_MINUTES", 15)))
 
-    Unknown address, wrong password and deactivated account all return ``None`` and take comparable time, so the
-    caller can show one message for every failure.
+
+def register_failure(user: User | None, reason: str) -> None:
+    """Audit a failed sign-in step and lock the account after too many in a row."""
+    now = utcnow()
+    audit.record(
+        "auth.sign_in_failed",
+        "Failed sign-in",
+        school_id=user.school_id if user else None,
+        actor_id=user.id if user else None,
+        subject_type="user" if user else None,
+        subject_id=user.id if user else None,
+        detail={"reason": reason},
+    )
+    if user is None or reason in ("locked account", "deactivated account"):
+        return
+    attempts, duration = _lockout_settings()
+    user.failed_attempts = (user.failed_attempts or 0) + 1
+    if user.failed_attempts >= attempts:
+        user.locked_until = now + duration
+        user.failed_attempts = 0
+        audit.record(
+            "auth.locked",
+            f"Account locked for {int(duration.total_seconds() // 60)} minutes after {attempts} failed attempts",
+            school_id=user.school_id,
+            subject_type="user",
+            subject_id=user.id,
+        )
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active, unlocked user whose e-mail and password match; record failures in the audit log.
+
+    Unknown address, wrong password, deactivated and locked accounts all return ``None`` and take comparable
+    time, so the caller can show one message for every failure. The second factor, when there is one, is
+    checked next; :func:`complete_sign_in` finishes.
     """
     user = find_user_by_email(email)
     ok = verify_password(user.password_hash if user else None, password or "")
+    if user is not None and user.is_locked(utcnow()):
+        register_failure(user, "locked account")
+        return None
     if user is None or not ok or not user.is_active:
         reason = "unknown account" if user is None else ("deactivated account" if ok else "wrong password")
-        audit.record(
-            "auth.sign_in_failed",
-            "Failed sign-in",
-            school_id=user.school_id if user else None,
-            actor_id=user.id if user else None,
-            subject_type="user" if user else None,
-            subject_id=user.id if user else None,
-            detail={"reason": reason},
-        )
+        register_failure(user, reason)
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    return user
+
+
+def complete_sign_in(user: User) -> None:
+    """Record a successful sign-in (after the second factor, if any)."""
+    user.failed_attempts = 0
+    user.locked_until = None
     user.last_login_at = utcnow()
     audit.record(
         "auth.signed_in",
@@ -68,7 +107,21 @@ def authenticate(email: str, password: str) -> User | None:
         subject_type="user",
         subject_id=user.id,
     )
-    return user
+
+
+def unlock(user: User, *, actor: User) -> None:
+    """Lift a lockout before it runs out (an administrator's decision); audited."""
+    user.locked_until = None
+    user.failed_attempts = 0
+    db.session.flush()
+    audit.record(
+        "auth.unlocked",
+        "Account unlocked by an administrator",
+        school_id=user.school_id,
+        actor_id=actor.id,
+        subject_type="user",
+        subject_id=user.id,
+    )
 
 
 def record_sign_out(user: User) -> None:

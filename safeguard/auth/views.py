@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from safeguard.auth import services
-from safeguard.auth.forms import ChangePasswordForm, SignInForm
-from safeguard.extensions import limiter
-from safeguard.forms import attach_error
+from safeguard.auth import services, twofactor
+from safeguard.auth.forms import ChangePasswordForm, EnrolForm, SignInForm, TwoFactorForm
+from safeguard.auth.models import User
+from safeguard.extensions import db, limiter
+from safeguard.forms import ConfirmForm, attach_error
 from safeguard.permissions import Capability, public, requires
 from safeguard.sqltypes import utcnow
 from safeguard.urls import safe_next
@@ -18,9 +19,15 @@ blueprint = Blueprint("auth", __name__, url_prefix="/auth")
 SIGN_IN_FAILED = "The e-mail address or password is not right, or the account is not active."
 
 
+def _account_key() -> str:
+    """Throttle sign-in attempts per account as well as per address."""
+    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
 @blueprint.route("/sign-in", methods=["GET", "POST"])
 @public
 @limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit("10 per minute", methods=["POST"], key_func=_account_key)
 def sign_in():
     """Show the sign-in form and sign a person in."""
     next_url = safe_next(request.args.get("next"))
@@ -31,18 +38,147 @@ def sign_in():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             session.clear()  # a fresh session: nothing carried over from before sign-in
-            login_user(user)
-            session["last_seen"] = utcnow().timestamp()
-            session.permanent = True
-            if user.must_change_password:
-                flash("Please choose a new password before you go on.", "info")
-                return redirect(url_for("auth.change_password", next=next_url))
-            return redirect(next_url or url_for("main.home"))
+            if user.two_factor_enabled or user.two_factor_required:
+                # Not signed in yet: the second factor (or setting one up) comes first.
+                session["pending_user_id"] = user.id
+                session["pending_at"] = utcnow().timestamp()
+                session["pending_next"] = next_url
+                target = "auth.two_factor" if user.two_factor_enabled else "auth.two_factor_setup"
+                return redirect(url_for(target))
+            return _finish_sign_in(user, next_url)
         g.keep_on_error = True  # keep the audit row of the failed attempt
         flash(SIGN_IN_FAILED, "danger")
         return render_template("auth/sign_in.html", form=form), 401
     status = 400 if form.is_submitted() else 200
     return render_template("auth/sign_in.html", form=form), status
+
+
+def _finish_sign_in(user, next_url: str | None):
+    """Sign the person in after every step passed."""
+    for key in ("pending_user_id", "pending_at", "pending_next"):
+        session.pop(key, None)
+    services.complete_sign_in(user)
+    login_user(user)
+    session["last_seen"] = utcnow().timestamp()
+    session.permanent = True
+    if user.must_change_password:
+        flash("Please choose a new password before you go on.", "info")
+        return redirect(url_for("auth.change_password", next=next_url))
+    return redirect(next_url or url_for("main.home"))
+
+
+PENDING_SECONDS = 600
+
+
+def _pending_user():
+    """The person who has given their password and not yet their second factor (for at most 10 minutes)."""
+    user_id, at = session.get("pending_user_id"), session.get("pending_at")
+    if not user_id or not at or utcnow().timestamp() - float(at) > PENDING_SECONDS:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.is_locked(utcnow()):
+        return None
+    return user
+
+
+def _pending_key() -> str:
+    return f"pending:{session.get('pending_user_id', '-')}"
+
+
+@blueprint.route("/two-factor", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("10 per minute", methods=["POST"], key_func=_pending_key)
+def two_factor():
+    """The second sign-in step: a code from the authenticator app, or a recovery code."""
+    user = _pending_user()
+    if user is None or not user.two_factor_enabled:
+        flash("Please sign in again.", "info")
+        return redirect(url_for("auth.sign_in"))
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        if twofactor.verify(user, form.code.data):
+            return _finish_sign_in(user, session.get("pending_next"))
+        services.register_failure(user, "wrong second-factor code")
+        g.keep_on_error = True
+        if user.is_locked(utcnow()):
+            session.clear()
+            flash(SIGN_IN_FAILED, "danger")
+            return redirect(url_for("auth.sign_in"))
+        form.code.errors = ["That code is not right. Codes change every 30 seconds: enter the one shown now."]
+        return render_template("auth/two_factor.html", form=form), 401
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/two_factor.html", form=form), status
+
+
+@blueprint.route("/two-factor/setup", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per minute", methods=["POST"])
+def two_factor_setup():
+    """Set up an authenticator app: required for DSLs, heads and administrators, optional for other staff."""
+    user = current_user if current_user.is_authenticated else _pending_user()
+    if user is None:
+        flash("Please sign in again.", "info")
+        return redirect(url_for("auth.sign_in"))
+    if user.two_factor_enabled and not current_user.is_authenticated:
+        return redirect(url_for("auth.two_factor"))
+    secret = session.get("enrol_secret") or twofactor.new_secret()
+    session["enrol_secret"] = secret
+    form = EnrolForm()
+    if form.validate_on_submit():
+        codes = twofactor.enable(user, secret, form.code.data)
+        if codes is not None:
+            session.pop("enrol_secret", None)
+            session["recovery_codes"] = codes
+            if not current_user.is_authenticated:
+                session["pending_done"] = True
+            return redirect(url_for("auth.recovery_codes"))
+        form.code.errors = ["That code is not right. Check the time on your phone, and enter the code shown now."]
+    status = 400 if form.is_submitted() else 200
+    uri = twofactor.provisioning_uri(user, secret)
+    return (
+        render_template(
+            "auth/two_factor_setup.html",
+            form=form,
+            qr=twofactor.qr_data_uri(uri),
+            secret=secret,
+            user=user,
+            required=user.two_factor_required,
+        ),
+        status,
+    )
+
+
+@blueprint.route("/two-factor/recovery-codes", methods=["GET", "POST"])
+@public
+def recovery_codes():
+    """Show the new recovery codes once; continuing finishes signing in."""
+    codes = session.get("recovery_codes")
+    if not codes:
+        return redirect(url_for("main.home") if current_user.is_authenticated else url_for("auth.sign_in"))
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        session.pop("recovery_codes", None)
+        if current_user.is_authenticated:
+            flash("Two-factor sign-in is set up.", "success")
+            return redirect(url_for("auth.security"))
+        user = _pending_user()
+        if user is None:
+            return redirect(url_for("auth.sign_in"))
+        session.pop("pending_done", None)
+        return _finish_sign_in(user, session.get("pending_next"))
+    return render_template("auth/recovery_codes.html", codes=codes, form=ConfirmForm())
+
+
+@blueprint.route("/security")
+@requires(Capability.SIGNED_IN)
+def security():
+    """The person's sign-in security: whether a second factor is set up, and how many recovery codes remain."""
+    return render_template(
+        "auth/security.html",
+        remaining=twofactor.remaining_recovery_codes(current_user) if current_user.two_factor_enabled else 0,
+    )
 
 
 @blueprint.route("/sign-out", methods=["POST"])

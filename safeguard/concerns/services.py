@@ -690,6 +690,8 @@ def link_concerns(concern: Concern, dsl: User, other_reference: str, seen_versio
 def complete_follow_up(concern: Concern, dsl: User, follow_up_id: int, seen_version: int | None) -> None:
     """Mark a follow-up as done."""
     check_version(concern, seen_version)
+    if not isinstance(follow_up_id, int) or not 0 < follow_up_id < 2**31:
+        raise ConcernError("That follow-up is not on this concern.")
     follow_up = db.session.scalar(
         select(FollowUp).where(FollowUp.id == follow_up_id, FollowUp.concern_id == concern.id)
     )

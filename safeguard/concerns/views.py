@@ -15,7 +15,7 @@ from safeguard.audit import services as audit
 from safeguard.concerns import forms, queries, services
 from safeguard.concerns.models import Attachment, Part, Status
 from safeguard.extensions import db
-from safeguard.forms import attach_error
+from safeguard.forms import as_id, attach_error
 from safeguard.permissions import Capability, ConcernAccess, requires
 from safeguard.pupils.models import PUPIL_FLAGS, Pupil, pupil_search
 from safeguard.sqltypes import utcnow
@@ -42,11 +42,7 @@ def load_concern(concern_id: int):
 
 def _pupil_rows(form: forms.LogConcernForm) -> list[tuple[forms.PupilPartForm, Pupil]]:
     """The pupils on the form, loaded from this school only."""
-    ids = []
-    for entry in form.pupils.entries:
-        value = entry.form.pupil_id.data
-        if value and str(value).isdigit():
-            ids.append(int(value))
+    ids = [pid for entry in form.pupils.entries if (pid := as_id(entry.form.pupil_id.data)) is not None]
     found = {}
     if ids:
         found = {
@@ -57,8 +53,7 @@ def _pupil_rows(form: forms.LogConcernForm) -> list[tuple[forms.PupilPartForm, P
         }
     rows = []
     for entry in form.pupils.entries:
-        value = entry.form.pupil_id.data
-        pupil = found.get(int(value)) if value and str(value).isdigit() else None
+        pupil = found.get(as_id(entry.form.pupil_id.data))
         if pupil is not None:
             rows.append((entry.form, pupil))
     return rows
@@ -86,8 +81,8 @@ def new():
     form.categories.choices = category_choices(vocabulary)
     if request.method == "GET":
         form.observed_at.data = utcnow().astimezone(_zone()).replace(tzinfo=None, second=0, microsecond=0)
-        if request.args.get("pupil", "").isdigit():
-            _rebuild_pupils(form, add=int(request.args["pupil"]))
+        if as_id(request.args.get("pupil")):
+            _rebuild_pupils(form, add=as_id(request.args.get("pupil")))
     candidates: list[Pupil] = []
     status = 200
     if request.method == "POST":
@@ -179,7 +174,7 @@ def logged(concern_id: int):
 @requires(Capability.SIGNED_IN)
 def mine():
     """The concerns the signed-in person logged, with whether the DSL team has acknowledged each."""
-    page = request.args.get("page", 1, type=int) or 1
+    page = min(as_id(request.args.get("page")) or 1, 100_000)
     rows, total = queries.reported_by(current_user, page)
     return render_template("concerns/mine.html", concerns=rows, total=total, page=page)
 
@@ -201,12 +196,12 @@ def _filters() -> queries.QueueFilters:
     return queries.QueueFilters(
         status=args.get("status", "open") or "open",
         category=args.get("category", "")[:80],
-        pupil_id=args.get("pupil", type=int),
-        assignee_id=0 if assignee == "none" else (int(assignee) if assignee.isdigit() else None),
+        pupil_id=as_id(args.get("pupil")),
+        assignee_id=0 if assignee == "none" else as_id(assignee),
         date_from=as_date("from"),
         date_to=as_date("to"),
         search=args.get("q", "")[:100],
-        page=args.get("page", 1, type=int) or 1,
+        page=min(as_id(args.get("page")) or 1, 100_000),
     )
 
 
@@ -350,7 +345,7 @@ def _act(concern_id: int, form_name: str, form_class, apply, success: str):
         ]
     if not form.validate_on_submit():
         return render_concern(concern, 400, **{form_name: form})
-    seen = int(form.version.data) if str(form.version.data or "").isdigit() else None
+    seen = as_id(form.version.data)
     try:
         apply(concern, form, seen)
         db.session.flush()
@@ -401,9 +396,7 @@ def assign(concern_id: int):
         concern_id,
         "assign",
         forms.AssignForm,
-        lambda c, f, seen: services.assign(
-            c, current_user, int(f.assignee.data) if str(f.assignee.data or "").isdigit() else None, seen
-        ),
+        lambda c, f, seen: services.assign(c, current_user, as_id(f.assignee.data), seen),
         "Assignment saved.",
     )
 

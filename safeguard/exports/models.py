@@ -19,6 +19,7 @@ class Export(db.Model):
     __tablename__ = "exports"
     __table_args__ = (
         Index("ix_exports_digest", "digest"),
+        Index("ix_exports_file_sha256", "file_sha256"),
         Index("ix_exports_school_id_at", "school_id", "generated_at"),
     )
 

@@ -177,11 +177,12 @@ def period_summary(school: School, period_from: date, period_to: date) -> rd.Per
     by_status = db.session.execute(
         select(Concern.status, func.count()).where(*in_period).group_by(Concern.status)
     ).all()
-    by_level = db.session.execute(
-        select(func.coalesce(Concern.level_of_need, "Not set"), func.count())
-        .where(*in_period)
-        .group_by(func.coalesce(Concern.level_of_need, "Not set"))
-    ).all()
+    by_level = [
+        (level or "Not set", n)
+        for level, n in db.session.execute(
+            select(Concern.level_of_need, func.count()).where(*in_period).group_by(Concern.level_of_need)
+        ).all()
+    ]
     rows = db.session.execute(select(Concern.logged_at, Concern.acknowledged_at).where(*in_period)).all()
     months: dict[str, int] = {}
     waits: list[float] = []

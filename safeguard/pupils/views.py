@@ -16,7 +16,7 @@ from safeguard import permissions
 from safeguard.audit import services as audit
 from safeguard.concerns import queries
 from safeguard.extensions import db
-from safeguard.forms import attach_error
+from safeguard.forms import as_id, attach_error
 from safeguard.permissions import Capability, requires
 from safeguard.pupils import services
 from safeguard.pupils.forms import ConfirmImportForm, ImportForm, LeftForm
@@ -46,7 +46,7 @@ def index():
     """The school's pupils, searchable."""
     q = request.args.get("q", "")[:100].strip().lower()
     show = request.args.get("show", "current")
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(as_id(request.args.get("page")) or 1, 100_000)
     query = select(Pupil).where(Pupil.school_id == current_user.school_id)
     if show == "current":
         query = query.where(Pupil.left_on.is_(None))

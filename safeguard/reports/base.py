@@ -59,7 +59,7 @@ def styles() -> dict[str, ParagraphStyle]:
             "h1", parent=base["Heading1"], fontName=FONT_BOLD, fontSize=14, leading=18, spaceBefore=10
         ),
         "h2": ParagraphStyle(
-            "h2", parent=base["Heading2"], fontName=FONT_BOLD, fontSize=11.5, leading=15, spaceBefore=8
+            "h2", parent=base["Heading2"], fontName=FONT_BOLD, fontSize=11.5, leading=15, spaceBefore=8, keepWithNext=1
         ),
         "h3": ParagraphStyle(
             "h3", parent=base["Heading3"], fontName=FONT_BOLD, fontSize=10, leading=13, spaceBefore=6, keepWithNext=1
