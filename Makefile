@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app safeguard
 
-.PHONY: help run test lint bench clean
+.PHONY: help run test lint audit bench clean
 
 help: ## Show the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -34,6 +34,14 @@ test: $(VENV)/.installed-test ## Set up and run the whole test suite (browser te
 lint: $(VENV)/.installed-test ## Check the code with ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check safeguard tests
+
+audit: $(VENV)/.installed-test ## Security checks: bandit (no high findings) and pip-audit (no known vulnerable dependency)
+	$(BIN)/bandit -q -r safeguard -lll
+	@out=$$($(BIN)/pip-audit --progress-spinner off --skip-editable 2>&1); status=$$?; echo "$$out" | tail -n 5; \
+	if echo "$$out" | grep -q "could not be audited"; then \
+	  echo "warning: pip-audit could not reach its vulnerability service for some packages; those were not audited"; fi; \
+	if echo "$$out" | grep -qE "^Found [1-9][0-9]* known vulnerabilit"; then exit 1; fi; \
+	if [ $$status -ne 0 ] && ! echo "$$out" | grep -q "could not be audited"; then exit $$status; fi
 
 bench: $(VENV)/.installed-test ## Run the benchmarks and write benchmarks/results.md
 	$(BIN)/python -m benchmarks
