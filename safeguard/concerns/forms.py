@@ -235,3 +235,12 @@ class AddendumForm(FlaskForm):
         validators=[DataRequired("Write the information you want to add."), Length(max=MAX_TEXT)],
         render_kw={"rows": 3},
     )
+
+
+class ProtocolAnswerForm(VersionedForm):
+    """An answer to one step of a guided response."""
+
+    protocol_id = HiddenField(validators=[DataRequired()])
+    step_id = HiddenField(validators=[DataRequired()])
+    answer = RadioField("Answer", validators=[InputRequired("Choose an answer.")], validate_choice=False)
+    reason = TextAreaField("Reason (needed for some answers)", validators=[Length(max=MAX_TEXT)], render_kw={"rows": 2})

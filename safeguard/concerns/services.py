@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 import filetype
 from sqlalchemy import select, update
 
-from safeguard import storage
+from safeguard import protocols, storage
 from safeguard.audit import services as audit
 from safeguard.auth.models import Role, User, users_with_role
 from safeguard.concerns.models import (
@@ -642,6 +642,14 @@ def change_status(
     extra: dict = {}
     text = None
     if new == Status.CLOSED:
+        missing = [(p, step) for p, progress in protocol_progress(concern) for step in progress.missing_required]
+        if missing and len(unanswered_reason.strip()) < 10:
+            names = "; ".join(f"{p.title}: {step.text[:60]}" for p, step in missing[:3])
+            raise ConcernError(
+                f"Required guided-response steps are unanswered ({names}). Answer them, or record why they are "
+                "left unanswered.",
+                field="unanswered_reason",
+            )
         outcome, rationale = (outcome or "").strip(), (rationale or "").strip()
         if not outcome:
             raise ConcernError("Record the outcome before closing the concern.", field="outcome")
@@ -659,6 +667,50 @@ def change_status(
         text = rationale.strip()
         concern.closed_at = None
     _set_status(concern, dsl, new, text=text, extra=extra)
+
+
+def protocol_progress(concern: Concern) -> list[tuple[protocols.Protocol, protocols.Progress]]:
+    """Each guided-response protocol for the concern's categories, and how far it has been walked."""
+    vocabulary = get_vocabulary()
+    attached = protocols.protocols_for(vocabulary.protocols, concern.category_ids)
+    if not attached:
+        return []
+    details = db.session.scalars(
+        select(ConcernEvent.detail)
+        .where(
+            ConcernEvent.school_id == concern.school_id,
+            ConcernEvent.concern_id == concern.id,
+            ConcernEvent.kind == EventKind.PROTOCOL_ANSWER.value,
+        )
+        .order_by(ConcernEvent.at, ConcernEvent.id)
+    ).all()
+    return [(p, protocols.walk(p, protocols.answers_from_events(details, p.id))) for p in attached]
+
+
+def answer_protocol_step(
+    concern: Concern, dsl: User, protocol_id: str, step_id: str, answer_id: str, reason: str, seen_version: int | None
+) -> protocols.Answer:
+    """Record a DSL's answer to a step of a guided response, as an event in the chronology."""
+    check_version(concern, seen_version)
+    current = {p.id: (p, progress) for p, progress in protocol_progress(concern)}
+    if protocol_id not in current:
+        raise ConcernError("That guided response does not apply to this concern.", field="answer")
+    protocol, progress = current[protocol_id]
+    problem = protocols.check_answer(protocol, progress.answered, step_id, answer_id, reason)
+    if problem:
+        raise ConcernError(problem, field="reason" if "reason" in problem else "answer")
+    step = protocol.step(step_id)
+    answer = step.answer(answer_id)
+    _event(
+        concern,
+        dsl,
+        EventKind.PROTOCOL_ANSWER,
+        f"{protocol.title}: {step.text[:160]} — {answer.label}",
+        text=reason.strip() or None,
+        detail=protocols.event_detail(protocol, step, answer, reason),
+    )
+    _audit(concern, dsl, "concern.protocol_answer", "Guided response step answered", {"protocol": protocol.id})
+    return answer
 
 
 def link_concerns(concern: Concern, dsl: User, other_reference: str, seen_version: int | None) -> Concern:

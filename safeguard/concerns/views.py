@@ -239,6 +239,7 @@ ACTION_FORMS = {
     "link": forms.LinkForm,
     "follow_up": forms.FollowUpDoneForm,
     "addendum": forms.AddendumForm,
+    "protocol": forms.ProtocolAnswerForm,
 }
 
 
@@ -305,6 +306,7 @@ def render_concern(concern, http_status: int = 200, stale: datetime | None = Non
             can_act=permissions.can_act_on_concern(current_user, concern),
             can_export=permissions.can_export(current_user, concern),
             can_add=permissions.can_add_information(current_user, concern),
+            guided=services.protocol_progress(concern),
             stale=stale,
             changes=changes,
             # The form the person just sent: its section is opened again, with what they typed.
@@ -511,6 +513,27 @@ def follow_up_done(concern_id: int):
         lambda c, f, seen: services.complete_follow_up(c, current_user, f.follow_up_id.data, seen),
         "Follow-up marked as done.",
     )
+
+
+@blueprint.route("/<int:concern_id>/protocol", methods=["POST"])
+@requires(Capability.ACT_ON_CONCERNS)
+def protocol(concern_id: int):
+    """Answer the next step of a guided response."""
+
+    def apply(concern, form, seen):
+        answer = services.answer_protocol_step(
+            concern,
+            current_user,
+            form.protocol_id.data,
+            form.step_id.data,
+            form.answer.data,
+            form.reason.data or "",
+            seen,
+        )
+        if answer.action is not None and answer.action.urgency == "immediate":
+            flash(f"Immediate referral needed: {answer.action.text}", "danger")
+
+    return _act(concern_id, "protocol", forms.ProtocolAnswerForm, apply, "Answer recorded in the chronology.")
 
 
 @blueprint.route("/<int:concern_id>/addendum", methods=["POST"])

@@ -35,7 +35,8 @@ def lint(directory: str | None) -> None:
             continue
         click.echo(
             f"{folder.name} {vocabulary.version}: {len(vocabulary.leaves)} categories in {len(vocabulary.groups)} "
-            f"groups, {len(vocabulary.terms)} terms, {len(vocabulary.agencies)} agencies — valid"
+            f"groups, {len(vocabulary.terms)} terms, {len(vocabulary.agencies)} agencies, "
+            f"{len(vocabulary.protocols)} protocols — valid"
         )
     clear_cache()
     sys.exit(1 if failed else 0)

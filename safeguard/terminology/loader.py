@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from safeguard.protocols import ProtocolError, load_protocols
 from safeguard.terminology.checker import Checker
 from safeguard.terminology.model import Agency, Category, Term, Vocabulary
 
@@ -261,6 +262,13 @@ def load_vocabulary(directory: Path) -> Vocabulary:
             for name in re.findall(r"\b[A-Z]{2,6}\b", item.source or ""):
                 if sources and name not in sources:
                     problems.add(file, item.id, "source", f"cites {name!r}, which meta.yaml does not define")
+    protocols = {}
+    try:
+        protocols = load_protocols(
+            directory / "protocols", categories=set(index), agencies={agency.id for agency in agencies}
+        )
+    except ProtocolError as error:
+        problems.items.extend(f"protocols/{problem}" for problem in error.problems)
     if problems.items:
         raise VocabularyError(problems.items)
     return Vocabulary(
@@ -272,4 +280,5 @@ def load_vocabulary(directory: Path) -> Vocabulary:
         terms=terms,
         allowed=allowed,
         agencies=agencies,
+        protocols=protocols,
     )

@@ -80,6 +80,8 @@ class Vocabulary:
     terms: list[Term]
     allowed: list[str]
     agencies: list[Agency]
+    # Guided-response protocols by id (``<locale>/protocols/*.yaml``), validated with the rest.
+    protocols: dict = field(default_factory=dict)
 
     def category(self, category_id: str) -> Category | None:
         """The category or group with this id, or ``None``."""
