@@ -94,8 +94,13 @@ def demo() -> None:
     logins = seed_demo()
     db.session.commit()
     click.echo("Demo school: Oakfield Primary School (OAK)")
-    for email, role, password in logins:
-        click.echo(f"  {role:<6} {email:<22} {password}")
+    for email, role, password, key in logins:
+        line = f"  {role:<6} {email:<22} {password}"
+        click.echo(line + (f"   two-factor key {key}" if key else ""))
+    click.echo(
+        "DSLs, the head and the administrator also give a code from an authenticator app: add their two-factor key "
+        "to one, or print the current code with: .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('KEY').now())\""
+    )
 
 
 def register(app: Flask) -> None:

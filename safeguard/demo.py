@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from safeguard.auth import services as auth_services
+from safeguard.auth import twofactor
 from safeguard.auth.models import Role
 from safeguard.auth.passwords import generate_password
 from safeguard.concerns import services as concern_services
@@ -169,18 +170,23 @@ def _seed_concerns(school, pupils: list[Pupil], users: dict[str, object]) -> Non
     )
 
 
-def seed_demo() -> list[tuple[str, str, str]]:
+def seed_demo() -> list[tuple[str, str, str, str]]:
     """Create the demo school, its users, pupils and a handful of concerns if missing; return the logins.
 
     Passwords are random, generated once and kept in ``instance/demo_logins.txt`` (git-ignored, readable by the
-    owner only) so that running the command again prints the same logins.
+    owner only) so that running the command again prints the same logins. Accounts whose role needs a second
+    factor get a two-factor key too, printed with the login, to add to an authenticator app.
     """
     path = _logins_file()
     known: dict[str, str] = {}
+    keys: dict[str, str] = {}
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
-            email, _, password = line.partition(" ")
+            email, _, rest = line.partition(" ")
+            password, _, key = rest.partition(" ")
             known[email] = password
+            if key:
+                keys[email] = key
     school = school_services.find_school(DEMO_CODE) or school_services.create_school(DEMO_NAME, DEMO_CODE)
     if not school.dsl_contact:
         school.dsl_contact = "Priya Shah, DSL: 01632 960123, dsl@oak.example"
@@ -192,10 +198,16 @@ def seed_demo() -> list[tuple[str, str, str]]:
             password = known.get(email) or generate_password()
             user, _ = auth_services.create_user(school, email, name, roles, password=password)
             known[email] = password
+            if user.two_factor_required:
+                user.totp_secret = keys.get(email) or twofactor.new_secret()
+                user.totp_enabled_at = utcnow()
+                keys[email] = user.totp_secret
         users[email] = user
-        logins.append((email, ",".join(sorted(r.value for r in roles)), known.get(email, "(password set earlier)")))
+        logins.append(
+            (email, ",".join(sorted(r.value for r in roles)), known.get(email, "(password set earlier)"), keys.get(email, ""))
+        )
     pupils = _seed_pupils(school)
     _seed_concerns(school, pupils, users)
-    path.write_text("".join(f"{e} {p}\n" for e, p in known.items()), encoding="utf-8")
+    path.write_text("".join(f"{e} {p} {keys.get(e, '')}".rstrip() + "\n" for e, p in known.items()), encoding="utf-8")
     os.chmod(path, 0o600)
     return logins

@@ -156,6 +156,23 @@ def app(app_config) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def make_app():
+    """Build extra apps with their own configuration; their database connections are closed afterwards."""
+    made = []
+
+    def _make(config: dict) -> Flask:
+        extra = create_app(config)
+        extra.test_client_class = IsolatedClient
+        made.append(extra)
+        return extra
+
+    yield _make
+    for extra in made:
+        with extra.app_context():
+            _db.engine.dispose()
+
+
+@pytest.fixture
 def db(app):
     """The SQLAlchemy extension, bound to the test database."""
     return _db

@@ -113,9 +113,11 @@ def test_demo_is_idempotent_and_prints_working_logins(runner, db):
     assert second.output == first.output
     assert db.session.scalar(select(func.count()).select_from(School)) == 1
     roles = set()
-    for line in first.output.splitlines()[1:]:
-        _role, email, password = line.split()
+    for line in first.output.splitlines()[1:-1]:
+        _role, email, password, *key = line.split()
         user = db.session.scalar(select(User).where(User.email == email))
         assert verify_password(user.password_hash, password)
+        if user.two_factor_required:
+            assert key[-1] == user.totp_secret
         roles |= user.roles
     assert roles == set(Role)

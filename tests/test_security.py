@@ -105,10 +105,8 @@ def test_admin_resets_a_second_factor_and_it_is_audited(client, school, sign_in,
     assert event.actor_id == school.admin.id and event.subject_id == school.dsl.id
 
 
-def test_sign_in_is_throttled_per_account_and_address(app_config, school):
-    from safeguard import create_app
-
-    app = create_app({**app_config, "RATELIMIT_ENABLED": True})
+def test_sign_in_is_throttled_per_account_and_address(app_config, school, make_app):
+    app = make_app({**app_config, "RATELIMIT_ENABLED": True})
     client = app.test_client()
     statuses = []
     for _ in range(12):
