@@ -204,7 +204,12 @@ def seed_demo() -> list[tuple[str, str, str, str]]:
                 keys[email] = user.totp_secret
         users[email] = user
         logins.append(
-            (email, ",".join(sorted(r.value for r in roles)), known.get(email, "(password set earlier)"), keys.get(email, ""))
+            (
+                email,
+                ",".join(sorted(r.value for r in roles)),
+                known.get(email, "(password set earlier)"),
+                keys.get(email, ""),
+            )
         )
     pupils = _seed_pupils(school)
     _seed_concerns(school, pupils, users)

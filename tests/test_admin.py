@@ -93,16 +93,22 @@ def test_another_schools_accounts_are_not_found(client, school, other_school, si
 
 def test_school_settings_are_saved(client, school, sign_in, db):
     sign_in(school.admin)
-    response = factories.submit_form(
-        client,
-        "/admin/school",
-        {
-            "name": "Oakfield Primary",
-            "dsl_contact": "01632 960000",
-            "protective_marking": "OFFICIAL-SENSITIVE",
-        },
-        follow_redirects=True,
-    )
+    settings = {
+        "name": "Oakfield Primary",
+        "dsl_contact": "01632 960000",
+        "protective_marking": "OFFICIAL-SENSITIVE",
+        "urgent_ack_minutes": "10",
+        "routine_ack_school_days": "2",
+        "levels_of_need": "Level 1\n  Level 2\n\nLevel 3",
+    }
+    response = factories.submit_form(client, "/admin/school", settings, follow_redirects=True)
     assert "settings have been saved" in response.get_data(as_text=True)
     db.session.refresh(school.school)
     assert school.school.dsl_contact == "01632 960000"
+    assert (school.school.urgent_ack_minutes, school.school.routine_ack_school_days) == (10, 2)
+    assert school.school.level_of_need_choices == ["Level 1", "Level 2", "Level 3"]
+    bad = {**settings, "urgent_ack_minutes": "0", "routine_ack_school_days": "9"}
+    response = factories.submit_form(client, "/admin/school", bad)
+    assert response.status_code == 400 and "Between 1 and 240 minutes." in response.get_data(as_text=True)
+    db.session.refresh(school.school)
+    assert school.school.urgent_ack_minutes == 10

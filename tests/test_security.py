@@ -193,3 +193,59 @@ def test_audit_verify_command_finds_the_first_broken_link(runner, school, db):
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert f"row {second.seq}" in result.output and "altered" in result.output
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A throwaway Redis server on 127.0.0.1 (what several gunicorn workers share their throttling counts in)."""
+    import shutil
+    import socket
+    import subprocess
+    import time as clock
+
+    from tests.conftest import unavailable
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        unavailable("redis-server")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            clock.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_throttling_counts_are_shared_through_redis(app_config, school, make_app, redis_url):
+    import redis
+
+    config = {**app_config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": redis_url}
+    # Two app instances stand for two gunicorn workers: the limit holds across them.
+    first, second = make_app(config).test_client(), make_app(config).test_client()
+    statuses = [_password_step(c, school.staff, "wrong password here").status_code for c in [first, second] * 6]
+    assert 429 in statuses
+    keys = redis.Redis.from_url(redis_url).keys("*")
+    assert any(b"account" in key for key in keys)

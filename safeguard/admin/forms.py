@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectChoice, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import EmailField, IntegerField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange
 
 from safeguard.auth.models import ROLE_LABELS, Role
 from safeguard.forms import ConfirmForm, MultiCheckboxField
@@ -41,7 +41,7 @@ class UserForm(FlaskForm):
 
 
 class SchoolSettingsForm(FlaskForm):
-    """Settings that appear on exports and in notifications."""
+    """Settings that appear on exports and in notifications, and the clocks and ladder of the workflow."""
 
     name = StringField("School name", validators=[DataRequired("Enter the school's name."), Length(max=200)])
     dsl_contact = StringField(
@@ -53,4 +53,19 @@ class SchoolSettingsForm(FlaskForm):
         "Protective marking",
         description="Printed at the top and bottom of every exported page.",
         validators=[DataRequired("Enter a protective marking."), Length(max=60)],
+    )
+    urgent_ack_minutes = IntegerField(
+        "Minutes to acknowledge an urgent concern",
+        description="If no DSL acknowledges it in time, every DSL and the head are alerted.",
+        validators=[InputRequired("Enter a number of minutes."), NumberRange(1, 240, "Between 1 and 240 minutes.")],
+    )
+    routine_ack_school_days = IntegerField(
+        "School days to acknowledge any other concern",
+        validators=[InputRequired("Enter a number of school days."), NumberRange(1, 5, "Between 1 and 5 school days.")],
+    )
+    levels_of_need = TextAreaField(
+        "Levels of need",
+        description="One per line, lowest first, as your local authority names them.",
+        validators=[DataRequired("Enter at least one level of need."), Length(max=1000)],
+        render_kw={"rows": 5},
     )

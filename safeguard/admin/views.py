@@ -147,6 +147,9 @@ def school_settings():
             name=form.name.data,
             dsl_contact=form.dsl_contact.data or "",
             protective_marking=form.protective_marking.data,
+            urgent_ack_minutes=form.urgent_ack_minutes.data,
+            routine_ack_school_days=form.routine_ack_school_days.data,
+            levels_of_need=form.levels_of_need.data,
         )
         flash("The school's settings have been saved.", "success")
         return redirect(url_for("admin.school_settings"))

@@ -41,10 +41,22 @@ def create_school(name: str, code: str) -> School:
     return school
 
 
-def update_settings(school: School, *, actor: User, **settings: str) -> None:
-    """Change the school's name, DSL contact or protective marking, auditing before and after."""
-    allowed = {"name", "dsl_contact", "protective_marking"}
-    changed = {k: v.strip() for k, v in settings.items() if k in allowed and getattr(school, k) != v.strip()}
+def update_settings(school: School, *, actor: User, **settings: str | int) -> None:
+    """Change the school's settings, auditing before and after."""
+    allowed = {
+        "name",
+        "dsl_contact",
+        "protective_marking",
+        "urgent_ack_minutes",
+        "routine_ack_school_days",
+        "levels_of_need",
+    }
+    cleaned = {k: (v.strip() if isinstance(v, str) else v) for k, v in settings.items() if k in allowed}
+    if "levels_of_need" in cleaned:
+        cleaned["levels_of_need"] = "\n".join(
+            line.strip() for line in str(cleaned["levels_of_need"]).splitlines() if line.strip()
+        )
+    changed = {k: v for k, v in cleaned.items() if getattr(school, k) != v}
     if not changed:
         return
     before = {k: getattr(school, k) for k in changed}

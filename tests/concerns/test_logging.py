@@ -251,3 +251,32 @@ def test_log_concern_service_refuses_an_unknown_category(app, school, pupils):
             already_done="",
             immediate_danger=False,
         )
+
+
+def test_attachments_can_be_encrypted_at_rest_and_are_served_only_with_permission(
+    client, app, school, pupils, sign_in, db
+):
+    import base64
+    import os
+    from pathlib import Path
+
+    app.config["UPLOAD_ENCRYPTION_KEY"] = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    sign_in(school.staff)
+    data = _form([(pupils[0], "subject")])
+    data["attachments"] = [(io.BytesIO(PDF), "letter.pdf")]
+    token = factories.csrf_token(client, "/concerns/new")
+    assert (
+        client.post("/concerns/new", data={**data, "csrf_token": token}, content_type="multipart/form-data").status_code
+        == 302
+    )
+    attachment = db.session.scalar(select(Attachment))
+    stored = Path(app.config["UPLOAD_FOLDER"]) / str(school.school.id) / attachment.storage_name
+    assert stored.read_bytes()[:4] == b"SGv1" and b"%PDF" not in stored.read_bytes()  # sealed on disk
+    url = f"/concerns/{attachment.concern_id}/attachments/{attachment.id}"
+    assert client.get(url).status_code == 404  # the reporter cannot download attachments
+    client.post("/auth/sign-out", data={"csrf_token": factories.csrf_token(client, "/")})
+    sign_in(school.dsl)
+    response = client.get(url)
+    assert response.data == PDF
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
