@@ -92,6 +92,22 @@ def record(
     return event
 
 
+def record_about_user(kind: str, summary: str, user, *, actor=None, detail: dict | None = None) -> AuditEvent:
+    """Audit an event about an account (sign-in, roles, second factor…) in its school's chain.
+
+    :param actor: who did it; ``None`` means the person themselves (or the system, for a lockout).
+    """
+    return record(
+        kind,
+        summary,
+        school_id=user.school_id,
+        actor_id=actor.id if actor is not None else user.id,
+        subject_type="user",
+        subject_id=user.id,
+        detail=detail,
+    )
+
+
 @dataclass(frozen=True)
 class BrokenLink:
     """The first row of a chain whose hash does not follow from the rows before it."""

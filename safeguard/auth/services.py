@@ -99,14 +99,7 @@ def complete_sign_in(user: User) -> None:
     user.failed_attempts = 0
     user.locked_until = None
     user.last_login_at = utcnow()
-    audit.record(
-        "auth.signed_in",
-        "Signed in",
-        school_id=user.school_id,
-        actor_id=user.id,
-        subject_type="user",
-        subject_id=user.id,
-    )
+    audit.record_about_user("auth.signed_in", "Signed in", user)
 
 
 def unlock(user: User, *, actor: User) -> None:
@@ -114,26 +107,12 @@ def unlock(user: User, *, actor: User) -> None:
     user.locked_until = None
     user.failed_attempts = 0
     db.session.flush()
-    audit.record(
-        "auth.unlocked",
-        "Account unlocked by an administrator",
-        school_id=user.school_id,
-        actor_id=actor.id,
-        subject_type="user",
-        subject_id=user.id,
-    )
+    audit.record_about_user("auth.unlocked", "Account unlocked by an administrator", user, actor=actor)
 
 
 def record_sign_out(user: User) -> None:
     """Audit a sign-out."""
-    audit.record(
-        "auth.signed_out",
-        "Signed out",
-        school_id=user.school_id,
-        actor_id=user.id,
-        subject_type="user",
-        subject_id=user.id,
-    )
+    audit.record_about_user("auth.signed_out", "Signed out", user)
 
 
 def create_user(
@@ -197,14 +176,8 @@ def set_roles(user: User, roles: set[Role], *, actor: User) -> None:
     after = sorted(r.value for r in roles)
     if before != after:
         db.session.flush()
-        audit.record(
-            "user.roles_changed",
-            "Roles changed",
-            school_id=user.school_id,
-            actor_id=actor.id,
-            subject_type="user",
-            subject_id=user.id,
-            detail={"before": before, "after": after},
+        audit.record_about_user(
+            "user.roles_changed", "Roles changed", user, actor=actor, detail={"before": before, "after": after}
         )
 
 
@@ -224,14 +197,8 @@ def update_details(user: User, display_name: str, email: str, *, actor: User) ->
         for key, value in changed.items():
             setattr(user, key, value)
         db.session.flush()
-        audit.record(
-            "user.updated",
-            "Account details changed",
-            school_id=user.school_id,
-            actor_id=actor.id,
-            subject_type="user",
-            subject_id=user.id,
-            detail={"before": before, "after": changed},
+        audit.record_about_user(
+            "user.updated", "Account details changed", user, actor=actor, detail={"before": before, "after": changed}
         )
 
 
@@ -243,13 +210,11 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
         return
     user.active = active
     db.session.flush()
-    audit.record(
+    audit.record_about_user(
         "user.reactivated" if active else "user.deactivated",
         "Account reactivated" if active else "Account deactivated",
-        school_id=user.school_id,
-        actor_id=actor.id,
-        subject_type="user",
-        subject_id=user.id,
+        user,
+        actor=actor,
     )
 
 
@@ -259,14 +224,7 @@ def reset_password(user: User, *, actor: User) -> str:
     user.password_hash = hash_password(password)
     user.must_change_password = True
     db.session.flush()
-    audit.record(
-        "user.password_reset",
-        "Password reset by an administrator",
-        school_id=user.school_id,
-        actor_id=actor.id,
-        subject_type="user",
-        subject_id=user.id,
-    )
+    audit.record_about_user("user.password_reset", "Password reset by an administrator", user, actor=actor)
     return password
 
 
@@ -281,11 +239,4 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     user.must_change_password = False
     db.session.flush()
-    audit.record(
-        "auth.password_changed",
-        "Password changed",
-        school_id=user.school_id,
-        actor_id=user.id,
-        subject_type="user",
-        subject_id=user.id,
-    )
+    audit.record_about_user("auth.password_changed", "Password changed", user)

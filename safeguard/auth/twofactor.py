@@ -60,14 +60,7 @@ def enable(user: User, secret: str, code: str) -> list[str] | None:
     user.totp_secret = secret
     user.totp_enabled_at = utcnow()
     codes = _new_recovery_codes(user)
-    audit.record(
-        "auth.two_factor_enabled",
-        "Two-factor sign-in set up",
-        school_id=user.school_id,
-        actor_id=user.id,
-        subject_type="user",
-        subject_id=user.id,
-    )
+    audit.record_about_user("auth.two_factor_enabled", "Two-factor sign-in set up", user)
     return codes
 
 
@@ -94,14 +87,7 @@ def verify(user: User, code: str) -> bool:
         ):
             if verify_password(row.code_hash, cleaned):
                 row.used_at = utcnow()
-                audit.record(
-                    "auth.recovery_code_used",
-                    "Recovery code used",
-                    school_id=user.school_id,
-                    actor_id=user.id,
-                    subject_type="user",
-                    subject_id=user.id,
-                )
+                audit.record_about_user("auth.recovery_code_used", "Recovery code used", user)
                 return True
     return False
 
@@ -123,11 +109,4 @@ def reset(user: User, *, actor: User) -> None:
     for row in db.session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
         db.session.delete(row)
     db.session.flush()
-    audit.record(
-        "auth.two_factor_reset",
-        "Two-factor sign-in reset by an administrator",
-        school_id=user.school_id,
-        actor_id=actor.id,
-        subject_type="user",
-        subject_id=user.id,
-    )
+    audit.record_about_user("auth.two_factor_reset", "Two-factor sign-in reset by an administrator", user, actor=actor)
