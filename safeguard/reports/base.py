@@ -107,6 +107,9 @@ def table(rows: list[list], widths: list[float], header: bool = True, zebra: boo
     """A table of Paragraph cells that splits across pages, with a repeated header row."""
     made = Table(rows, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
     commands = [
+        # Short cells (times, references) are plain strings: no wrapping to measure, much faster to lay out.
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 0), (-1, -1), 8.5),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c8ced6")),
         ("LEFTPADDING", (0, 0), (-1, -1), 4),

@@ -57,9 +57,7 @@ def _chronology(concern: ConcernInfo, width: float) -> list:
             what += "<br/>" + text(detail)
         if event.follow_up_on:
             what += f"<br/><i>Follow up by {local(event.follow_up_on)}</i>"
-        rows.append(
-            [Paragraph(local(event.at), s["cell"]), Paragraph(text(event.actor), s["cell"]), Paragraph(what, s["cell"])]
-        )
+        rows.append([local(event.at), Paragraph(text(event.actor), s["cell"]), Paragraph(what, s["cell"])])
     return [table(rows, [width * 0.2, width * 0.2, width * 0.6])]
 
 
@@ -196,8 +194,8 @@ def _child_file_story(file: ChildFile, meta: ExportMeta, width: float, title: st
         for event in concern.events:
             rows.append(
                 [
-                    Paragraph(local(event.at), s["cell"]),
-                    Paragraph(text(concern.reference), s["cell"]),
+                    local(event.at),
+                    concern.reference,
                     Paragraph(text(PART_LABELS.get(part, part)), s["cell"]),
                     Paragraph(text(event.summary), s["cell"]),
                 ]
