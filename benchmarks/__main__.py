@@ -23,14 +23,17 @@ RESULTS = Path(__file__).resolve().parent / "results.md"
 
 def machine() -> str:
     """A description of the machine and software, so that a later run can be compared with this one."""
+
     def sh(*command: str) -> str:
         try:
             return subprocess.run(command, capture_output=True, text=True, check=False).stdout.strip()
         except OSError:
             return "unknown"
 
-    cpu = next((line.split(":", 1)[1].strip() for line in sh("lscpu").splitlines() if line.startswith("Model name")),
-               platform.processor())
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in sh("lscpu").splitlines() if line.startswith("Model name")),
+        platform.processor(),
+    )
     memory = next((line.split()[1] for line in sh("free", "-g").splitlines() if line.startswith("Mem:")), "?")
     postgres = sh("sh", "-c", "ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1").split("/")[-2:-1]
     import sqlite3
@@ -38,14 +41,16 @@ def machine() -> str:
     import gunicorn
     import sqlalchemy
 
-    return "\n".join([
-        f"- Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {sh('git', 'rev-parse', '--short', 'HEAD')}",
-        f"- CPU: {cpu}, {os.cpu_count()} cores; memory {memory} GiB; {platform.platform()}",
-        f"- Python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, gunicorn {gunicorn.__version__}, "
-        f"PostgreSQL {postgres[0] if postgres else '?'} (fsync off, as in CI), SQLite {sqlite3.sqlite_version}",
-        f"- Load generator: {sh('sh', '-c', 'wrk -v 2>&1 | head -n 1') or 'wrk'} on the same machine "
-        "(it shares the 2 cores with the server, as a real client would not)",
-    ])
+    return "\n".join(
+        [
+            f"- Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {sh('git', 'rev-parse', '--short', 'HEAD')}",
+            f"- CPU: {cpu}, {os.cpu_count()} cores; memory {memory} GiB; {platform.platform()}",
+            f"- Python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, gunicorn {gunicorn.__version__}, "
+            f"PostgreSQL {postgres[0] if postgres else '?'} (fsync off, as in CI), SQLite {sqlite3.sqlite_version}",
+            f"- Load generator: {sh('sh', '-c', 'wrk -v 2>&1 | head -n 1') or 'wrk'} on the same machine "
+            "(it shares the 2 cores with the server, as a real client would not)",
+        ]
+    )
 
 
 def main() -> int:
@@ -61,16 +66,18 @@ def main() -> int:
             print(f"benchmarks.{name} is not present; skipped", file=sys.stderr)
             continue
         sections.append(module.run() if hasattr(module, "run") else f"## {name}\n\nSkipped: it has no run().\n")
-    text = "\n".join([
-        "# Benchmark results",
-        "",
-        "Written by `make bench` (`python -m benchmarks`); compare a change with the last committed run.",
-        "",
-        machine(),
-        f"- Whole run: {time.perf_counter() - started:.0f} s",
-        "",
-        *sections,
-    ])
+    text = "\n".join(
+        [
+            "# Benchmark results",
+            "",
+            "Written by `make bench` (`python -m benchmarks`); compare a change with the last committed run.",
+            "",
+            machine(),
+            f"- Whole run: {time.perf_counter() - started:.0f} s",
+            "",
+            *sections,
+        ]
+    )
     RESULTS.write_text(text + "\n")
     print(text)
     return 0

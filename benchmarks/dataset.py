@@ -23,7 +23,7 @@ CONCERNS = 250_000
 EVENTS = 1_000_000
 HOT_CHILD_CONCERNS = 200
 STAFF_PER_SCHOOL = 6
-BENCH_PASSWORD = "bench-dsl-password-2026"  # the known password of every data set user (a throwaway data set)
+BENCH_PASSWORD = "bench-dsl-password-2026"  # noqa: S105 - the known password of every data set user (a throwaway data set)
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC).replace(tzinfo=None)  # fixed, so that runs are comparable
 YEARS = 5
 
@@ -135,11 +135,31 @@ def generate(scale: Scale, password_hash: str, seed: int = 2026) -> Iterator[tup
     created = NOW - timedelta(days=365 * YEARS + 30)
     yield (
         "schools",
-        ["id", "code", "name", "protective_marking", "dsl_contact", "timezone", "urgent_ack_minutes",
-         "routine_ack_school_days", "levels_of_need", "created_at"],
         [
-            (s + 1, school_code(s), f"Trust School {s + 1}", "OFFICIAL-SENSITIVE", "dsl@example.org",
-             "Europe/London", 15, 1, "Universal\nEarly help\nChild in need\nChild protection", created)
+            "id",
+            "code",
+            "name",
+            "protective_marking",
+            "dsl_contact",
+            "timezone",
+            "urgent_ack_minutes",
+            "routine_ack_school_days",
+            "levels_of_need",
+            "created_at",
+        ],
+        [
+            (
+                s + 1,
+                school_code(s),
+                f"Trust School {s + 1}",
+                "OFFICIAL-SENSITIVE",
+                "dsl@example.org",
+                "Europe/London",
+                15,
+                1,
+                "Universal\nEarly help\nChild in need\nChild protection",
+                created,
+            )
             for s in range(scale.schools)
         ],
     )
@@ -154,14 +174,38 @@ def generate(scale: Scale, password_hash: str, seed: int = 2026) -> Iterator[tup
         for kind, count in (("staff", STAFF_PER_SCHOOL), ("dsl", 2), ("head", 1)):
             for k in range(count):
                 user_id += 1
-                users.append((user_id, school_id, f"{kind}{k + 1}@{code}.bench.example", f"{kind.title()} {k + 1}",
-                              password_hash, True, False, created, None))
+                users.append(
+                    (
+                        user_id,
+                        school_id,
+                        f"{kind}{k + 1}@{code}.bench.example",
+                        f"{kind.title()} {k + 1}",
+                        password_hash,
+                        True,
+                        False,
+                        created,
+                        None,
+                    )
+                )
                 roles.append((user_id, kind))
                 (dsls_of if kind == "dsl" else staff_of)[school_id].append(user_id)
                 if kind == "dsl":
                     roles.append((user_id, "staff"))
-    yield ("users", ["id", "school_id", "email", "display_name", "password_hash", "active",
-                     "must_change_password", "created_at", "last_login_at"], users)
+    yield (
+        "users",
+        [
+            "id",
+            "school_id",
+            "email",
+            "display_name",
+            "password_hash",
+            "active",
+            "must_change_password",
+            "created_at",
+            "last_login_at",
+        ],
+        users,
+    )
     yield ("user_roles", ["user_id", "role"], roles)
 
     pupil_id = concern_id = event_id = follow_up_id = 0
@@ -175,17 +219,60 @@ def generate(scale: Scale, password_hash: str, seed: int = 2026) -> Iterator[tup
             pupil_id += 1
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             born = date(2010, 9, 1) + timedelta(days=rng.randrange(365 * 12))
-            pupils.append((
-                pupil_id, school_id, f"B{school_id:03d}{p:09d}", first, last, None, born,
-                f"Year {rng.randint(1, 11)}", f"{rng.choice('ABCD')}", rng.random() < 0.02, rng.random() < 0.04,
-                rng.random() < 0.01, rng.random() < 0.005, rng.random() < 0.15, None, None, None, None, None,
-                None, created, created,
-            ))
-        yield ("pupils", ["id", "school_id", "upn", "legal_first_name", "legal_last_name", "preferred_name",
-                          "date_of_birth", "year_group", "class_name", "child_protection_plan", "child_in_need",
-                          "looked_after", "previously_looked_after", "send", "left_on", "destination_school",
-                          "transfer_to", "transfer_method", "transfer_sent_at", "transfer_confirmed_at",
-                          "created_at", "updated_at"], pupils)
+            pupils.append(
+                (
+                    pupil_id,
+                    school_id,
+                    f"B{school_id:03d}{p:09d}",
+                    first,
+                    last,
+                    None,
+                    born,
+                    f"Year {rng.randint(1, 11)}",
+                    f"{rng.choice('ABCD')}",
+                    rng.random() < 0.02,
+                    rng.random() < 0.04,
+                    rng.random() < 0.01,
+                    rng.random() < 0.005,
+                    rng.random() < 0.15,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    created,
+                    created,
+                )
+            )
+        yield (
+            "pupils",
+            [
+                "id",
+                "school_id",
+                "upn",
+                "legal_first_name",
+                "legal_last_name",
+                "preferred_name",
+                "date_of_birth",
+                "year_group",
+                "class_name",
+                "child_protection_plan",
+                "child_in_need",
+                "looked_after",
+                "previously_looked_after",
+                "send",
+                "left_on",
+                "destination_school",
+                "transfer_to",
+                "transfer_method",
+                "transfer_sent_at",
+                "transfer_confirmed_at",
+                "created_at",
+                "updated_at",
+            ],
+            pupils,
+        )
         names = {row[0]: row[3] for row in pupils}
 
         # Skew: the first pupil of the school has HOT_CHILD_CONCERNS concerns; the rest follow a Pareto law, so
@@ -214,55 +301,142 @@ def generate(scale: Scale, password_hash: str, seed: int = 2026) -> Iterator[tup
             ack_due = logged + (timedelta(minutes=15) if urgent else timedelta(days=1))
             acknowledged = status != "new"
             closed_at = logged + timedelta(days=rng.randint(1, 90)) if status == "closed" else None
-            concerns.append((
-                concern_id, school_id, f"{code}-{year}-{sequence[year]:04d}", reporter,
-                logged - timedelta(minutes=rng.randint(5, 600)), logged, rng.choice(["Playground", "Classroom", "Online"]),
-                rng.choice(ACCOUNTS).format(name=names[subject]), "", urgent, urgent and rng.random() < 0.3, "1.0",
-                None, status, dsl if acknowledged else None,
-                rng.choice(["Universal", "Early help", "Child in need"]) if acknowledged else None,
-                "Closed: no further action" if closed_at else None, "Needs met by early help." if closed_at else None,
-                ack_due, logged + timedelta(minutes=30) if acknowledged else None, dsl if acknowledged else None,
-                None, closed_at, closed_at or logged, 1,
-            ))
+            concerns.append(
+                (
+                    concern_id,
+                    school_id,
+                    f"{code}-{year}-{sequence[year]:04d}",
+                    reporter,
+                    logged - timedelta(minutes=rng.randint(5, 600)),
+                    logged,
+                    rng.choice(["Playground", "Classroom", "Online"]),
+                    rng.choice(ACCOUNTS).format(name=names[subject]),
+                    "",
+                    urgent,
+                    urgent and rng.random() < 0.3,
+                    "1.0",
+                    None,
+                    status,
+                    dsl if acknowledged else None,
+                    rng.choice(["Universal", "Early help", "Child in need"]) if acknowledged else None,
+                    "Closed: no further action" if closed_at else None,
+                    "Needs met by early help." if closed_at else None,
+                    ack_due,
+                    logged + timedelta(minutes=30) if acknowledged else None,
+                    dsl if acknowledged else None,
+                    None,
+                    closed_at,
+                    closed_at or logged,
+                    1,
+                )
+            )
             links.append((concern_id, subject, school_id, "subject", 0))
             if rng.random() < 0.15:
                 other = rng.randrange(first_pupil, first_pupil + scale.pupils_per_school)
                 if other != subject:
                     links.append((concern_id, other, school_id, rng.choice(["witness", "harmed"]), 1))
-            for position, cat in enumerate(dict.fromkeys(
-                rng.choices(categories, weights=CATEGORY_WEIGHTS, k=1 if rng.random() < 0.7 else 2)
-            )):
+            for position, cat in enumerate(
+                dict.fromkeys(rng.choices(categories, weights=CATEGORY_WEIGHTS, k=1 if rng.random() < 0.7 else 2))
+            ):
                 cats.append((concern_id, cat, school_id, CATEGORIES[cat], position))
             at = logged
             event_id += 1
-            events.append((event_id, school_id, concern_id, at, reporter, "logged", f"Concern logged by Staff",
-                           None, "{}", True))
+            events.append(
+                (event_id, school_id, concern_id, at, reporter, "logged", "Concern logged by Staff", None, "{}", True)
+            )
             for k in range(_events_for(rng, scale.events_per_concern) - 1):
                 kind = LATER_KINDS[k % len(LATER_KINDS)] if acknowledged else "addendum"
                 at = at + timedelta(minutes=rng.randint(10, 60 * 24 * 5))
                 event_id += 1
-                events.append((event_id, school_id, concern_id, at, dsl if kind != "addendum" else reporter, kind,
-                               f"{kind.replace('_', ' ').capitalize()} recorded", "Discussed with the class teacher."
-                               if kind == "note" else None, "{}", kind in {"acknowledged", "addendum"}))
+                events.append(
+                    (
+                        event_id,
+                        school_id,
+                        concern_id,
+                        at,
+                        dsl if kind != "addendum" else reporter,
+                        kind,
+                        f"{kind.replace('_', ' ').capitalize()} recorded",
+                        "Discussed with the class teacher." if kind == "note" else None,
+                        "{}",
+                        kind in {"acknowledged", "addendum"},
+                    )
+                )
                 if kind == "action" and rng.random() < 0.3:
                     follow_up_id += 1
                     due = (at + timedelta(days=14)).date()
                     done = closed_at if closed_at else None
-                    follow_ups.append((follow_up_id, school_id, concern_id, event_id, due,
-                                       "Chase the referral outcome", done, dsl if done else None))
-        yield ("concerns", ["id", "school_id", "reference", "reporter_id", "observed_at", "logged_at", "location",
-                            "account", "already_done", "urgent", "immediate_danger", "vocabulary_version",
-                            "wording_kept_reason", "status", "assignee_id", "level_of_need", "outcome",
-                            "outcome_rationale", "ack_due_at", "acknowledged_at", "acknowledged_by_id",
-                            "escalated_at", "closed_at", "updated_at", "version"], concerns)
+                    follow_ups.append(
+                        (
+                            follow_up_id,
+                            school_id,
+                            concern_id,
+                            event_id,
+                            due,
+                            "Chase the referral outcome",
+                            done,
+                            dsl if done else None,
+                        )
+                    )
+        yield (
+            "concerns",
+            [
+                "id",
+                "school_id",
+                "reference",
+                "reporter_id",
+                "observed_at",
+                "logged_at",
+                "location",
+                "account",
+                "already_done",
+                "urgent",
+                "immediate_danger",
+                "vocabulary_version",
+                "wording_kept_reason",
+                "status",
+                "assignee_id",
+                "level_of_need",
+                "outcome",
+                "outcome_rationale",
+                "ack_due_at",
+                "acknowledged_at",
+                "acknowledged_by_id",
+                "escalated_at",
+                "closed_at",
+                "updated_at",
+                "version",
+            ],
+            concerns,
+        )
         yield ("concern_pupils", ["concern_id", "pupil_id", "school_id", "part", "position"], links)
         yield ("concern_categories", ["concern_id", "category_id", "school_id", "label", "position"], cats)
-        yield ("concern_events", ["id", "school_id", "concern_id", "at", "actor_id", "kind", "summary", "text",
-                                  "detail", "visible_to_reporter"], events)
-        yield ("follow_ups", ["id", "school_id", "concern_id", "event_id", "due_on", "what", "done_at",
-                              "done_by_id"], follow_ups)
-        yield ("concern_sequences", ["school_id", "year", "last_number"],
-               [(school_id, year, last) for year, last in sorted(sequence.items())])
+        yield (
+            "concern_events",
+            [
+                "id",
+                "school_id",
+                "concern_id",
+                "at",
+                "actor_id",
+                "kind",
+                "summary",
+                "text",
+                "detail",
+                "visible_to_reporter",
+            ],
+            events,
+        )
+        yield (
+            "follow_ups",
+            ["id", "school_id", "concern_id", "event_id", "due_on", "what", "done_at", "done_by_id"],
+            follow_ups,
+        )
+        yield (
+            "concern_sequences",
+            ["school_id", "year", "last_number"],
+            [(school_id, year, last) for year, last in sorted(sequence.items())],
+        )
 
 
 def expected_rows(scale: Scale) -> int:
@@ -299,7 +473,7 @@ def _load_sqlite(path: str, batches, progress: Progress) -> None:
         for table, columns, rows in batches:
             if not rows:
                 continue
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608 (our own table names)
             connection.executemany(sql, ([_sqlite_value(v) for v in row] for row in rows))
             progress.add(len(rows))
             if table == "concern_sequences":
@@ -326,7 +500,7 @@ def _load_postgresql(url: str, batches, progress: Progress) -> None:
             # The ids were given explicitly: move the sequences past them so that the app can insert.
             for table in ("schools", "users", "pupils", "concerns", "concern_events", "follow_ups"):
                 cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608 (our own table names)
                 )
         connection.commit()
         connection.autocommit = True
@@ -386,7 +560,7 @@ def built_info(url: str, counts: dict[str, int], seconds: float) -> Built:
         ).scalar()
         if not counts:
             for table in ("schools", "users", "pupils", "concerns", "concern_pupils", "concern_events"):
-                counts[table] = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                counts[table] = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608 (our own table names)
     engine.dispose()
     return Built(counts, "dsl1@taa.bench.example", 1, hot.pupil_id, hot_concern, typical or hot_concern, seconds)
 
@@ -397,9 +571,11 @@ def concern_counts_per_pupil(url: str) -> list[int]:
 
     engine = create_engine(url)
     with engine.connect() as connection:
-        rows = connection.execute(
-            text("SELECT count(*) AS n FROM concern_pupils GROUP BY pupil_id ORDER BY n DESC")
-        ).scalars().all()
+        rows = (
+            connection.execute(text("SELECT count(*) AS n FROM concern_pupils GROUP BY pupil_id ORDER BY n DESC"))
+            .scalars()
+            .all()
+        )
     engine.dispose()
     return list(rows)
 

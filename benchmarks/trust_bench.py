@@ -29,7 +29,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 8))
 SECONDS = int(os.environ.get("BENCH_SECONDS", 10))
 PG_PORT = os.environ.get("BENCH_PG_PORT", "54336")
 HTTP_PORT = int(os.environ.get("BENCH_HTTP_PORT", 8736))
-SECRET = "benchmark-only-secret-key-not-for-production"
+SECRET = "benchmark-only-secret-key-not-for-production"  # noqa: S105 (a throwaway server)
 
 LUA = """
 wrk.method = {method}
@@ -82,6 +82,7 @@ class BackendResult:
     query_counts: dict[str, int]
     plans: list[tuple[str, str, bool]]  # (page, table scans found, acceptable)
     notes: list[str]
+    service_ms: dict[str, float]
 
 
 def _lua(method: str, body: str, headers: dict[str, str]) -> str:
@@ -96,9 +97,21 @@ def run_wrk(base: str, endpoint: Endpoint, cookie: str, seconds: int = SECONDS) 
         script.write(_lua(endpoint.method, endpoint.body, headers))
     try:
         out = subprocess.run(
-            ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", script.name,
-             base + endpoint.path],
-            capture_output=True, text=True, check=True, timeout=seconds + 30,
+            [
+                "wrk",
+                "-t1",
+                f"-c{CONNECTIONS}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script.name,
+                base + endpoint.path,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 30,
         ).stdout
     finally:
         os.unlink(script.name)
@@ -118,7 +131,10 @@ def run_wrk(base: str, endpoint: Endpoint, cookie: str, seconds: int = SECONDS) 
 def start_postgresql() -> tuple[str, dict[str, str]]:
     """A throwaway server, as in CI; returns its URL and the variables ``.ci/pg-stop`` needs."""
     out = subprocess.run(
-        [str(ROOT / ".ci/pg-start")], env={**os.environ, "PG_PORT": PG_PORT}, capture_output=True, text=True,
+        [str(ROOT / ".ci/pg-start")],
+        env={**os.environ, "PG_PORT": PG_PORT},
+        capture_output=True,
+        text=True,
         check=True,
     ).stdout
     variables = dict(re.findall(r"(\w+)='([^']*)'", out))
@@ -140,10 +156,22 @@ def serve(url: str, instance: str) -> subprocess.Popen:
     if not _free(HTTP_PORT):
         raise RuntimeError(f"port {HTTP_PORT} is in use; set BENCH_HTTP_PORT")
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "SAFEGUARD_INSTANCE_PATH": instance}
+    log = open(Path(instance) / "gunicorn.log", "w")  # noqa: SIM115 (gunicorn writes it until it is stopped)
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{HTTP_PORT}",
-         "--log-level", "warning", "safeguard:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(Path(instance) / "gunicorn.log", "w"),
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-w",
+            str(WORKERS),
+            "-b",
+            f"127.0.0.1:{HTTP_PORT}",
+            "--log-level",
+            "warning",
+            "safeguard:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
     )
     import requests
 
@@ -192,33 +220,44 @@ def endpoints(base: str, session, built: dataset.Built, deep_page: int) -> tuple
     from urllib.parse import urlencode
 
     token = _token(session.get(base + "/concerns/new").text)
-    log_body = urlencode({
-        "csrf_token": token,
-        "pupils-0-pupil_id": str(built.hot_pupil_id + 7),
-        "pupils-0-part": "subject",
-        "immediate_danger": "no",
-        "observed_at": "2026-11-20T10:30",
-        "location": "Playground",
-        "categories": "abuse-neglect",
-        "account": 'At lunch the child said "I had no breakfast and there is no food at home" and looked tired.',
-        "already_done": "Gave the child breakfast from the club.",
-    })
+    log_body = urlencode(
+        {
+            "csrf_token": token,
+            "pupils-0-pupil_id": str(built.hot_pupil_id + 7),
+            "pupils-0-part": "subject",
+            "immediate_danger": "no",
+            "observed_at": "2026-11-20T10:30",
+            "location": "Playground",
+            "categories": "abuse-neglect",
+            "account": 'At lunch the child said "I had no breakfast and there is no food at home" and looked tired.',
+            "already_done": "Gave the child breakfast from the club.",
+        }
+    )
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     return session_cookie(session), [
         Endpoint("Minimal route (/health), the ceiling", "/health"),
         Endpoint("Queue, first page", "/concerns/"),
-        Endpoint(f"Queue, filtered, page {deep_page}", f"/concerns/?status=all&category=abuse-neglect&page={deep_page}"),
+        Endpoint(
+            f"Queue, filtered, page {deep_page}", f"/concerns/?status=all&category=abuse-neglect&page={deep_page}"
+        ),
         Endpoint("Concern page (child with 3 concerns)", f"/concerns/{built.typical_concern_id}"),
         Endpoint("Concern page with a 200-concern chronology", f"/concerns/{built.hot_concern_id}"),
         Endpoint("Logging a concern (POST)", "/concerns/new", "POST", log_body, form, (302, 303)),
         Endpoint(
-            "Terminology check (POST JSON)", "/terminology/api/check", "POST",
+            "Terminology check (POST JSON)",
+            "/terminology/api/check",
+            "POST",
             json.dumps({"text": "She said she was sent child pornography by an older boy."}),
-            {"Content-Type": "application/json", "X-CSRFToken": token}, (200,),
+            {"Content-Type": "application/json", "X-CSRFToken": token},
+            (200,),
         ),
         Endpoint(
-            "PDF export of a concern (POST)", f"/exports/concern/{built.typical_concern_id}", "POST",
-            urlencode({"csrf_token": token, "reason": "Referral to children's social care"}), form, (200,),
+            "PDF export of a concern (POST)",
+            f"/exports/concern/{built.typical_concern_id}",
+            "POST",
+            urlencode({"csrf_token": token, "reason": "Referral to children's social care"}),
+            form,
+            (200,),
         ),
     ]
 
@@ -230,23 +269,41 @@ def count_queries_and_plans(url: str, built: dataset.Built, deep_page: int) -> t
     from safeguard import create_app
     from safeguard.extensions import db
 
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False, "TESTING": True,
-    })
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": SECRET,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "TESTING": True,
+        }
+    )
     pages = {
         "Queue, first page": ("GET", "/concerns/", None),
         f"Queue, filtered, page {deep_page}": (
-            "GET", f"/concerns/?status=all&category=abuse-neglect&page={deep_page}", None),
+            "GET",
+            f"/concerns/?status=all&category=abuse-neglect&page={deep_page}",
+            None,
+        ),
         "Concern page (child with 3 concerns)": ("GET", f"/concerns/{built.typical_concern_id}", None),
         "Concern page with a 200-concern chronology": ("GET", f"/concerns/{built.hot_concern_id}", None),
-        "Logging a concern (POST)": ("POST", "/concerns/new", {
-            "pupils-0-pupil_id": str(built.hot_pupil_id + 7), "pupils-0-part": "subject",
-            "immediate_danger": "no", "observed_at": "2026-11-20T10:30", "location": "Hall",
-            "categories": "abuse-neglect", "account": "The child said they were hungry and had not eaten."}),
+        "Logging a concern (POST)": (
+            "POST",
+            "/concerns/new",
+            {
+                "pupils-0-pupil_id": str(built.hot_pupil_id + 7),
+                "pupils-0-part": "subject",
+                "immediate_danger": "no",
+                "observed_at": "2026-11-20T10:30",
+                "location": "Hall",
+                "categories": "abuse-neglect",
+                "account": "The child said they were hungry and had not eaten.",
+            },
+        ),
     }
     counts: dict[str, int] = {}
     plans = []
+    service: dict[str, float] = {}
     postgres = url.startswith("postgresql")
     with app.app_context():
         client = app.test_client()
@@ -265,6 +322,14 @@ def count_queries_and_plans(url: str, built: dataset.Built, deep_page: int) -> t
             if response.status_code >= 400:
                 raise RuntimeError(f"{name}: {response.status_code}")
             counts[name] = len(statements)
+            if method == "GET":
+                # One request at a time, in process: the service time without queueing behind other requests.
+                timings = []
+                for _ in range(15):
+                    started = time.perf_counter()
+                    client.get(path)
+                    timings.append((time.perf_counter() - started) * 1000)
+                service[name] = sorted(timings)[len(timings) // 2]
             if postgres and method == "GET":
                 scans = set()
                 with db.engine.connect() as connection:
@@ -280,7 +345,7 @@ def count_queries_and_plans(url: str, built: dataset.Built, deep_page: int) -> t
                     raw.rollback()
                 bad = scans & {"concerns", "concern_events", "concern_pupils", "concern_categories"}
                 plans.append((name, ", ".join(sorted(scans)) or "none", not bad))
-    return counts, plans
+    return counts, plans, service
 
 
 def deep_page_for(url: str) -> int:
@@ -298,12 +363,10 @@ def deep_page_for(url: str) -> int:
 
 def measure(backend: str, url: str, built: dataset.Built, load_seconds: float) -> BackendResult:
     """Check plans and query counts, then serve and drive every endpoint."""
-    import requests
-
     notes: list[str] = []
     deep = deep_page_for(url)
     print(f"[{backend}] counting queries and checking plans", file=sys.stderr)
-    counts, plans = count_queries_and_plans(url, built, deep)
+    counts, plans, service = count_queries_and_plans(url, built, deep)
     instance = tempfile.mkdtemp(prefix="safeguard-bench-")
     process = serve(url, instance)
     base = f"http://127.0.0.1:{HTTP_PORT}"
@@ -314,8 +377,11 @@ def measure(backend: str, url: str, built: dataset.Built, load_seconds: float) -
         cookie, to_measure = endpoints(base, session, built, deep)
         for endpoint in to_measure:
             probe = session.request(
-                endpoint.method, base + endpoint.path, data=endpoint.body.encode() or None,
-                headers=endpoint.headers, allow_redirects=False,
+                endpoint.method,
+                base + endpoint.path,
+                data=endpoint.body.encode() or None,
+                headers=endpoint.headers,
+                allow_redirects=False,
             )
             if probe.status_code == 404 and "terminology" in endpoint.path:
                 measured.append(Measured(endpoint.name, skipped="route not present on this branch (404)"))
@@ -332,11 +398,13 @@ def measure(backend: str, url: str, built: dataset.Built, load_seconds: float) -
         log = (Path(instance) / "gunicorn.log").read_text()
         DATA.mkdir(exist_ok=True)
         (DATA / f"gunicorn-{backend}.log").write_text(log)
-        errors = sorted({line.strip()[:160] for line in log.splitlines() if re.match(r"^\w+(\.\w+)*(Error|Exception):", line)})
+        errors = sorted(
+            {line.strip()[:160] for line in log.splitlines() if re.match(r"^\w+(\.\w+)*(Error|Exception):", line)}
+        )
         for error in errors:
             notes.append(f"gunicorn logged: `{error}`")
         shutil.rmtree(instance, ignore_errors=True)
-    return BackendResult(backend, built, load_seconds, measured, counts, plans, notes)
+    return BackendResult(backend, built, load_seconds, measured, counts, plans, notes, service)
 
 
 def run_backend(backend: str, factor: float) -> BackendResult:
@@ -383,7 +451,9 @@ def report(results: list[BackendResult], factor: float) -> str:
         "",
         f"Scale {factor} (1.0 = 50 schools, 50,000 pupils, 250,000 concerns, 1,000,000 events). gunicorn "
         f"{WORKERS} sync workers on 127.0.0.1; wrk 1 thread, {CONNECTIONS} connections, {SECONDS} s per endpoint "
-        "after a 2 s warm-up, signed in as a DSL of school 1. p50/p95/p99 in milliseconds.",
+        "after a 2 s warm-up, signed in as a DSL of school 1. p50/p95/p99 in milliseconds under that load; "
+        '"one at a time" is the median of 15 sequential requests in process (test client): the service time '
+        'without queueing; "queries" is the number of SQL statements the page runs.',
         "",
     ]
     for result in results:
@@ -391,22 +461,24 @@ def report(results: list[BackendResult], factor: float) -> str:
         lines += [
             f"### {result.backend}",
             "",
-            "Data set: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()) + (
-                f"; loaded in {result.load_seconds:.0f} s." if result.load_seconds else " (cached copy)."),
+            "Data set: "
+            + ", ".join(f"{v:,} {k}" for k, v in counts.items())
+            + (f"; loaded in {result.load_seconds:.0f} s." if result.load_seconds else " (cached copy)."),
             "",
-            "| Endpoint | req/s | p50 | p95 | p99 | vs ceiling | queries | errors |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
+            "| Endpoint | req/s | p50 | p95 | p99 | vs ceiling | queries | one at a time | errors |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         ceiling = next((m.rps for m in result.measured if m.name.startswith("Minimal") and not m.skipped), 0)
         for m in result.measured:
             if m.skipped:
-                lines.append(f"| {m.name} | skipped: {m.skipped} | | | | | | |")
+                lines.append(f"| {m.name} | skipped: {m.skipped} | | | | | | | |")
                 continue
             ratio = f"{100 * m.rps / ceiling:.0f}%" if ceiling else ""
             queries = result.query_counts.get(m.name, "")
+            alone = f"{result.service_ms[m.name]:.1f}" if m.name in result.service_ms else ""
             lines.append(
                 f"| {m.name} | {m.rps:,.0f} | {m.p50_ms:.1f} | {m.p95_ms:.1f} | {m.p99_ms:.1f} | {ratio} | "
-                f"{queries} | {m.errors} |"
+                f"{queries} | {alone} | {m.errors} |"
             )
         lines.append("")
         if result.plans:
@@ -419,12 +491,15 @@ def report(results: list[BackendResult], factor: float) -> str:
         for name, limit in AIMS.items():
             if name in by_name:
                 ok = by_name[name].p95_ms < limit
-                aims.append(f"- {name}: p95 {by_name[name].p95_ms:.1f} ms, aim < {limit:.0f} ms — "
-                            f"{'met' if ok else 'NOT met'}")
+                aims.append(
+                    f"- {name}: p95 {by_name[name].p95_ms:.1f} ms, aim < {limit:.0f} ms — {'met' if ok else 'NOT met'}"
+                )
         queue = by_name.get("Queue, first page")
         if queue and ceiling:
             share = 100 * queue.rps / ceiling
-            aims.append(f"- Queue throughput: {share:.0f}% of the ceiling, aim ≥ 40% — {'met' if share >= 40 else 'NOT met'}")
+            aims.append(
+                f"- Queue throughput: {share:.0f}% of the ceiling, aim ≥ 40% — {'met' if share >= 40 else 'NOT met'}"
+            )
         if aims:
             lines += ["Aims (set for PostgreSQL):", "", *aims, ""]
         for note in result.notes:

@@ -31,12 +31,16 @@ def test_tiny_trust_loads_with_the_promised_shape_and_skew(tmp_path):
         events = connection.execute(
             text("SELECT min(n), max(n) FROM (SELECT count(*) AS n FROM concern_events GROUP BY concern_id)")
         ).one()
-        first_kinds = connection.execute(
-            text(
-                "SELECT DISTINCT kind FROM concern_events e WHERE e.id = "
-                "(SELECT min(id) FROM concern_events f WHERE f.concern_id = e.concern_id)"
+        first_kinds = (
+            connection.execute(
+                text(
+                    "SELECT DISTINCT kind FROM concern_events e WHERE e.id = "
+                    "(SELECT min(id) FROM concern_events f WHERE f.concern_id = e.concern_id)"
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         sequence_ok = connection.execute(
             text(
                 "SELECT count(*) FROM concern_sequences s WHERE s.last_number < (SELECT count(*) FROM concerns c "
