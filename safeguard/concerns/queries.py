@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from safeguard.auth.models import User
 from safeguard.concerns.models import (
@@ -253,12 +253,6 @@ def pupil_chronology(school_id: int, pupil_id: int, limit: int | None = None) ->
     if not links:
         return []
     part_of = dict(links)
-    concerns = {
-        c.id: c
-        for c in db.session.scalars(
-            select(Concern).where(Concern.school_id == school_id, Concern.id.in_(part_of.keys()))
-        )
-    }
     query = (
         select(ConcernEvent)
         .where(ConcernEvent.school_id == school_id, ConcernEvent.concern_id.in_(part_of.keys()))
@@ -266,10 +260,29 @@ def pupil_chronology(school_id: int, pupil_id: int, limit: int | None = None) ->
     )
     if limit:
         query = query.limit(limit)
-    return [
-        ChronologyEntry(event.at, concerns[event.concern_id], part_of[event.concern_id], event)
-        for event in db.session.scalars(query)
-    ]
+    rows = list(db.session.scalars(query))
+    # Only the concerns whose events are shown, and without their eager relationships (pupils, categories,
+    # reporter, assignee): a child with 200 concerns made this page load 200 full concerns to print their
+    # references (the trust benchmark's profile). The relationships still load on access, never silently empty.
+    shown = {event.concern_id for event in rows}
+    concerns = (
+        {
+            c.id: c
+            for c in db.session.scalars(
+                select(Concern)
+                .where(Concern.school_id == school_id, Concern.id.in_(shown))
+                .options(
+                    lazyload(Concern.pupil_links),
+                    lazyload(Concern.category_links),
+                    lazyload(Concern.reporter),
+                    lazyload(Concern.assignee),
+                )
+            )
+        }
+        if shown
+        else {}
+    )
+    return [ChronologyEntry(event.at, concerns[event.concern_id], part_of[event.concern_id], event) for event in rows]
 
 
 def school_dsls(school_id: int) -> list[User]:
