@@ -23,7 +23,7 @@ CONCERNS = 250_000
 EVENTS = 1_000_000
 HOT_CHILD_CONCERNS = 200
 STAFF_PER_SCHOOL = 6
-BENCH_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ"  # the second factor of the DSLs and heads (throwaway data)
+BENCH_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ"  # noqa: S105 - second factor of the throwaway data set
 BENCH_PASSWORD = "bench-dsl-password-2026"  # noqa: S105 - the known password of every data set user (a throwaway data set)
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC).replace(tzinfo=None)  # fixed, so that runs are comparable
 YEARS = 5
