@@ -61,10 +61,16 @@ def record(
     """
     session = db.session
     chain = school_id or 0
-    if session.get_bind().dialect.name == "postgresql":
-        # Two requests appending to one chain at once would both read the same last row; the lock (released at
-        # commit) makes the second wait instead of failing on the (chain, seq) unique constraint.
+    # Two requests appending to one chain at once would both read the same last row and collide on the (chain, seq)
+    # unique constraint. Take the lock first, so that the second waits and then reads the first's row.
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        # An advisory lock per chain, released at commit.
         session.execute(text("SELECT pg_advisory_xact_lock(:ns, :chain)"), {"ns": _LOCK_NAMESPACE, "chain": chain})
+    elif dialect == "sqlite":
+        # SQLite locks the whole database for writing: a write statement (even one that changes no row) takes
+        # that lock now, waiting for another writer to commit, instead of at the insert below.
+        session.execute(text("UPDATE audit_events SET seq = seq WHERE 0 = 1"))
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.hash)
         .where(AuditEvent.chain == chain)
