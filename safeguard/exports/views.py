@@ -16,6 +16,7 @@ from safeguard.extensions import db
 from safeguard.forms import attach_error
 from safeguard.permissions import Capability, requires
 from safeguard.pupils.models import Pupil
+from safeguard.pupils.views import load_pupil
 from safeguard.sqltypes import utcnow
 
 blueprint = Blueprint("exports", __name__, url_prefix="/exports")
@@ -27,13 +28,6 @@ def _download(exported: services.ExportedFile):
     )
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _pupil(pupil_id: int) -> Pupil:
-    pupil = db.session.scalar(select(Pupil).where(Pupil.id == pupil_id, Pupil.school_id == current_user.school_id))
-    if pupil is None:
-        abort(404)
-    return pupil
 
 
 @blueprint.route("/")
@@ -65,7 +59,7 @@ def concern(concern_id: int):
 @requires(Capability.EXPORT)
 def child_file(pupil_id: int):
     """Export a child's safeguarding file."""
-    pupil = _pupil(pupil_id)
+    pupil = load_pupil(pupil_id)
     form = forms.ChildFileForm()
     if form.validate_on_submit():
         return _download(
@@ -80,7 +74,7 @@ def child_file(pupil_id: int):
 @requires(Capability.EXPORT)
 def transfer(pupil_id: int):
     """Record the file's transfer to the next school and export the transfer record."""
-    pupil = _pupil(pupil_id)
+    pupil = load_pupil(pupil_id)
     form = forms.TransferForm()
     if not form.is_submitted():
         form.to_school.data = pupil.destination_school or ""
@@ -101,7 +95,7 @@ def transfer(pupil_id: int):
 @requires(Capability.ACT_ON_CONCERNS)
 def confirm_transfer(pupil_id: int):
     """Record that the receiving school's DSL confirmed receipt."""
-    pupil = _pupil(pupil_id)
+    pupil = load_pupil(pupil_id)
     if not forms.ConfirmTransferForm().validate_on_submit():
         abort(400)
     try:
