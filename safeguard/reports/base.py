@@ -10,7 +10,6 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from io import BytesIO
-from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
@@ -19,30 +18,20 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate
 
 from safeguard.reports.data import ExportMeta, SchoolInfo
+from safeguard.reports.layout import Cell, Contents, Grid, define_page_numbers
+from safeguard.reports.typeface import FONT, FONT_BOLD, FONT_ITALIC, register_fonts
 
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
-FONT, FONT_BOLD, FONT_ITALIC = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique"
+__all__ = ["FONT", "FONT_BOLD", "FONT_ITALIC", "register_fonts"]
+
 ZONE = "Europe/London"
 DIGEST_PREFIX = "safeguard-digest:"
-_registered = False
-
-
-def register_fonts() -> None:
-    """Embed DejaVu Sans (Latin, Greek, Cyrillic and more), shipped with the package, once per process."""
-    global _registered
-    if _registered:
-        return
-    pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_ITALIC, str(FONT_DIR / "DejaVuSans-Oblique.ttf")))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD)
-    _registered = True
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN_X, MARGIN_Y = 15 * mm, 22 * mm
+FRAME_HEIGHT = PAGE_HEIGHT - 2 * MARGIN_Y - 12  # the frame's own padding
 
 
 def styles() -> dict[str, ParagraphStyle]:
@@ -103,33 +92,30 @@ def local(value: datetime | date | None, with_time: bool = True) -> str:
     return value.strftime("%d %b %Y")
 
 
-def table(rows: list[list], widths: list[float], header: bool = True, zebra: bool = True) -> Table:
-    """A table of Paragraph cells that splits across pages, with a repeated header row."""
-    made = Table(rows, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
-    commands = [
-        # Short cells (times, references) are plain strings: no wrapping to measure, much faster to lay out.
-        ("FONTNAME", (0, 0), (-1, -1), FONT),
-        ("FONTSIZE", (0, 0), (-1, -1), 8.5),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c8ced6")),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-    ]
-    if header:
-        commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3e8ef")))
-    if zebra:
-        commands.append(
-            ("ROWBACKGROUNDS", (0, 1 if header else 0), (-1, -1), [colors.white, colors.HexColor("#f7f8fa")])
-        )
-    made.setStyle(TableStyle(commands))
-    return made
+def grid(rows: list[list[Cell]], widths: list[float], header: bool = True, zebra: bool = True) -> Grid:
+    """A table of plain-text cells that splits across pages, with a repeated header row."""
+    return Grid(rows, widths, header=header, zebra=zebra, max_height=FRAME_HEIGHT)
 
 
-def key_values(pairs: list[tuple[str, str]], width: float) -> Table:
-    """A two-column table of labels and values."""
-    s = styles()
-    rows = [[Paragraph(text(k), s["cellbold"]), Paragraph(v, s["cell"])] for k, v in pairs]
-    return table(rows, [width * 0.28, width * 0.72], header=False, zebra=False)
+def key_values(pairs: list[tuple[str, Cell]], width: float) -> Grid:
+    """A two-column table of labels (in bold) and values."""
+    return Grid(
+        [list(pair) for pair in pairs],
+        [width * 0.28, width * 0.72],
+        header=False,
+        zebra=False,
+        label_column=True,
+        max_height=FRAME_HEIGHT,
+    )
+
+
+class Heading(Paragraph):
+    """A heading; with a ``key`` it is a PDF bookmark and its page number appears in the document's contents."""
+
+    def __init__(self, title: str, style: ParagraphStyle, key: str | None = None) -> None:
+        super().__init__(text(title), style)
+        self.outline_key = key
+        self.outline_title = title
 
 
 def _plain(obj):
@@ -165,10 +151,16 @@ def read_verification(pdf: bytes) -> str | None:
 
 
 class _Frame:
-    """Draws the protective marking, the titles and the footer on each page, then "Page x of y"."""
+    """Draws the protective marking, the titles and the footer on each page, then "Page x of y".
+
+    It also holds the pages the contents' headings landed on, so that their page numbers can be defined when the
+    document is saved.
+    """
 
     def __init__(self, school: SchoolInfo, title: str, meta: ExportMeta, digest: str) -> None:
         self.school, self.title, self.meta, self.digest = school, title, meta, digest
+        self.heading_pages: dict[str, int] = {}
+        self.contents_keys: list[str] = []
 
     def canvas_class(self):
         frame = self
@@ -190,13 +182,16 @@ class _Frame:
                     self.__dict__.update(state)
                     frame.decorate(self, total)
                     super().showPage()
+                # A heading the contents list but the story never placed would leave a dangling form: show a dash.
+                pages = {key: frame.heading_pages.get(key, "—") for key in frame.contents_keys}
+                define_page_numbers(self, pages)
                 super().save()
 
         return NumberedCanvas
 
     def decorate(self, canvas, total: int) -> None:
-        register_fonts()
-        width, height = A4
+        """The page's furniture: marking at top and bottom, title, page x of y, generated by, verification code."""
+        width, height = PAGE_WIDTH, PAGE_HEIGHT
         marking = self.school.protective_marking or "OFFICIAL-SENSITIVE"
         canvas.saveState()
         canvas.setFillColor(colors.HexColor("#8a1c1c"))
@@ -205,29 +200,30 @@ class _Frame:
         canvas.drawCentredString(width / 2, 7 * mm, marking)
         canvas.setFillColor(colors.HexColor("#333333"))
         canvas.setFont(FONT, 7.5)
-        canvas.drawString(15 * mm, height - 15 * mm, f"{self.school.name} — {self.title}")
-        canvas.drawRightString(width - 15 * mm, height - 15 * mm, f"Page {canvas.getPageNumber()} of {total}")
+        canvas.drawString(MARGIN_X, height - 15 * mm, f"{self.school.name} — {self.title}")
+        canvas.drawRightString(width - MARGIN_X, height - 15 * mm, f"Page {canvas.getPageNumber()} of {total}")
         canvas.setStrokeColor(colors.HexColor("#c8ced6"))
-        canvas.line(15 * mm, height - 17 * mm, width - 15 * mm, height - 17 * mm)
-        canvas.line(15 * mm, 16 * mm, width - 15 * mm, 16 * mm)
+        canvas.line(MARGIN_X, height - 17 * mm, width - MARGIN_X, height - 17 * mm)
+        canvas.line(MARGIN_X, 16 * mm, width - MARGIN_X, 16 * mm)
         canvas.drawString(
-            15 * mm, 12 * mm, f"Generated by {self.meta.generated_by} on {local(self.meta.generated_at)} (UK time)"
+            MARGIN_X, 12 * mm, f"Generated by {self.meta.generated_by} on {local(self.meta.generated_at)} (UK time)"
         )
-        canvas.drawRightString(width - 15 * mm, 12 * mm, f"Verification code {verification_code(self.digest)}")
+        canvas.drawRightString(width - MARGIN_X, 12 * mm, f"Verification code {verification_code(self.digest)}")
         canvas.restoreState()
 
 
 class SafeguardDoc(SimpleDocTemplate):
-    """A document whose top-level headings (style ``h1``) feed the table of contents and the PDF outline."""
+    """A document whose keyed headings become PDF bookmarks and give the contents their page numbers."""
+
+    frame_state: _Frame
 
     def afterFlowable(self, flowable) -> None:
-        """Register each ``h1`` heading as a bookmark and a contents entry."""
-        if isinstance(flowable, Paragraph) and flowable.style.name == "h1":
-            heading = flowable.getPlainText()
-            key = f"h{self.seq.nextf('heading')}"
+        """Bookmark each keyed heading and note its page."""
+        key = getattr(flowable, "outline_key", None)
+        if key:
             self.canv.bookmarkPage(key)
-            self.canv.addOutlineEntry(heading, key, level=0)
-            self.notify("TOCEntry", (0, heading, self.page, key))
+            self.canv.addOutlineEntry(flowable.outline_title, key, level=0)
+            self.frame_state.heading_pages[key] = self.page
 
 
 def build(
@@ -238,12 +234,11 @@ def build(
     subject: str,
     meta: ExportMeta,
     content,
-    contents: bool = False,
 ) -> bytes:
     """Build a document into bytes: ``story_for(width)`` gives the flowables; the frame and metadata are added.
 
-    :param contents: the story holds a table of contents, so the document is laid out until its page numbers
-        settle (ReportLab's ``multiBuild``).
+    The document is laid out once: a :class:`~safeguard.reports.layout.Contents` in the story gets its page
+    numbers when the document is saved.
     """
     register_fonts()
     digest = content_digest(content)
@@ -251,10 +246,10 @@ def build(
     doc = SafeguardDoc(
         buffer,
         pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=22 * mm,
-        bottomMargin=22 * mm,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_Y,
+        bottomMargin=MARGIN_Y,
         title=title,
         author=school.name,
         subject=subject,
@@ -263,8 +258,8 @@ def build(
         lang="en-GB",
     )
     frame = _Frame(school, title, meta, digest)
-    if contents:
-        doc.multiBuild(story_for(doc.width), canvasmaker=frame.canvas_class())
-    else:
-        doc.build(story_for(doc.width), canvasmaker=frame.canvas_class())
+    doc.frame_state = frame
+    story = story_for(doc.width)
+    frame.contents_keys = [key for item in story if isinstance(item, Contents) for _, key in item.entries]
+    doc.build(story, canvasmaker=frame.canvas_class())
     return buffer.getvalue()

@@ -7,9 +7,8 @@ from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, Spacer
-from reportlab.platypus.tableofcontents import TableOfContents
 
-from safeguard.reports.base import FONT, FONT_BOLD, build, key_values, local, styles, table, text
+from safeguard.reports.base import FONT, FONT_BOLD, Heading, build, grid, key_values, local, styles, text
 from safeguard.reports.data import (
     PART_LABELS,
     ChildFile,
@@ -20,16 +19,16 @@ from safeguard.reports.data import (
     SchoolInfo,
     TransferInfo,
 )
+from safeguard.reports.layout import Contents
 from safeguard.reports.redaction import redact
 
 
 def _school_block(school: SchoolInfo, width: float) -> list:
-    return [key_values([("School", text(school.name)), ("DSL contact", text(school.dsl_contact or "—"))], width)]
+    return [key_values([("School", school.name), ("DSL contact", school.dsl_contact or "—")], width)]
 
 
 def _pupil_rows(links, width: float) -> list:
-    s = styles()
-    rows = [[Paragraph(h, s["cellbold"]) for h in ("Name", "Part", "Date of birth", "UPN", "Year, class", "Flags")]]
+    rows: list[list] = [["Name", "Part", "Date of birth", "UPN", "Year, class", "Flags"]]
     for link in links:
         p: PupilInfo = link.pupil
         name = p.legal_name + (f" (known as {p.preferred_name})" if p.preferred_name else "")
@@ -37,54 +36,54 @@ def _pupil_rows(links, width: float) -> list:
             name += f" — left {local(p.left_on)}" + (f" for {p.destination}" if p.destination else "")
         rows.append(
             [
-                Paragraph(text(name), s["cell"]),
-                Paragraph(text(PART_LABELS.get(link.part, link.part)), s["cell"]),
-                Paragraph(local(p.date_of_birth) if p.upn != "redacted" else "—", s["cell"]),
-                Paragraph(text(p.upn), s["cell"]),
-                Paragraph(text(f"{p.year_group} {p.class_name}".strip() or "—"), s["cell"]),
-                Paragraph(text(", ".join(p.flags) or "—"), s["cell"]),
+                name,
+                PART_LABELS.get(link.part, link.part),
+                local(p.date_of_birth) if p.upn != "redacted" else "—",
+                p.upn,
+                f"{p.year_group} {p.class_name}".strip() or "—",
+                ", ".join(p.flags) or "—",
             ]
         )
-    return [table(rows, [width * f for f in (0.22, 0.19, 0.12, 0.17, 0.12, 0.18)])]
+    return [grid(rows, [width * f for f in (0.22, 0.19, 0.12, 0.17, 0.12, 0.18)])]
 
 
 def _chronology(concern: ConcernInfo, width: float) -> list:
-    s = styles()
-    rows = [[Paragraph(h, s["cellbold"]) for h in ("When (UK time)", "Who", "What")]]
+    rows: list[list] = [["When (UK time)", "Who", "What"]]
     for event in concern.events:
-        what = text(event.summary)
-        for detail in event.details:
-            what += "<br/>" + text(detail)
+        what = [(event.summary, "plain"), *((detail, "plain") for detail in event.details)]
         if event.follow_up_on:
-            what += f"<br/><i>Follow up by {local(event.follow_up_on)}</i>"
-        rows.append([local(event.at), Paragraph(text(event.actor), s["cell"]), Paragraph(what, s["cell"])])
-    return [table(rows, [width * 0.2, width * 0.2, width * 0.6])]
+            what.append((f"Follow up by {local(event.follow_up_on)}", "italic"))
+        rows.append([local(event.at), event.actor, what])
+    return [grid(rows, [width * 0.2, width * 0.2, width * 0.6])]
 
 
-def concern_story(concern: ConcernInfo, width: float, heading: str = "h1", bookmark: str | None = None) -> list:
+def concern_key(concern: ConcernInfo) -> str:
+    """The bookmark of a concern's heading in a child's file."""
+    return f"concern-{concern.id}"
+
+
+def concern_title(concern: ConcernInfo) -> str:
+    """A concern's heading."""
+    return f"Concern {concern.reference}" + ("  (URGENT)" if concern.urgent else "")
+
+
+def concern_story(concern: ConcernInfo, width: float, heading: str = "h1", key: str | None = None) -> list:
     """The flowables of one concern: details, children, account, addenda, chronology and outcome."""
     s = styles()
-    title = f"Concern {concern.reference}" + ("  (URGENT)" if concern.urgent else "")
-    story: list = [CondPageBreak(60 * mm)]
-    if bookmark:
-        story.append(Paragraph(f'<a name="{bookmark}"/>{text(title)}', s[heading]))
-    else:
-        story.append(Paragraph(text(title), s[heading]))
-    categories = "<br/>".join(text(label) for _, label in concern.categories)
+    story: list = [CondPageBreak(60 * mm), Heading(concern_title(concern), s[heading], key)]
+    categories = [(label, "plain") for _, label in concern.categories]
+    categories.append((f"Vocabulary version {concern.vocabulary_version}", "small"))
     story.append(
         key_values(
             [
-                ("Status", text(concern.status)),
-                ("Level of need", text(concern.level_of_need or "Not set")),
-                ("Reported by", text(f"{concern.reporter} ({concern.reporter_role})")),
+                ("Status", concern.status),
+                ("Level of need", concern.level_of_need or "Not set"),
+                ("Reported by", f"{concern.reporter} ({concern.reporter_role})"),
                 ("Happened or disclosed", local(concern.observed_at)),
-                ("Where", text(concern.location or "—")),
+                ("Where", concern.location or "—"),
                 ("Logged", local(concern.logged_at)),
                 ("Acknowledged", local(concern.acknowledged_at) if concern.acknowledged_at else "Not yet acknowledged"),
-                (
-                    "Categories",
-                    f"{categories}<br/><font size=7>Vocabulary version {text(concern.vocabulary_version)}</font>",
-                ),
+                ("Categories", categories),
             ],
             width,
         )
@@ -113,9 +112,9 @@ def concern_story(concern: ConcernInfo, width: float, heading: str = "h1", bookm
                 )
             )
     story += [Paragraph("Chronology of actions, referrals and decisions", s["h3"]), *_chronology(concern, width)]
-    outcome = [("Outcome", text(concern.outcome or "Open — no outcome yet"))]
+    outcome = [("Outcome", concern.outcome or "Open — no outcome yet")]
     if concern.outcome_rationale:
-        outcome.append(("Rationale", text(concern.outcome_rationale)))
+        outcome.append(("Rationale", concern.outcome_rationale))
     story += [Spacer(1, 4), key_values(outcome, width)]
     return story
 
@@ -143,7 +142,11 @@ def build_concern_report(concern: ConcernInfo, school: SchoolInfo, meta: ExportM
     )
 
 
-def _child_file_story(file: ChildFile, meta: ExportMeta, width: float, title: str) -> list:
+SUMMARY_KEY = "summary-chronology"
+RECEIPT_KEY = "receipt"
+
+
+def _child_file_story(file: ChildFile, meta: ExportMeta, width: float, title: str, extra_contents=()) -> list:
     s = styles()
     shown, aliases = redact(file)
     p = file.pupil
@@ -153,14 +156,14 @@ def _child_file_story(file: ChildFile, meta: ExportMeta, width: float, title: st
         Paragraph("The child", s["h2"]),
         key_values(
             [
-                ("Name", text(p.legal_name + (f" (known as {p.preferred_name})" if p.preferred_name else ""))),
+                ("Name", p.legal_name + (f" (known as {p.preferred_name})" if p.preferred_name else "")),
                 ("Date of birth", local(p.date_of_birth)),
-                ("UPN", text(p.upn)),
-                ("Year and class", text(f"{p.year_group} {p.class_name}".strip() or "—")),
-                ("Flags", text(", ".join(p.flags) or "None")),
+                ("UPN", p.upn),
+                ("Year and class", f"{p.year_group} {p.class_name}".strip() or "—"),
+                ("Flags", ", ".join(p.flags) or "None"),
                 (
                     "Left",
-                    (local(p.left_on) + (f", for {text(p.destination)}" if p.destination else ""))
+                    (local(p.left_on) + (f", for {p.destination}" if p.destination else ""))
                     if p.left_on
                     else "On roll",
                 ),
@@ -183,46 +186,35 @@ def _child_file_story(file: ChildFile, meta: ExportMeta, width: float, title: st
                 s["small"],
             )
         )
-    toc = TableOfContents()
-    toc.levelStyles = [styles()["cell"]]
-    story += [Paragraph("Contents", s["h2"]), toc]
+    entries = [("Summary chronology", SUMMARY_KEY)]
+    entries += [(concern_title(concern), concern_key(concern)) for concern in shown.concerns]
+    entries += list(extra_contents)
+    story += [Paragraph("Contents", s["h2"]), Contents(entries)]
     # Summary chronology: every entry about the child, oldest first, one line each.
-    story += [PageBreak(), Paragraph("Summary chronology", s["h1"])]
-    rows = [[Paragraph(h, s["cellbold"]) for h in ("When (UK time)", "Concern", "Child's part", "What")]]
+    story += [PageBreak(), Heading("Summary chronology", s["h1"], SUMMARY_KEY)]
+    rows: list[list] = [["When (UK time)", "Concern", "Child's part", "What"]]
     for concern in shown.concerns:
         part = next((link.part for link in concern.pupils if link.pupil.id == p.id), "subject")
         for event in concern.events:
-            rows.append(
-                [
-                    local(event.at),
-                    concern.reference,
-                    Paragraph(text(PART_LABELS.get(part, part)), s["cell"]),
-                    Paragraph(text(event.summary), s["cell"]),
-                ]
-            )
+            rows.append([local(event.at), concern.reference, PART_LABELS.get(part, part), event.summary])
     if len(rows) == 1:
-        rows.append(
-            [
-                Paragraph("—", s["cell"]),
-                Paragraph("No concerns recorded", s["cell"]),
-                Paragraph("", s["cell"]),
-                Paragraph("", s["cell"]),
-            ]
-        )
-    story.append(table(rows, [width * 0.18, width * 0.17, width * 0.2, width * 0.45]))
+        rows.append(["—", "No concerns recorded", "", ""])
+    story.append(grid(rows, [width * 0.18, width * 0.17, width * 0.2, width * 0.45]))
     for concern in shown.concerns:
-        story += concern_story(concern, width, heading="h1")
+        story += concern_story(concern, width, heading="h1", key=concern_key(concern))
     return story
 
 
-def _build_child_document(file: ChildFile, meta: ExportMeta, title: str, subject: str, content, extra=None) -> bytes:
+def _build_child_document(
+    file: ChildFile, meta: ExportMeta, title: str, subject: str, content, extra=None, extra_contents=()
+) -> bytes:
     def story(width: float) -> list:
-        made = _child_file_story(file, meta, width, title)
+        made = _child_file_story(file, meta, width, title, extra_contents)
         if extra:
             made += extra(width)
         return made
 
-    return build(story, school=file.school, title=title, subject=subject, meta=meta, content=content, contents=True)
+    return build(story, school=file.school, title=title, subject=subject, meta=meta, content=content)
 
 
 def build_child_file(file: ChildFile, meta: ExportMeta) -> bytes:
@@ -240,7 +232,7 @@ def build_transfer_record(transfer: TransferInfo, meta: ExportMeta) -> bytes:
         line = "_" * 60
         return [
             PageBreak(),
-            Paragraph("Receipt of a child protection file", s["title"]),
+            Heading("Receipt of a child protection file", s["title"], RECEIPT_KEY),
             Paragraph(
                 f"To the designated safeguarding lead of <b>{text(transfer.to_school)}</b>: please sign and return this page "
                 f"to {text(file.school.name)} ({text(file.school.dsl_contact or 'the DSL')}) as soon as you receive the file. "
@@ -251,12 +243,12 @@ def build_transfer_record(transfer: TransferInfo, meta: ExportMeta) -> bytes:
             Spacer(1, 6),
             key_values(
                 [
-                    ("Child", text(file.pupil.legal_name)),
+                    ("Child", file.pupil.legal_name),
                     ("Date of birth", local(file.pupil.date_of_birth)),
-                    ("UPN", text(file.pupil.upn)),
-                    ("Sent by", text(f"{transfer.sent_by}, {file.school.name}")),
+                    ("UPN", file.pupil.upn),
+                    ("Sent by", f"{transfer.sent_by}, {file.school.name}"),
                     ("Sent on", local(transfer.sent_on)),
-                    ("How", text(transfer.method)),
+                    ("How", transfer.method),
                     ("Concerns in the file", str(len(file.concerns))),
                 ],
                 width,
@@ -272,7 +264,15 @@ def build_transfer_record(transfer: TransferInfo, meta: ExportMeta) -> bytes:
         ]
 
     title = f"Transfer record — {file.pupil.legal_name} to {transfer.to_school}"
-    return _build_child_document(file, meta, title, "Child protection file transfer", transfer, extra=receipt)
+    return _build_child_document(
+        file,
+        meta,
+        title,
+        "Child protection file transfer",
+        transfer,
+        extra=receipt,
+        extra_contents=[("Receipt to sign and return", RECEIPT_KEY)],
+    )
 
 
 def _bar_chart(pairs: tuple[tuple[str, int], ...], width: float, title: str, horizontal: bool) -> Drawing:
@@ -310,10 +310,10 @@ def build_period_summary(summary: PeriodSummary, meta: ExportMeta) -> bytes:
     s = styles()
 
     def counts(pairs, heading):
-        rows = [[Paragraph(heading, s["cellbold"]), Paragraph("Concerns", s["cellbold"])]]
-        rows += [[Paragraph(text(label), s["cell"]), Paragraph(str(n), s["cell"])] for label, n in pairs]
+        rows: list[list] = [[heading, "Concerns"]]
+        rows += [[label, str(n)] for label, n in pairs]
         if len(rows) == 1:
-            rows.append([Paragraph("None", s["cell"]), Paragraph("0", s["cell"])])
+            rows.append(["None", "0"])
         return rows
 
     def minutes(value):
@@ -350,11 +350,11 @@ def build_period_summary(summary: PeriodSummary, meta: ExportMeta) -> bytes:
             _bar_chart(
                 summary.by_category[:15], width, "Concerns by category (a concern can have several)", horizontal=True
             ),
-            table(counts(summary.by_category, "Category"), [width * 0.75, width * 0.25]),
+            grid(counts(summary.by_category, "Category"), [width * 0.75, width * 0.25]),
             Paragraph("By status", s["h2"]),
-            table(counts(summary.by_status, "Status"), [width * 0.75, width * 0.25]),
+            grid(counts(summary.by_status, "Status"), [width * 0.75, width * 0.25]),
             Paragraph("By level of need", s["h2"]),
-            table(counts(summary.by_level_of_need, "Level of need"), [width * 0.75, width * 0.25]),
+            grid(counts(summary.by_level_of_need, "Level of need"), [width * 0.75, width * 0.25]),
         ]
         return made
 
