@@ -8,7 +8,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, Spacer
 
-from safeguard.reports.base import FONT, FONT_BOLD, Heading, build, grid, key_values, local, styles, text
+from safeguard.reports.base import FONT, FONT_BOLD, Heading, build, grid, key_values, local, styles, subheading, text
 from safeguard.reports.data import (
     PART_LABELS,
     ChildFile,
@@ -88,20 +88,20 @@ def concern_story(concern: ConcernInfo, width: float, heading: str = "h1", key: 
             width,
         )
     )
-    story += [Paragraph("Children", s["h3"]), *_pupil_rows(concern.pupils, width)]
+    story += [*subheading("Children"), *_pupil_rows(concern.pupils, width)]
     story += [
-        Paragraph("Account as recorded (the child's words are in quotation marks, exactly as written)", s["h3"]),
+        *subheading("Account as recorded (the child's words are in quotation marks, exactly as written)"),
         Paragraph(text(concern.account), s["account"]),
     ]
     if concern.kept_wording_reason:
         story.append(Paragraph(f"<b>Flagged wording kept because:</b> {text(concern.kept_wording_reason)}", s["small"]))
     if concern.already_done:
         story += [
-            Paragraph("What the reporter had already done", s["h3"]),
+            *subheading("What the reporter had already done"),
             Paragraph(text(concern.already_done), s["body"]),
         ]
     if concern.addenda:
-        story.append(Paragraph("Information added later", s["h3"]))
+        story += subheading("Information added later")
         for addendum in concern.addenda:
             story.append(
                 KeepTogether(
@@ -111,7 +111,7 @@ def concern_story(concern: ConcernInfo, width: float, heading: str = "h1", key: 
                     ]
                 )
             )
-    story += [Paragraph("Chronology of actions, referrals and decisions", s["h3"]), *_chronology(concern, width)]
+    story += [*subheading("Chronology of actions, referrals and decisions"), *_chronology(concern, width)]
     outcome = [("Outcome", concern.outcome or "Open — no outcome yet")]
     if concern.outcome_rationale:
         outcome.append(("Rationale", concern.outcome_rationale))

@@ -90,3 +90,18 @@ def test_a_word_wider_than_its_column_is_broken_not_lost():
     concern = replace(concern, location=link)
     text = " ".join(_pages(build_concern_report(concern, child_file(1, 1).school, META))).replace("\n", "")
     assert link in text.replace(" ", "")
+
+
+def test_a_page_carrying_on_a_concern_says_which_concern_it_belongs_to():
+    file = child_file(concerns=2, events=2)
+    notes = tuple(
+        EventInfo(at=file.concerns[0].logged_at, actor="Priya Shah", kind="note", summary=f"Note {n} " + "detail " * 60)
+        for n in range(40)
+    )
+    first = replace(file.concerns[0], events=file.concerns[0].events + notes)
+    pages = _pages(build_child_file(replace(file, concerns=(first, file.concerns[1])), META))
+    started = next(n for n, page in enumerate(pages) if f"Concern {first.reference}  (URGENT)" in page and n > 0)
+    following = next(n for n, page in enumerate(pages) if f"Concern {file.concerns[1].reference}" in page and n > 1)
+    assert following > started + 1, "the test needs the first concern to run over several pages"
+    for n in range(started + 1, following):
+        assert f"Concern {first.reference}  (URGENT) (continued)" in pages[n], f"page {n + 1}"
