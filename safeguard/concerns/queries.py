@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, exists, func, or_, select
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import aliased, lazyload
 
 from safeguard.auth.models import User
 from safeguard.concerns.models import (
@@ -20,10 +20,11 @@ from safeguard.concerns.models import (
     ConcernLink,
     ConcernPupil,
     FollowUp,
+    Part,
     Status,
 )
 from safeguard.extensions import db
-from safeguard.pupils.models import Pupil
+from safeguard.pupils.models import Pupil, display_name
 
 PAGE_SIZE = 25
 
@@ -43,15 +44,33 @@ class QueueFilters:
 
 
 @dataclass
+class QueueRow:
+    """One line of the queue: plain values, read as columns (the queue shows 25 of thousands of concerns, and
+    building full objects with their relationships for each was most of the page's time)."""
+
+    id: int
+    reference: str
+    urgent: bool
+    status: Status
+    logged_at: datetime
+    level_of_need: str | None
+    reporter: str
+    assignee: str | None
+    overdue: bool
+    follow_up_due: bool
+    pupils: list[tuple[str, str]] = field(default_factory=list)  # (name, part label; "" for the subject)
+    categories: list[str] = field(default_factory=list)
+
+
+@dataclass
 class QueuePage:
     """One page of the queue."""
 
-    concerns: list[Concern]
+    concerns: list[QueueRow]
     total: int
     page: int
     pages: int
     counts: dict[str, int]
-    overdue_follow_ups: set[int] = field(default_factory=set)
 
 
 def _priority(now: datetime):
@@ -111,40 +130,118 @@ def _filtered(school_id: int, filters: QueueFilters):
     return query
 
 
+def _only_status_filter(filters: QueueFilters) -> bool:
+    return not (
+        filters.category
+        or filters.pupil_id
+        or filters.assignee_id is not None
+        or filters.date_from
+        or filters.date_to
+        or filters.search.strip()
+    )
+
+
 def queue(school_id: int, filters: QueueFilters, now: datetime) -> QueuePage:
-    """The school's concerns, urgent and overdue first, then oldest first, one page at a time."""
-    base = _filtered(school_id, filters)
-    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery()))
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, filters.page), pages)
-    rows = db.session.scalars(
-        base.options(
-            selectinload(Concern.pupil_links).joinedload(ConcernPupil.pupil),
-            selectinload(Concern.category_links),
-        )
-        .order_by(_priority(now), Concern.logged_at, Concern.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    """The school's concerns, urgent and overdue first, then oldest first, one page at a time.
+
+    Four queries whatever the page: the counts by status, the page's rows with their reporter and assignee, their
+    pupils, and their categories (plus a count when filters other than the status are set).
+    """
     counts = dict(
         db.session.execute(
             select(Concern.status, func.count()).where(Concern.school_id == school_id).group_by(Concern.status)
         ).all()
     )
-    ids = [c.id for c in rows]
-    overdue_follow_ups = set()
-    if ids:
-        overdue_follow_ups = set(
-            db.session.scalars(
-                select(FollowUp.concern_id).where(
-                    FollowUp.school_id == school_id,
-                    FollowUp.concern_id.in_(ids),
-                    FollowUp.done_at.is_(None),
-                    FollowUp.due_on < now.date(),
-                )
-            )
+    base = _filtered(school_id, filters)
+    if _only_status_filter(filters):
+        # The counts by status already hold the total: no second pass over the school's concerns.
+        if filters.status == "open":
+            total = sum(n for status, n in counts.items() if status != Status.CLOSED.value)
+        elif filters.status in {s.value for s in Status}:
+            total = counts.get(filters.status, 0)
+        else:
+            total = sum(counts.values())
+    else:
+        total = db.session.scalar(select(func.count()).select_from(base.with_only_columns(Concern.id).subquery()))
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, filters.page), pages)
+    priority = _priority(now)
+    # The page's ids in order, from the narrow open-concerns index; then only those rows are read in full.
+    ordered = (
+        base.with_only_columns(Concern.id, priority.label("priority"), Concern.logged_at)
+        .order_by(priority, Concern.logged_at, Concern.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+        .subquery()
+    )
+    reporter, assignee = aliased(User), aliased(User)
+    follow_up_due = (
+        exists()
+        .where(
+            FollowUp.school_id == school_id,
+            FollowUp.concern_id == Concern.id,
+            FollowUp.done_at.is_(None),
+            FollowUp.due_on < now.date(),
         )
-    return QueuePage(rows, total, page, pages, counts, overdue_follow_ups)
+        .correlate(Concern)
+    )
+    result = db.session.execute(
+        select(
+            Concern.id,
+            Concern.reference,
+            Concern.urgent,
+            Concern.status,
+            Concern.logged_at,
+            Concern.level_of_need,
+            Concern.ack_due_at,
+            reporter.display_name,
+            assignee.display_name,
+            follow_up_due,
+        )
+        .join(ordered, ordered.c.id == Concern.id)
+        .join(reporter, reporter.id == Concern.reporter_id)
+        .outerjoin(assignee, assignee.id == Concern.assignee_id)
+        .where(Concern.school_id == school_id)
+        .order_by(ordered.c.priority, ordered.c.logged_at, ordered.c.id)
+    ).all()
+    rows = [
+        QueueRow(
+            id=r[0],
+            reference=r[1],
+            urgent=r[2],
+            status=Status(r[3]),
+            logged_at=r[4],
+            level_of_need=r[5],
+            reporter=r[7],
+            assignee=r[8],
+            overdue=r[3] == Status.NEW.value and r[6] < now,
+            follow_up_due=bool(r[9]),
+        )
+        for r in result
+    ]
+    by_id = {row.id: row for row in rows}
+    if by_id:
+        for concern_id, part, first, last, preferred in db.session.execute(
+            select(
+                ConcernPupil.concern_id,
+                ConcernPupil.part,
+                Pupil.legal_first_name,
+                Pupil.legal_last_name,
+                Pupil.preferred_name,
+            )
+            .join(Pupil, Pupil.id == ConcernPupil.pupil_id)
+            .where(ConcernPupil.school_id == school_id, ConcernPupil.concern_id.in_(by_id))
+            .order_by(ConcernPupil.concern_id, ConcernPupil.position)
+        ):
+            label = "" if part == Part.SUBJECT.value else Part(part).label
+            by_id[concern_id].pupils.append((display_name(first, last, preferred), label))
+        for concern_id, label in db.session.execute(
+            select(ConcernCategory.concern_id, ConcernCategory.label)
+            .where(ConcernCategory.school_id == school_id, ConcernCategory.concern_id.in_(by_id))
+            .order_by(ConcernCategory.concern_id, ConcernCategory.position)
+        ):
+            by_id[concern_id].categories.append(label)
+    return QueuePage(rows, total, page, pages, counts)
 
 
 def overdue_follow_ups(school_id: int, today: date, limit: int = 20) -> list[FollowUp]:
@@ -285,8 +382,9 @@ def pupil_chronology(school_id: int, pupil_id: int, limit: int | None = None) ->
     return [ChronologyEntry(event.at, concerns[event.concern_id], part_of[event.concern_id], event) for event in rows]
 
 
-def school_dsls(school_id: int) -> list[User]:
-    """The school's active DSLs, for assignment."""
+def school_dsls(school_id: int) -> list:
+    """The school's active DSLs, for assignment: rows with ``id`` and ``display_name`` (not whole users, whose
+    school and roles would be loaded with them)."""
     from safeguard.auth.models import Role, users_with_role
 
-    return list(db.session.scalars(users_with_role(school_id, Role.DSL)))
+    return list(db.session.execute(users_with_role(school_id, Role.DSL).with_only_columns(User.id, User.display_name)))

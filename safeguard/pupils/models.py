@@ -64,9 +64,7 @@ class Pupil(db.Model):
     @property
     def display_name(self) -> str:
         """The name to show staff: preferred name (with the legal name when it differs) and surname."""
-        if self.preferred_name and self.preferred_name != self.legal_first_name:
-            return f"{self.preferred_name} {self.legal_last_name} ({self.legal_first_name})"
-        return self.full_name
+        return display_name(self.legal_first_name, self.legal_last_name, self.preferred_name)
 
     @property
     def flag_labels(self) -> list[str]:
@@ -99,3 +97,10 @@ def pupil_search(school_id: int, text: str, limit: int = 10):
         .order_by(Pupil.left_on.is_not(None), Pupil.legal_last_name, Pupil.legal_first_name)
         .limit(limit)
     )
+
+
+def display_name(legal_first_name: str, legal_last_name: str, preferred_name: str | None) -> str:
+    """A pupil's name as staff see it, from its parts (for queries that read columns rather than pupils)."""
+    if preferred_name and preferred_name != legal_first_name:
+        return f"{preferred_name} {legal_last_name} ({legal_first_name})"
+    return f"{legal_first_name} {legal_last_name}"
