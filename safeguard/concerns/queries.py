@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, exists, func, or_, select
-from sqlalchemy.orm import aliased, lazyload
+from sqlalchemy.orm import aliased
 
 from safeguard.auth.models import User
 from safeguard.concerns.models import (
@@ -330,56 +330,40 @@ def linked_concerns(concern: Concern) -> list[Concern]:
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class ChronologyEntry:
     """One line of a child's chronology: an event of a concern, with the child's part in it."""
 
     at: datetime
-    concern: Concern
+    concern_id: int
+    reference: str
     part: str
-    event: ConcernEvent
+    summary: str
 
 
 def pupil_chronology(school_id: int, pupil_id: int, limit: int | None = None) -> list[ChronologyEntry]:
-    """Every concern, action and referral about a child, across years, newest first."""
-    links = db.session.execute(
-        select(ConcernPupil.concern_id, ConcernPupil.part).where(
-            ConcernPupil.school_id == school_id, ConcernPupil.pupil_id == pupil_id
-        )
-    ).all()
-    if not links:
-        return []
-    part_of = dict(links)
+    """Every concern, action and referral about a child, across years, newest first.
+
+    One query reading only the columns shown: a child with 200 concerns has about a thousand entries, and loading
+    them (and their concerns) as full objects was most of the concern page's time in the trust benchmark.
+    """
     query = (
-        select(ConcernEvent)
-        .where(ConcernEvent.school_id == school_id, ConcernEvent.concern_id.in_(part_of.keys()))
+        select(ConcernEvent.at, ConcernEvent.concern_id, Concern.reference, ConcernPupil.part, ConcernEvent.summary)
+        .join(
+            ConcernPupil,
+            and_(
+                ConcernPupil.concern_id == ConcernEvent.concern_id,
+                ConcernPupil.school_id == school_id,
+                ConcernPupil.pupil_id == pupil_id,
+            ),
+        )
+        .join(Concern, Concern.id == ConcernEvent.concern_id)
+        .where(ConcernEvent.school_id == school_id, Concern.school_id == school_id)
         .order_by(ConcernEvent.at.desc(), ConcernEvent.id.desc())
     )
     if limit:
         query = query.limit(limit)
-    rows = list(db.session.scalars(query))
-    # Only the concerns whose events are shown, and without their eager relationships (pupils, categories,
-    # reporter, assignee): a child with 200 concerns made this page load 200 full concerns to print their
-    # references (the trust benchmark's profile). The relationships still load on access, never silently empty.
-    shown = {event.concern_id for event in rows}
-    concerns = (
-        {
-            c.id: c
-            for c in db.session.scalars(
-                select(Concern)
-                .where(Concern.school_id == school_id, Concern.id.in_(shown))
-                .options(
-                    lazyload(Concern.pupil_links),
-                    lazyload(Concern.category_links),
-                    lazyload(Concern.reporter),
-                    lazyload(Concern.assignee),
-                )
-            )
-        }
-        if shown
-        else {}
-    )
-    return [ChronologyEntry(event.at, concerns[event.concern_id], part_of[event.concern_id], event) for event in rows]
+    return [ChronologyEntry(*row) for row in db.session.execute(query)]
 
 
 def school_dsls(school_id: int) -> list:

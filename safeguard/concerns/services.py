@@ -759,6 +759,11 @@ def complete_follow_up(concern: Concern, dsl: User, follow_up_id: int, seen_vers
     _audit(concern, dsl, "concern.follow_up_done", "Follow-up done")
 
 
+def mark_seen(concern: Concern, user: User) -> None:
+    """The person's alerts about the concern are read once they open it."""
+    notifications.mark_read(user, concern.id)
+
+
 def record_view(concern: Concern, user: User) -> None:
     """Audit that a person opened a concern (every view is recorded)."""
     audit.record(
@@ -769,7 +774,6 @@ def record_view(concern: Concern, user: User) -> None:
         subject_type="concern",
         subject_id=concern.id,
     )
-    notifications.mark_read(user, concern.id)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -317,13 +317,24 @@ def render_concern(concern, http_status: int = 200, stale: datetime | None = Non
     )
 
 
+@blueprint.app_template_global()
+def concern_url_base() -> str:
+    """The concern pages' URL without the id, for lists that link hundreds of concerns: ``url_for`` on every
+    line is a measurable part of such a page."""
+    return url_for("concerns.show", concern_id=0).removesuffix("0")
+
+
 @blueprint.route("/<int:concern_id>")
 @requires(Capability.SIGNED_IN)
 def show(concern_id: int):
     """The concern page; every view is recorded."""
     concern = load_concern(concern_id)
+    services.mark_seen(concern, current_user)
+    page = render_concern(concern)
+    # Recorded once the page is made, so that the school's audit chain (one writer at a time) is held only from
+    # here to the commit, not while a long chronology renders: views of one school's concerns then run side by side.
     services.record_view(concern, current_user)
-    return render_concern(concern)
+    return page
 
 
 def _act(concern_id: int, form_name: str, form_class, apply, success: str):
