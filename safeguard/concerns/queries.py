@@ -5,10 +5,11 @@ Every query takes the school explicitly and filters by it first: the indexes lea
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import Date, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from safeguard.auth.models import User
@@ -25,6 +26,7 @@ from safeguard.concerns.models import (
 )
 from safeguard.extensions import db
 from safeguard.pupils.models import Pupil, display_name
+from safeguard.sqltypes import UTCDateTime
 
 PAGE_SIZE = 25
 
@@ -73,52 +75,123 @@ class QueuePage:
     counts: dict[str, int]
 
 
-def _priority(now: datetime):
-    """0: urgent and not yet acknowledged; 1: acknowledgement overdue; 2: open; 3: closed."""
-    return case(
-        (and_(Concern.status == Status.NEW.value, Concern.urgent.is_(True)), 0),
-        (and_(Concern.status == Status.NEW.value, Concern.ack_due_at < now), 1),
-        (Concern.status != Status.CLOSED.value, 2),
-        else_=3,
+# The queue is the page a DSL opens most. Its statements are built once per shape of filter (which filters are set)
+# with every value as a bound parameter, and reused: building SQLAlchemy statements anew on each request cost
+# more than running them. A value never becomes part of the SQL text.
+_SCHOOL = bindparam("school_id")
+_NOW = bindparam("now", type_=UTCDateTime())
+_IDS = bindparam("ids", expanding=True)
+
+_PRIORITY = case(
+    # 0: urgent and not yet acknowledged; 1: acknowledgement overdue; 2: open; 3: closed.
+    (and_(Concern.status == Status.NEW.value, Concern.urgent.is_(True)), 0),
+    (and_(Concern.status == Status.NEW.value, Concern.ack_due_at < _NOW), 1),
+    (Concern.status != Status.CLOSED.value, 2),
+    else_=3,
+)
+
+_COUNTS = select(Concern.status, func.count()).where(Concern.school_id == _SCHOOL).group_by(Concern.status)
+
+_PUPILS = (
+    select(
+        ConcernPupil.concern_id, ConcernPupil.part, Pupil.legal_first_name, Pupil.legal_last_name, Pupil.preferred_name
     )
+    .join(Pupil, Pupil.id == ConcernPupil.pupil_id)
+    .where(ConcernPupil.school_id == _SCHOOL, ConcernPupil.concern_id.in_(_IDS))
+    .order_by(ConcernPupil.concern_id, ConcernPupil.position)
+)
+
+_CATEGORIES = (
+    select(ConcernCategory.concern_id, ConcernCategory.label)
+    .where(ConcernCategory.school_id == _SCHOOL, ConcernCategory.concern_id.in_(_IDS))
+    .order_by(ConcernCategory.concern_id, ConcernCategory.position)
+)
 
 
-def _filtered(school_id: int, filters: QueueFilters):
-    query = select(Concern).where(Concern.school_id == school_id)
-    if filters.status == "open":
-        query = query.where(Concern.status != Status.CLOSED.value)
-    elif filters.status in {s.value for s in Status}:
-        query = query.where(Concern.status == filters.status)
-    if filters.category:
-        query = query.where(
+@dataclass(frozen=True)
+class _Shape:
+    """Which filters are set (not their values): one pair of statements per shape."""
+
+    status: str  # "open", "all" or "one"
+    category: bool
+    pupil: bool
+    assignee: str  # "", "none" or "one"
+    date_from: bool
+    date_to: bool
+    search: bool
+
+    @property
+    def only_status(self) -> bool:
+        return not (self.category or self.pupil or self.assignee or self.date_from or self.date_to or self.search)
+
+
+def _shape_and_values(school_id: int, filters: QueueFilters, now: datetime) -> tuple[_Shape, dict]:
+    statuses = {s.value for s in Status}
+    status = "open" if filters.status == "open" else "one" if filters.status in statuses else "all"
+    assignee = "" if filters.assignee_id is None else "none" if filters.assignee_id == 0 else "one"
+    term = filters.search.strip().lower()
+    shape = _Shape(
+        status,
+        bool(filters.category),
+        bool(filters.pupil_id),
+        assignee,
+        bool(filters.date_from),
+        bool(filters.date_to),
+        bool(term),
+    )
+    values = {
+        "school_id": school_id,
+        "now": now,
+        "today": now.date(),
+        "status": filters.status,
+        "category": filters.category,
+        "pupil_id": filters.pupil_id,
+        "assignee_id": filters.assignee_id,
+        "date_from": filters.date_from,
+        "date_to": filters.date_to,
+        "term": term,
+        "like": f"%{term}%",
+    }
+    return shape, values
+
+
+@functools.lru_cache(maxsize=128)
+def _statements(shape: _Shape):
+    """The count and page statements of the queue for one shape of filters."""
+    conditions = [Concern.school_id == _SCHOOL]
+    if shape.status == "open":
+        conditions.append(Concern.status != Status.CLOSED.value)
+    elif shape.status == "one":
+        conditions.append(Concern.status == bindparam("status"))
+    if shape.category:
+        conditions.append(
             exists().where(
                 ConcernCategory.concern_id == Concern.id,
-                ConcernCategory.school_id == school_id,
-                ConcernCategory.category_id == filters.category,
+                ConcernCategory.school_id == _SCHOOL,
+                ConcernCategory.category_id == bindparam("category"),
             )
         )
-    if filters.pupil_id:
-        query = query.where(
+    if shape.pupil:
+        conditions.append(
             exists().where(
                 ConcernPupil.concern_id == Concern.id,
-                ConcernPupil.school_id == school_id,
-                ConcernPupil.pupil_id == filters.pupil_id,
+                ConcernPupil.school_id == _SCHOOL,
+                ConcernPupil.pupil_id == bindparam("pupil_id"),
             )
         )
-    if filters.assignee_id is not None:
-        query = query.where(
-            Concern.assignee_id.is_(None) if filters.assignee_id == 0 else Concern.assignee_id == filters.assignee_id
-        )
-    if filters.date_from:
-        query = query.where(func.date(Concern.logged_at) >= filters.date_from)
-    if filters.date_to:
-        query = query.where(func.date(Concern.logged_at) <= filters.date_to)
-    if filters.search.strip():
-        term = filters.search.strip().lower()
-        like = f"%{term}%"
+    if shape.assignee == "none":
+        conditions.append(Concern.assignee_id.is_(None))
+    elif shape.assignee == "one":
+        conditions.append(Concern.assignee_id == bindparam("assignee_id"))
+    if shape.date_from:
+        conditions.append(func.date(Concern.logged_at) >= bindparam("date_from", type_=Date()))
+    if shape.date_to:
+        conditions.append(func.date(Concern.logged_at) <= bindparam("date_to", type_=Date()))
+    if shape.search:
+        term, like = bindparam("term"), bindparam("like")
         name_match = exists().where(
             ConcernPupil.concern_id == Concern.id,
-            ConcernPupil.school_id == school_id,
+            ConcernPupil.school_id == _SCHOOL,
             ConcernPupil.pupil_id == Pupil.id,
             or_(
                 func.lower(Pupil.legal_first_name + " " + Pupil.legal_last_name).like(like),
@@ -126,66 +199,30 @@ def _filtered(school_id: int, filters: QueueFilters):
                 func.lower(Pupil.upn) == term,
             ),
         )
-        query = query.where(or_(func.lower(Concern.reference) == term, name_match))
-    return query
-
-
-def _only_status_filter(filters: QueueFilters) -> bool:
-    return not (
-        filters.category
-        or filters.pupil_id
-        or filters.assignee_id is not None
-        or filters.date_from
-        or filters.date_to
-        or filters.search.strip()
-    )
-
-
-def queue(school_id: int, filters: QueueFilters, now: datetime) -> QueuePage:
-    """The school's concerns, urgent and overdue first, then oldest first, one page at a time.
-
-    Four queries whatever the page: the counts by status, the page's rows with their reporter and assignee, their
-    pupils, and their categories (plus a count when filters other than the status are set).
-    """
-    counts = dict(
-        db.session.execute(
-            select(Concern.status, func.count()).where(Concern.school_id == school_id).group_by(Concern.status)
-        ).all()
-    )
-    base = _filtered(school_id, filters)
-    if _only_status_filter(filters):
-        # The counts by status already hold the total: no second pass over the school's concerns.
-        if filters.status == "open":
-            total = sum(n for status, n in counts.items() if status != Status.CLOSED.value)
-        elif filters.status in {s.value for s in Status}:
-            total = counts.get(filters.status, 0)
-        else:
-            total = sum(counts.values())
-    else:
-        total = db.session.scalar(select(func.count()).select_from(base.with_only_columns(Concern.id).subquery()))
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, filters.page), pages)
-    priority = _priority(now)
-    # The page's ids in order, from the narrow open-concerns index; then only those rows are read in full.
+        conditions.append(or_(func.lower(Concern.reference) == term, name_match))
+    count = select(func.count()).select_from(select(Concern.id).where(*conditions).subquery())
+    # The page's ids in order (from the narrow open-concerns index when only open concerns are asked for); then
+    # only those rows are read in full, with the names of their reporter and assignee.
     ordered = (
-        base.with_only_columns(Concern.id, priority.label("priority"), Concern.logged_at)
-        .order_by(priority, Concern.logged_at, Concern.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        select(Concern.id, _PRIORITY.label("priority"), Concern.logged_at)
+        .where(*conditions)
+        .order_by(_PRIORITY, Concern.logged_at, Concern.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
         .subquery()
     )
     reporter, assignee = aliased(User), aliased(User)
     follow_up_due = (
         exists()
         .where(
-            FollowUp.school_id == school_id,
+            FollowUp.school_id == _SCHOOL,
             FollowUp.concern_id == Concern.id,
             FollowUp.done_at.is_(None),
-            FollowUp.due_on < now.date(),
+            FollowUp.due_on < bindparam("today"),
         )
         .correlate(Concern)
     )
-    result = db.session.execute(
+    page = (
         select(
             Concern.id,
             Concern.reference,
@@ -201,9 +238,35 @@ def queue(school_id: int, filters: QueueFilters, now: datetime) -> QueuePage:
         .join(ordered, ordered.c.id == Concern.id)
         .join(reporter, reporter.id == Concern.reporter_id)
         .outerjoin(assignee, assignee.id == Concern.assignee_id)
-        .where(Concern.school_id == school_id)
+        .where(Concern.school_id == _SCHOOL)
         .order_by(ordered.c.priority, ordered.c.logged_at, ordered.c.id)
-    ).all()
+    )
+    return count, page
+
+
+def queue(school_id: int, filters: QueueFilters, now: datetime) -> QueuePage:
+    """The school's concerns, urgent and overdue first, then oldest first, one page at a time.
+
+    Four queries whatever the page: the counts by status, the page's rows with their reporter and assignee, their
+    pupils, and their categories (plus a count when filters other than the status are set).
+    """
+    shape, values = _shape_and_values(school_id, filters, now)
+    count, page_statement = _statements(shape)
+    session = db.session
+    counts = dict(session.execute(_COUNTS, {"school_id": school_id}).all())
+    if shape.only_status:
+        # The counts by status already hold the total: no second pass over the school's concerns.
+        if shape.status == "open":
+            total = sum(n for status, n in counts.items() if status != Status.CLOSED.value)
+        elif shape.status == "one":
+            total = counts.get(filters.status, 0)
+        else:
+            total = sum(counts.values())
+    else:
+        total = session.scalar(count, values)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, filters.page), pages)
+    values["limit"], values["offset"] = PAGE_SIZE, (page - 1) * PAGE_SIZE
     rows = [
         QueueRow(
             id=r[0],
@@ -217,29 +280,15 @@ def queue(school_id: int, filters: QueueFilters, now: datetime) -> QueuePage:
             overdue=r[3] == Status.NEW.value and r[6] < now,
             follow_up_due=bool(r[9]),
         )
-        for r in result
+        for r in session.execute(page_statement, values)
     ]
     by_id = {row.id: row for row in rows}
     if by_id:
-        for concern_id, part, first, last, preferred in db.session.execute(
-            select(
-                ConcernPupil.concern_id,
-                ConcernPupil.part,
-                Pupil.legal_first_name,
-                Pupil.legal_last_name,
-                Pupil.preferred_name,
-            )
-            .join(Pupil, Pupil.id == ConcernPupil.pupil_id)
-            .where(ConcernPupil.school_id == school_id, ConcernPupil.concern_id.in_(by_id))
-            .order_by(ConcernPupil.concern_id, ConcernPupil.position)
-        ):
+        ids = {"school_id": school_id, "ids": list(by_id)}
+        for concern_id, part, first, last, preferred in session.execute(_PUPILS, ids):
             label = "" if part == Part.SUBJECT.value else Part(part).label
             by_id[concern_id].pupils.append((display_name(first, last, preferred), label))
-        for concern_id, label in db.session.execute(
-            select(ConcernCategory.concern_id, ConcernCategory.label)
-            .where(ConcernCategory.school_id == school_id, ConcernCategory.concern_id.in_(by_id))
-            .order_by(ConcernCategory.concern_id, ConcernCategory.position)
-        ):
+        for concern_id, label in session.execute(_CATEGORIES, ids):
             by_id[concern_id].categories.append(label)
     return QueuePage(rows, total, page, pages, counts)
 
