@@ -205,6 +205,9 @@ def log_concern(
     content_types = check_attachments(uploads, [c.id for c in categories])
 
     urgent = immediate_danger or any(c.urgent_by_default for c in categories)
+    # Read before the reference is taken: from then on the school's numbering is held until the commit, and
+    # other staff logging at the same moment wait for it.
+    recipients = db.session.scalars(users_with_role(school.id, Role.DSL)).all()
     concern = Concern(
         school_id=school.id,
         reference=_next_reference(school, now.year),
@@ -256,7 +259,6 @@ def log_concern(
     )
     for upload, content_type in zip(uploads, content_types, strict=True):
         _store_attachment(concern, reporter, upload, content_type)
-    recipients = db.session.scalars(users_with_role(school.id, Role.DSL)).all()
     notifications.alert(
         recipients,
         school_id=school.id,
