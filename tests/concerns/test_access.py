@@ -76,3 +76,12 @@ def test_every_view_is_recorded(client, school, concern, sign_in, db):
 def test_concern_pages_are_never_cached(client, school, concern, sign_in):
     sign_in(school.dsl)
     assert client.get(f"/concerns/{concern.id}").headers["Cache-Control"] == "no-store"
+
+
+def test_opening_a_concern_reads_its_alert_on_that_very_page(client, school, concern, sign_in, db):
+    sign_in(school.dsl)
+    assert '1<span class="visually-hidden"> unread' in client.get("/concerns/").get_data(as_text=True)
+    page = client.get(f"/concerns/{concern.id}").get_data(as_text=True)
+    # The alert is read before the page is drawn, so the page's own badge no longer counts it.
+    assert 'visually-hidden"> unread' not in page
+    assert 'visually-hidden"> unread' not in client.get("/concerns/").get_data(as_text=True)
