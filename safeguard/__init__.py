@@ -13,7 +13,9 @@ from typing import Any
 from flask import Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
 from sqlalchemy.exc import DataError
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from safeguard import config as config_module
@@ -98,7 +100,14 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        if not user_id.isdigit():
+            return None
+        # One query for the person, their school and their roles: this runs on every request.
+        user = (
+            db.session.scalars(select(User).options(joinedload(User.role_rows)).where(User.id == int(user_id)))
+            .unique()
+            .first()
+        )
         return user if user is not None and user.is_active else None
 
 

@@ -293,11 +293,12 @@ def queue(school_id: int, filters: QueueFilters, now: datetime) -> QueuePage:
     return QueuePage(rows, total, page, pages, counts)
 
 
-def overdue_follow_ups(school_id: int, today: date, limit: int = 20) -> list[FollowUp]:
-    """Follow-ups past their date and not done, oldest first (shown above the queue)."""
+def overdue_follow_ups(school_id: int, today: date, limit: int = 20) -> list:
+    """Follow-ups past their date and not done, oldest first (shown above the queue): rows with ``concern_id``,
+    ``what`` and ``due_on``."""
     return list(
-        db.session.scalars(
-            select(FollowUp)
+        db.session.execute(
+            select(FollowUp.concern_id, FollowUp.what, FollowUp.due_on)
             .where(FollowUp.school_id == school_id, FollowUp.done_at.is_(None), FollowUp.due_on < today)
             .order_by(FollowUp.due_on)
             .limit(limit)
