@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from safeguard.audit.models import AuditEvent
 from safeguard.concerns import services
 from safeguard.concerns.models import Attachment, Concern, ConcernEvent
 from safeguard.notifications.models import Notification, OutboxMessage
@@ -42,6 +43,8 @@ def test_teacher_logs_a_concern_and_gets_a_reference(client, school, pupils, sig
     concern = db.session.scalar(select(Concern))
     assert re.fullmatch(r"OAK-\d{4}-0001", concern.reference)
     assert concern.reference in page
+    assert concern.version == 1  # taking the number last is not an edit
+    assert concern.reference in db.session.scalar(select(AuditEvent.summary).where(AuditEvent.kind == "concern.logged"))
     assert concern.reporter_id == school.staff.id
     assert concern.status == "new"
     assert not concern.urgent
