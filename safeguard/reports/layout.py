@@ -152,6 +152,8 @@ class Grid(Flowable):
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         """The rows that fit in ``availHeight``, and the rest under the same header; [] to move to the next page."""
         room = availHeight - (self.head.height if self.head else 0)
+        if room < 0:
+            return []  # not even the header fits here
         taken, used = 0, 0.0
         while taken < len(self.body) and used + self.body[taken].height <= room:
             used += self.body[taken].height
