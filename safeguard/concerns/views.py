@@ -14,6 +14,7 @@ from safeguard import permissions, storage
 from safeguard.audit import services as audit
 from safeguard.concerns import forms, queries, services
 from safeguard.concerns.models import Attachment, Part, Status
+from safeguard.exports.services import unconfirmed_transfers
 from safeguard.extensions import db
 from safeguard.forms import as_id, attach_error
 from safeguard.permissions import Capability, ConcernAccess, requires
@@ -212,6 +213,7 @@ def queue():
     filters = _filters()
     now = utcnow()
     result = queries.queue(current_user.school_id, filters, now)
+    today = now.astimezone(_zone()).date()
     return render_template(
         "concerns/queue.html",
         result=result,
@@ -219,7 +221,8 @@ def queue():
         now=now,
         vocabulary=get_vocabulary(),
         dsls=queries.school_dsls(current_user.school_id),
-        follow_ups=queries.overdue_follow_ups(current_user.school_id, now.astimezone(_zone()).date()),
+        follow_ups=queries.overdue_follow_ups(current_user.school_id, today),
+        late_transfers=unconfirmed_transfers(current_user.school_id, today),
         statuses=list(Status),
     )
 

@@ -36,6 +36,9 @@ class Export(db.Model):
     # SHA-256 of the PDF file itself: an unaltered copy is recognised byte for byte.
     file_sha256: Mapped[str] = mapped_column(String(64))
     generated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The name printed on the document as its author, kept as it was: a later change of name, or an export from
+    # the command line (no account), must not make the document look altered. Empty on exports made before 0006.
+    generated_by_name: Mapped[str | None] = mapped_column(String(200))
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reason: Mapped[str] = mapped_column(String(500))
     # The DSL chose to show other children's names for this referral (otherwise they are redacted).

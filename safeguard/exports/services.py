@@ -7,7 +7,10 @@ file in the log by its hash, rebuilds the same document's content from the recor
 
 from __future__ import annotations
 
+import getpass
 import hashlib
+import json
+import socket
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -158,6 +161,15 @@ def _percentile(values: list[float], fraction: float) -> float | None:
     return ordered[index]
 
 
+def _months(first: date, last: date) -> list[tuple[int, int]]:
+    """The (year, month) pairs from the month of ``first`` to the month of ``last``, in order."""
+    year, month, months = first.year, first.month, []
+    while (year, month) <= (last.year, last.month):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
 def period_summary(school: School, period_from: date, period_to: date) -> rd.PeriodSummary:
     """Counts and times for governors: no names or identifying details of any child."""
     if period_to < period_from:
@@ -184,11 +196,12 @@ def period_summary(school: School, period_from: date, period_to: date) -> rd.Per
         ).all()
     ]
     rows = db.session.execute(select(Concern.logged_at, Concern.acknowledged_at).where(*in_period)).all()
-    months: dict[str, int] = {}
+    # Every month of the period appears, with none logged shown as 0: a quiet month is a fact governors need too.
+    months = dict.fromkeys(_months(period_from, period_to), 0)
     waits: list[float] = []
     for logged_at, acknowledged_at in rows:
-        key = logged_at.astimezone(zone).strftime("%Y-%m")
-        months[key] = months.get(key, 0) + 1
+        local_logged = logged_at.astimezone(zone)
+        months[(local_logged.year, local_logged.month)] += 1
         if acknowledged_at is not None:
             waits.append((acknowledged_at - logged_at).total_seconds() / 60)
     status_order = [s.value for s in Status]
@@ -200,7 +213,7 @@ def period_summary(school: School, period_from: date, period_to: date) -> rd.Per
         by_category=tuple((label, n) for label, n in by_category),
         by_status=tuple((Status(s).label, n) for s, n in sorted(by_status, key=lambda row: status_order.index(row[0]))),
         by_level_of_need=tuple(sorted(((label, n) for label, n in by_level), key=lambda r: r[0])),
-        by_month=tuple(sorted(months.items())),
+        by_month=tuple((date(year, month, 1).strftime("%b %Y"), n) for (year, month), n in months.items()),
         ack_median_minutes=round(statistics.median(waits), 1) if waits else None,
         ack_p90_minutes=round(_percentile(waits, 0.9), 1) if waits else None,
         acknowledged_count=len(waits),
@@ -220,10 +233,19 @@ class ExportedFile:
     export: Export
 
 
+def operator_name(user: User | None) -> str:
+    """Who made an export: the signed-in person, or the server account that ran the command line."""
+    if user is not None:
+        return user.display_name
+    try:
+        account = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container): say so rather than guess
+        account = "unknown account"
+    return f"Command line ({account} on {socket.gethostname()})"
+
+
 def _meta(user: User | None, reason: str) -> rd.ExportMeta:
-    return rd.ExportMeta(
-        generated_by=user.display_name if user else "Command line", generated_at=utcnow(), reason=reason
-    )
+    return rd.ExportMeta(generated_by=operator_name(user), generated_at=utcnow(), reason=reason)
 
 
 def _log(
@@ -245,6 +267,7 @@ def _log(
         digest=reports.content_digest(content),
         file_sha256=hashlib.sha256(pdf).hexdigest(),
         generated_by_id=user.id if user else None,
+        generated_by_name=operator_name(user)[:200],
         generated_at=utcnow(),
         reason=reason,
         include_other_children=include_other_children,
@@ -291,7 +314,7 @@ def export_child_file(pupil: Pupil, user: User | None, reason: str, include_othe
         pupil.school_id,
         "child_file",
         pupil.id,
-        f"include_other_children={int(include_other_children)}",
+        _encode_parameters(include_other_children=str(int(include_other_children))),
         content,
         pdf,
         user,
@@ -319,10 +342,11 @@ def export_transfer(
         to_school=pupil.transfer_to,
         method=pupil.transfer_method,
         sent_on=now.astimezone(ZoneInfo(db.session.get(School, pupil.school_id).timezone)).date(),
-        sent_by=user.display_name if user else "Command line",
+        sent_by=operator_name(user),
     )
     pdf = reports.build_transfer_record(content, _meta(user, reason))
-    export = _log(pupil.school_id, "transfer", pupil.id, f"to={to_school}|method={method}", content, pdf, user, reason)
+    parameters = _encode_parameters(to=pupil.transfer_to, method=pupil.transfer_method)
+    export = _log(pupil.school_id, "transfer", pupil.id, parameters, content, pdf, user, reason)
     return ExportedFile(pdf, f"transfer-{pupil.upn}.pdf", export)
 
 
@@ -366,7 +390,7 @@ def export_summary(school: School, user: User | None, period_from: date, period_
         school.id,
         "summary",
         None,
-        f"from={period_from.isoformat()}|to={period_to.isoformat()}",
+        _encode_parameters(**{"from": period_from.isoformat(), "to": period_to.isoformat()}),
         content,
         pdf,
         user,
@@ -390,7 +414,15 @@ class Verification:
     first_change: ConcernEvent | None = None
 
 
+def _encode_parameters(**values: str) -> str:
+    """What is needed to rebuild a document, as JSON (a receiving school's name may hold any character)."""
+    return json.dumps(values, ensure_ascii=False, sort_keys=True)
+
+
 def _parameters(export: Export) -> dict[str, str]:
+    if export.parameters.startswith("{"):
+        return json.loads(export.parameters)
+    # Exports logged before the parameters were JSON: key=value pairs joined by "|".
     return dict(part.split("=", 1) for part in export.parameters.split("|") if "=" in part)
 
 
@@ -418,7 +450,9 @@ def _current_content(export: Export):
 
 
 def export_author(export: Export) -> str:
-    """Who generated an export."""
+    """Who generated an export, by the name the document was given."""
+    if export.generated_by_name:
+        return export.generated_by_name
     user = db.session.get(User, export.generated_by_id) if export.generated_by_id else None
     return user.display_name if user else "Command line"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safeguard.extensions import db
@@ -20,6 +20,10 @@ PUPIL_FLAGS = {
 }
 
 
+# A transfer sent whose receipt the receiving school's DSL has not yet confirmed.
+AWAITING_RECEIPT = "transfer_sent_at IS NOT NULL AND transfer_confirmed_at IS NULL"
+
+
 class Pupil(db.Model):
     """A child on the school's roll, now or in the past. Never deleted: a pupil who leaves is marked as left."""
 
@@ -27,6 +31,13 @@ class Pupil(db.Model):
     __table_args__ = (
         UniqueConstraint("school_id", "upn"),
         Index("ix_pupils_school_id_last_name", "school_id", "legal_last_name", "legal_first_name"),
+        Index(
+            "ix_pupils_transfer_awaiting_receipt",
+            "school_id",
+            "transfer_sent_at",
+            postgresql_where=text(AWAITING_RECEIPT),
+            sqlite_where=text(AWAITING_RECEIPT),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -346,6 +346,8 @@ def build_period_summary(summary: PeriodSummary, meta: ExportMeta) -> bytes:
             ),
             Paragraph("By month", s["h2"]),
             _bar_chart(summary.by_month, width, "Concerns logged per month", horizontal=False),
+            # The same numbers as text: a chart alone cannot be searched, copied or read aloud.
+            grid(counts(summary.by_month, "Month"), [width * 0.75, width * 0.25]),
             Paragraph("By category", s["h2"]),
             _bar_chart(
                 summary.by_category[:15], width, "Concerns by category (a concern can have several)", horizontal=True
