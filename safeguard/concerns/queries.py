@@ -72,6 +72,7 @@ class QueuePage:
     total: int
     page: int
     pages: int
+    # Concerns by status: every open status, and "closed" only when the closed or all concerns were asked for.
     counts: dict[str, int]
 
 
@@ -90,7 +91,15 @@ _PRIORITY = case(
     else_=3,
 )
 
-_COUNTS = select(Concern.status, func.count()).where(Concern.school_id == _SCHOOL).group_by(Concern.status)
+# The queue's counts by status are of open concerns, read from the narrow open-concerns index: what is open stays
+# bounded by a school's workload, while closed concerns only grow with its history, so they are counted only when a
+# DSL asks for them (the "closed" or "all" view).
+_OPEN_COUNTS = (
+    select(Concern.status, func.count())
+    .where(Concern.school_id == _SCHOOL, Concern.status != Status.CLOSED.value)
+    .group_by(Concern.status)
+)
+_CLOSED_COUNT = select(func.count()).where(Concern.school_id == _SCHOOL, Concern.status == Status.CLOSED.value)
 
 _PUPILS = (
     select(
@@ -247,13 +256,16 @@ def _statements(shape: _Shape):
 def queue(school_id: int, filters: QueueFilters, now: datetime) -> QueuePage:
     """The school's concerns, urgent and overdue first, then oldest first, one page at a time.
 
-    Four queries whatever the page: the counts by status, the page's rows with their reporter and assignee, their
-    pupils, and their categories (plus a count when filters other than the status are set).
+    Four queries whatever the page: the counts of open concerns by status, the page's rows with their reporter and
+    assignee, their pupils, and their categories (plus the count of closed concerns when they are asked for, and a
+    count when filters other than the status are set).
     """
     shape, values = _shape_and_values(school_id, filters, now)
     count, page_statement = _statements(shape)
     session = db.session
-    counts = dict(session.execute(_COUNTS, {"school_id": school_id}).all())
+    counts = dict(session.execute(_OPEN_COUNTS, {"school_id": school_id}).all())
+    if shape.status == "all" or filters.status == Status.CLOSED.value:
+        counts[Status.CLOSED.value] = session.scalar(_CLOSED_COUNT, {"school_id": school_id})
     if shape.only_status:
         # The counts by status already hold the total: no second pass over the school's concerns.
         if shape.status == "open":

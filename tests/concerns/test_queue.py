@@ -96,3 +96,28 @@ def test_child_chronology_shows_each_childs_own_part(app, school, pupils, db):
     assert {e.part for e in entries} == {"harmed", "subject"}
     assert entries[0].at >= entries[-1].at  # newest first, across years
     assert {e.part for e in queries.pupil_chronology(school.school.id, pupils[0].id)} == {"subject"}
+
+
+def test_closed_concerns_are_counted_when_asked_for(client, school, pupils, sign_in, db):
+    open_one = factories.concern(school.staff, [pupils[0]])
+    closed = [factories.concern(school.staff, [pupils[1]]) for _ in range(2)]
+    for concern in closed:
+        services.acknowledge(concern, school.dsl, None)
+        services.change_status(
+            concern,
+            school.dsl,
+            "closed",
+            None,
+            outcome="No further action",
+            rationale="Pastoral support in place; resolved.",
+        )
+    db.session.commit()
+    sign_in(school.dsl)
+    page = client.get("/concerns/").get_data(as_text=True)
+    assert "New: 1" in page and "Closed: " not in page  # the open queue does not count the school's history
+    assert _refs(client) == [open_one.reference]
+    page = client.get("/concerns/?status=closed").get_data(as_text=True)
+    assert "Closed: 2" in page and "2 concerns" in page
+    assert sorted(_refs(client, "?status=closed")) == sorted(c.reference for c in closed)
+    page = client.get("/concerns/?status=all").get_data(as_text=True)
+    assert "Closed: 2" in page and "3 concerns" in page
