@@ -256,9 +256,10 @@ def _log(
     content,
     pdf: bytes,
     user: User | None,
-    reason: str,
+    meta: rd.ExportMeta,
     include_other_children: bool = False,
 ) -> Export:
+    # Who, when and why are logged exactly as the document prints them: verification rebuilds from this row.
     export = Export(
         school_id=school_id,
         kind=kind,
@@ -267,9 +268,9 @@ def _log(
         digest=reports.content_digest(content),
         file_sha256=hashlib.sha256(pdf).hexdigest(),
         generated_by_id=user.id if user else None,
-        generated_by_name=operator_name(user)[:200],
-        generated_at=utcnow(),
-        reason=reason,
+        generated_by_name=meta.generated_by[:200],
+        generated_at=meta.generated_at,
+        reason=meta.reason,
         include_other_children=include_other_children,
     )
     db.session.add(export)
@@ -281,7 +282,7 @@ def _log(
         actor_id=user.id if user else None,
         subject_type=kind,
         subject_id=subject_id,
-        detail={"reason": reason, "export": export.id, "include_other_children": include_other_children},
+        detail={"reason": meta.reason, "export": export.id, "include_other_children": include_other_children},
     )
     return export
 
@@ -300,8 +301,9 @@ def export_concern(concern: Concern, user: User | None, reason: str) -> Exported
     reason = _reason(reason)
     content = concern_info(concern)
     school = db.session.get(School, concern.school_id)
-    pdf = reports.build_concern_report(content, school_info(school), _meta(user, reason))
-    export = _log(concern.school_id, "concern", concern.id, "", content, pdf, user, reason)
+    meta = _meta(user, reason)
+    pdf = reports.build_concern_report(content, school_info(school), meta)
+    export = _log(concern.school_id, "concern", concern.id, "", content, pdf, user, meta)
     return ExportedFile(pdf, f"{concern.reference}.pdf", export)
 
 
@@ -309,7 +311,8 @@ def export_child_file(pupil: Pupil, user: User | None, reason: str, include_othe
     """Build the child's safeguarding file (other children redacted unless the DSL chose otherwise)."""
     reason = _reason(reason)
     content = child_file(pupil, include_other_children)
-    pdf = reports.build_child_file(content, _meta(user, reason))
+    meta = _meta(user, reason)
+    pdf = reports.build_child_file(content, meta)
     export = _log(
         pupil.school_id,
         "child_file",
@@ -318,7 +321,7 @@ def export_child_file(pupil: Pupil, user: User | None, reason: str, include_othe
         content,
         pdf,
         user,
-        reason,
+        meta,
         include_other_children,
     )
     return ExportedFile(pdf, f"safeguarding-file-{pupil.upn}.pdf", export)
@@ -331,8 +334,8 @@ def export_transfer(
     to_school, method = (to_school or "").strip(), (method or "").strip() or "Secure transfer"
     if not to_school:
         raise ExportError("Enter the name of the receiving school.", field="to_school")
-    reason = _reason(reason)
-    now = utcnow()
+    meta = _meta(user, _reason(reason))
+    now = meta.generated_at
     pupil.transfer_to = to_school[:200]
     pupil.transfer_method = method[:200]
     pupil.transfer_sent_at = now
@@ -342,11 +345,11 @@ def export_transfer(
         to_school=pupil.transfer_to,
         method=pupil.transfer_method,
         sent_on=now.astimezone(ZoneInfo(db.session.get(School, pupil.school_id).timezone)).date(),
-        sent_by=operator_name(user),
+        sent_by=meta.generated_by,
     )
-    pdf = reports.build_transfer_record(content, _meta(user, reason))
+    pdf = reports.build_transfer_record(content, meta)
     parameters = _encode_parameters(to=pupil.transfer_to, method=pupil.transfer_method)
-    export = _log(pupil.school_id, "transfer", pupil.id, parameters, content, pdf, user, reason)
+    export = _log(pupil.school_id, "transfer", pupil.id, parameters, content, pdf, user, meta)
     return ExportedFile(pdf, f"transfer-{pupil.upn}.pdf", export)
 
 
@@ -385,7 +388,8 @@ def export_summary(school: School, user: User | None, period_from: date, period_
     """Build the period summary for governors and the local authority."""
     reason = _reason(reason)
     content = period_summary(school, period_from, period_to)
-    pdf = reports.build_period_summary(content, _meta(user, reason))
+    meta = _meta(user, reason)
+    pdf = reports.build_period_summary(content, meta)
     export = _log(
         school.id,
         "summary",
@@ -394,7 +398,7 @@ def export_summary(school: School, user: User | None, period_from: date, period_
         content,
         pdf,
         user,
-        reason,
+        meta,
     )
     return ExportedFile(pdf, f"safeguarding-summary-{school.code}-{period_from}-{period_to}.pdf", export)
 
