@@ -374,14 +374,27 @@ def confirm_transfer(pupil: Pupil, user: User) -> None:
 TRANSFER_WINDOW_SCHOOL_DAYS = 5
 
 
+def transfers_awaiting_receipt(school_id: int) -> list[Pupil]:
+    """The school's pupils whose file was sent and whose receipt is not yet confirmed, oldest transfer first."""
+    return list(
+        db.session.scalars(
+            select(Pupil)
+            .where(
+                Pupil.school_id == school_id, Pupil.transfer_sent_at.is_not(None), Pupil.transfer_confirmed_at.is_(None)
+            )
+            .order_by(Pupil.transfer_sent_at)
+        )
+    )
+
+
+def past_transfer_window(pending: list[Pupil], today: date) -> list[Pupil]:
+    """Those of ``pending`` sent more than 5 school days before ``today``."""
+    return [p for p in pending if school_days_between(p.transfer_sent_at.date(), today) > TRANSFER_WINDOW_SCHOOL_DAYS]
+
+
 def unconfirmed_transfers(school_id: int, today: date) -> list[Pupil]:
     """Transfers sent more than 5 school days ago whose receipt is still not confirmed."""
-    sent = db.session.scalars(
-        select(Pupil)
-        .where(Pupil.school_id == school_id, Pupil.transfer_sent_at.is_not(None), Pupil.transfer_confirmed_at.is_(None))
-        .order_by(Pupil.transfer_sent_at)
-    ).all()
-    return [p for p in sent if school_days_between(p.transfer_sent_at.date(), today) > TRANSFER_WINDOW_SCHOOL_DAYS]
+    return past_transfer_window(transfers_awaiting_receipt(school_id), today)
 
 
 def export_summary(school: School, user: User | None, period_from: date, period_to: date, reason: str) -> ExportedFile:

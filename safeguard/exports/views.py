@@ -6,16 +6,13 @@ import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from safeguard import permissions
 from safeguard.audit import services as audit
 from safeguard.concerns import queries
 from safeguard.exports import forms, services
-from safeguard.extensions import db
 from safeguard.forms import attach_error
 from safeguard.permissions import Capability, requires
-from safeguard.pupils.models import Pupil
 from safeguard.pupils.views import load_pupil
 from safeguard.sqltypes import utcnow
 
@@ -111,16 +108,8 @@ def confirm_transfer(pupil_id: int):
 @requires(Capability.VIEW_ALL_CONCERNS)
 def transfers():
     """Transfers sent and awaiting confirmation."""
-    pending = db.session.scalars(
-        select(Pupil)
-        .where(
-            Pupil.school_id == current_user.school_id,
-            Pupil.transfer_sent_at.is_not(None),
-            Pupil.transfer_confirmed_at.is_(None),
-        )
-        .order_by(Pupil.transfer_sent_at)
-    ).all()
-    late = {p.id for p in services.unconfirmed_transfers(current_user.school_id, utcnow().date())}
+    pending = services.transfers_awaiting_receipt(current_user.school_id)
+    late = {p.id for p in services.past_transfer_window(pending, utcnow().date())}
     return render_template(
         "exports/transfers.html",
         pending=pending,
