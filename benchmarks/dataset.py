@@ -510,12 +510,19 @@ def _load_postgresql(url: str, batches, progress: Progress) -> None:
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608 (our own table names)
                 )
+            # The throwaway server commits asynchronously (synchronous_commit off, as in CI), and VACUUM cannot mark
+            # a page all-visible while the commit of its rows is unflushed: this one commit waits for its WAL.
+            cursor.execute("SET LOCAL synchronous_commit = on")
         connection.commit()
     # A fresh connection once the load has committed, as autovacuum would come by on a live server: the pages are
-    # marked all-visible, so index-only scans read the index alone (with the loading connection still open,
-    # VACUUM left every page of concerns to be read from the heap).
+    # marked all-visible, so index-only scans read the index alone. Twice, and committing synchronously: the load's
+    # foreign-key checks locked every referenced row (concerns, pupils) in its own transaction; the first pass
+    # settles those locks (its commit must be flushed for the next to see it) and only the second can mark the
+    # pages. One asynchronous pass left relallvisible at 0 for concerns and pupils.
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as connection:
+        connection.execute("SET synchronous_commit = on")
         connection.execute("VACUUM (ANALYZE)")
+        connection.execute("VACUUM")
         visible = connection.execute(
             "SELECT relallvisible::float / greatest(relpages, 1) FROM pg_class WHERE relname = 'concerns'"
         ).fetchone()[0]
