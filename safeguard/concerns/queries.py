@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from safeguard.auth.models import User
+from safeguard.auth.models import Role, User, users_with_role
 from safeguard.concerns.models import (
     Attachment,
     Concern,
@@ -114,6 +114,15 @@ _CATEGORIES = (
     select(ConcernCategory.concern_id, ConcernCategory.label)
     .where(ConcernCategory.school_id == _SCHOOL, ConcernCategory.concern_id.in_(_IDS))
     .order_by(ConcernCategory.concern_id, ConcernCategory.position)
+)
+
+# Shown above and beside the queue on every visit; built once, like the queue's own statements.
+_DSLS = users_with_role(_SCHOOL, Role.DSL).with_only_columns(User.id, User.display_name)
+_OVERDUE_FOLLOW_UPS = (
+    select(FollowUp.concern_id, FollowUp.what, FollowUp.due_on)
+    .where(FollowUp.school_id == _SCHOOL, FollowUp.done_at.is_(None), FollowUp.due_on < bindparam("today"))
+    .order_by(FollowUp.due_on)
+    .limit(bindparam("limit"))
 )
 
 
@@ -308,14 +317,7 @@ def queue(school_id: int, filters: QueueFilters, now: datetime) -> QueuePage:
 def overdue_follow_ups(school_id: int, today: date, limit: int = 20) -> list:
     """Follow-ups past their date and not done, oldest first (shown above the queue): rows with ``concern_id``,
     ``what`` and ``due_on``."""
-    return list(
-        db.session.execute(
-            select(FollowUp.concern_id, FollowUp.what, FollowUp.due_on)
-            .where(FollowUp.school_id == school_id, FollowUp.done_at.is_(None), FollowUp.due_on < today)
-            .order_by(FollowUp.due_on)
-            .limit(limit)
-        )
-    )
+    return list(db.session.execute(_OVERDUE_FOLLOW_UPS, {"school_id": school_id, "today": today, "limit": limit}))
 
 
 def reported_by(user: User, page: int = 1) -> tuple[list[Concern], int]:
@@ -431,6 +433,4 @@ def pupil_chronology(school_id: int, pupil_id: int, limit: int | None = None) ->
 def school_dsls(school_id: int) -> list:
     """The school's active DSLs, for assignment: rows with ``id`` and ``display_name`` (not whole users, whose
     school and roles would be loaded with them)."""
-    from safeguard.auth.models import Role, users_with_role
-
-    return list(db.session.execute(users_with_role(school_id, Role.DSL).with_only_columns(User.id, User.display_name)))
+    return list(db.session.execute(_DSLS, {"school_id": school_id}))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from safeguard import reports
 from safeguard.audit import services as audit
@@ -374,17 +374,22 @@ def confirm_transfer(pupil: Pupil, user: User) -> None:
 TRANSFER_WINDOW_SCHOOL_DAYS = 5
 
 
+# Read on every visit to the queue (for its notice of late transfers): built once, from the partial index of
+# transfers awaiting receipt.
+_AWAITING_RECEIPT = (
+    select(Pupil)
+    .where(
+        Pupil.school_id == bindparam("school_id"),
+        Pupil.transfer_sent_at.is_not(None),
+        Pupil.transfer_confirmed_at.is_(None),
+    )
+    .order_by(Pupil.transfer_sent_at)
+)
+
+
 def transfers_awaiting_receipt(school_id: int) -> list[Pupil]:
     """The school's pupils whose file was sent and whose receipt is not yet confirmed, oldest transfer first."""
-    return list(
-        db.session.scalars(
-            select(Pupil)
-            .where(
-                Pupil.school_id == school_id, Pupil.transfer_sent_at.is_not(None), Pupil.transfer_confirmed_at.is_(None)
-            )
-            .order_by(Pupil.transfer_sent_at)
-        )
-    )
+    return list(db.session.scalars(_AWAITING_RECEIPT, {"school_id": school_id}))
 
 
 def past_transfer_window(pending: list[Pupil], today: date) -> list[Pupil]:
