@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import BadRequest, HTTPException
@@ -98,16 +98,14 @@ def register_extensions(app: Flask) -> None:
     from safeguard import models  # noqa: F401
     from safeguard.auth.models import User
 
+    # One query for the person, their school and their roles. It runs on every request, so it is built once.
+    signed_in_user = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("user_id"))
+
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
         if not user_id.isdigit():
             return None
-        # One query for the person, their school and their roles: this runs on every request.
-        user = (
-            db.session.scalars(select(User).options(joinedload(User.role_rows)).where(User.id == int(user_id)))
-            .unique()
-            .first()
-        )
+        user = db.session.scalars(signed_in_user, {"user_id": int(user_id)}).unique().first()
         return user if user is not None and user.is_active else None
 
 

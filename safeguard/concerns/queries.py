@@ -9,7 +9,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Date, and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import Date, Integer, and_, bindparam, case, exists, func, literal_column, or_, select
 from sqlalchemy.orm import aliased
 
 from safeguard.auth.models import Role, User, users_with_role
@@ -94,10 +94,13 @@ _PRIORITY = case(
 # The queue's counts by status are of open concerns, read from the narrow open-concerns index: what is open stays
 # bounded by a school's workload, while closed concerns only grow with its history, so they are counted only when a
 # DSL asks for them (the "closed" or "all" view).
+#
+# "Not closed" is written into the SQL rather than bound: it is the predicate of the open-concerns index, and
+# PostgreSQL can only match a partial index to a constant. With it bound, the generic plan of the prepared statement
+# could not use the index, so PostgreSQL planned the queue afresh on every request (0.5 ms each time).
+_NOT_CLOSED = Concern.status != literal_column(f"'{Status.CLOSED.value}'")
 _OPEN_COUNTS = (
-    select(Concern.status, func.count())
-    .where(Concern.school_id == _SCHOOL, Concern.status != Status.CLOSED.value)
-    .group_by(Concern.status)
+    select(Concern.status, func.count()).where(Concern.school_id == _SCHOOL, _NOT_CLOSED).group_by(Concern.status)
 )
 _CLOSED_COUNT = select(func.count()).where(Concern.school_id == _SCHOOL, Concern.status == Status.CLOSED.value)
 
@@ -178,7 +181,7 @@ def _statements(shape: _Shape):
     """The count and page statements of the queue for one shape of filters."""
     conditions = [Concern.school_id == _SCHOOL]
     if shape.status == "open":
-        conditions.append(Concern.status != Status.CLOSED.value)
+        conditions.append(_NOT_CLOSED)
     elif shape.status == "one":
         conditions.append(Concern.status == bindparam("status"))
     if shape.category:
@@ -225,8 +228,8 @@ def _statements(shape: _Shape):
         select(Concern.id, _PRIORITY.label("priority"), Concern.logged_at)
         .where(*conditions)
         .order_by(_PRIORITY, Concern.logged_at, Concern.id)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
+        .limit(bindparam("limit", type_=Integer(), literal_execute=True))
+        .offset(bindparam("offset", type_=Integer(), literal_execute=True))
         .subquery()
     )
     reporter, assignee = aliased(User), aliased(User)
