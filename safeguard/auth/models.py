@@ -6,8 +6,9 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, func
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, Select, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.sql.expression import BindParameter
 
 from safeguard.extensions import db
 from safeguard.schools.models import School
@@ -144,8 +145,9 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="role_rows")
 
 
-def users_with_role(school_id: int, role: Role):
-    """Select the active users of a school who hold ``role``."""
+def users_with_role(school_id: int | BindParameter[int], role: Role) -> Select:
+    """Select the active users of a school who hold ``role``; ``school_id`` may be a bound parameter, for a
+    statement built once and reused."""
     return (
         db.select(User)
         .join(UserRole)
