@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import Date, Integer, and_, bindparam, case, exists, func, literal_column, or_, select
 from sqlalchemy.orm import aliased
@@ -25,8 +26,9 @@ from safeguard.concerns.models import (
     Status,
 )
 from safeguard.extensions import db
+from safeguard.notifications.models import Notification
 from safeguard.pupils.models import Pupil, display_name
-from safeguard.sqltypes import UTCDateTime
+from safeguard.sqltypes import UTCDateTime, json_rows, utc_from_json
 
 PAGE_SIZE = 25
 
@@ -64,6 +66,30 @@ class QueueRow:
     categories: list[str] = field(default_factory=list)
 
 
+class Person(NamedTuple):
+    """A member of staff as a list shows them."""
+
+    id: int
+    display_name: str
+
+
+class OverdueFollowUp(NamedTuple):
+    """A follow-up past its date and not done."""
+
+    concern_id: int
+    what: str
+    due_on: date
+
+
+class AwaitingReceipt(NamedTuple):
+    """A pupil whose file was sent to another school, not yet confirmed as received."""
+
+    pupil_id: int
+    display_name: str
+    transfer_to: str | None
+    transfer_sent_at: datetime
+
+
 @dataclass
 class QueuePage:
     """One page of the queue."""
@@ -74,6 +100,11 @@ class QueuePage:
     pages: int
     # Concerns by status: every open status, and "closed" only when the closed or all concerns were asked for.
     counts: dict[str, int]
+    # Shown around the queue, read with it.
+    dsls: list[Person] = field(default_factory=list)
+    follow_ups: list[OverdueFollowUp] = field(default_factory=list)
+    awaiting_receipt: list[AwaitingReceipt] = field(default_factory=list)
+    unread_alerts: int = 0
 
 
 # The queue is the page a DSL opens most. Its statements are built once per shape of filter (which filters are set)
@@ -91,42 +122,92 @@ _PRIORITY = case(
     else_=3,
 )
 
-# The queue's counts by status are of open concerns, read from the narrow open-concerns index: what is open stays
-# bounded by a school's workload, while closed concerns only grow with its history, so they are counted only when a
-# DSL asks for them (the "closed" or "all" view).
-#
 # "Not closed" is written into the SQL rather than bound: it is the predicate of the open-concerns index, and
 # PostgreSQL can only match a partial index to a constant. With it bound, the generic plan of the prepared statement
 # could not use the index, so PostgreSQL planned the queue afresh on every request (0.5 ms each time).
 _NOT_CLOSED = Concern.status != literal_column(f"'{Status.CLOSED.value}'")
-_OPEN_COUNTS = (
-    select(Concern.status, func.count()).where(Concern.school_id == _SCHOOL, _NOT_CLOSED).group_by(Concern.status)
-)
 _CLOSED_COUNT = select(func.count()).where(Concern.school_id == _SCHOOL, Concern.status == Status.CLOSED.value)
 
-_PUPILS = (
-    select(
-        ConcernPupil.concern_id, ConcernPupil.part, Pupil.legal_first_name, Pupil.legal_last_name, Pupil.preferred_name
+# Overdue follow-ups listed above the queue, at most.
+FOLLOW_UPS_SHOWN = 20
+
+
+def _around_the_queue():
+    """One statement for everything the queue page shows besides its rows, each part a small list read from its
+    own index: a statement costs the app more than the lookups it runs (0.2-0.3 ms each, against a few hundredths
+    of a millisecond for the lookups), and the queue is the page a DSL opens most.
+
+    - the counts by status of open concerns, from the narrow open-concerns index: what is open stays bounded by a
+      school's workload, while closed concerns only grow with its history, so they are counted only when a DSL asks
+      for them (the "closed" or "all" view);
+    - the school's DSLs (the "assigned to" filter);
+    - follow-ups past their date and not done, oldest first;
+    - pupils whose file was sent to another school and not yet confirmed as received;
+    - the signed-in person's unread alerts (the menu).
+    """
+    by_status = (
+        select(Concern.status, func.count().label("n"))
+        .where(Concern.school_id == _SCHOOL, _NOT_CLOSED)
+        .group_by(Concern.status)
+        .subquery()
     )
+    dsls = users_with_role(_SCHOOL, Role.DSL).with_only_columns(json_rows(User.id, User.display_name)).order_by(None)
+    overdue = (
+        select(FollowUp.concern_id, FollowUp.what, FollowUp.due_on, FollowUp.id)
+        .where(FollowUp.school_id == _SCHOOL, FollowUp.done_at.is_(None), FollowUp.due_on < bindparam("today"))
+        .order_by(FollowUp.due_on, FollowUp.id)
+        .limit(FOLLOW_UPS_SHOWN)
+        .subquery()
+    )
+    transfers = select(
+        json_rows(
+            Pupil.id,
+            Pupil.legal_first_name,
+            Pupil.legal_last_name,
+            Pupil.preferred_name,
+            Pupil.transfer_to,
+            Pupil.transfer_sent_at,
+        )
+    ).where(Pupil.school_id == _SCHOOL, Pupil.transfer_sent_at.is_not(None), Pupil.transfer_confirmed_at.is_(None))
+    unread = select(func.count()).where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+    return select(
+        select(json_rows(by_status.c.status, by_status.c.n)).scalar_subquery(),
+        dsls.scalar_subquery(),
+        select(json_rows(*overdue.c)).scalar_subquery(),
+        transfers.scalar_subquery(),
+        unread.scalar_subquery(),
+    )
+
+
+_AROUND_THE_QUEUE = _around_the_queue()
+
+# A row's pupils and categories, read with the row as JSON (one statement for the page rather than three); the
+# position comes with each so that Python can put them in order.
+_ROW_PUPILS = (
+    select(
+        json_rows(
+            ConcernPupil.position,
+            ConcernPupil.part,
+            Pupil.legal_first_name,
+            Pupil.legal_last_name,
+            Pupil.preferred_name,
+        )
+    )
+    .select_from(ConcernPupil)
     .join(Pupil, Pupil.id == ConcernPupil.pupil_id)
-    .where(ConcernPupil.school_id == _SCHOOL, ConcernPupil.concern_id.in_(_IDS))
-    .order_by(ConcernPupil.concern_id, ConcernPupil.position)
+    .where(ConcernPupil.school_id == _SCHOOL, ConcernPupil.concern_id == Concern.id)
+    .correlate(Concern)
+    .scalar_subquery()
+)
+_ROW_CATEGORIES = (
+    select(json_rows(ConcernCategory.position, ConcernCategory.label))
+    .where(ConcernCategory.school_id == _SCHOOL, ConcernCategory.concern_id == Concern.id)
+    .correlate(Concern)
+    .scalar_subquery()
 )
 
-_CATEGORIES = (
-    select(ConcernCategory.concern_id, ConcernCategory.label)
-    .where(ConcernCategory.school_id == _SCHOOL, ConcernCategory.concern_id.in_(_IDS))
-    .order_by(ConcernCategory.concern_id, ConcernCategory.position)
-)
-
-# Shown above and beside the queue on every visit; built once, like the queue's own statements.
+# Shown beside a concern (the "assign to" choices); built once, like the queue's own statements.
 _DSLS = users_with_role(_SCHOOL, Role.DSL).with_only_columns(User.id, User.display_name)
-_OVERDUE_FOLLOW_UPS = (
-    select(FollowUp.concern_id, FollowUp.what, FollowUp.due_on)
-    .where(FollowUp.school_id == _SCHOOL, FollowUp.done_at.is_(None), FollowUp.due_on < bindparam("today"))
-    .order_by(FollowUp.due_on)
-    .limit(bindparam("limit"))
-)
 
 
 @dataclass(frozen=True)
@@ -146,7 +227,7 @@ class _Shape:
         return not (self.category or self.pupil or self.assignee or self.date_from or self.date_to or self.search)
 
 
-def _shape_and_values(school_id: int, filters: QueueFilters, now: datetime) -> tuple[_Shape, dict]:
+def _shape_and_values(school_id: int, filters: QueueFilters, now: datetime, today: date) -> tuple[_Shape, dict]:
     statuses = {s.value for s in Status}
     status = "open" if filters.status == "open" else "one" if filters.status in statuses else "all"
     assignee = "" if filters.assignee_id is None else "none" if filters.assignee_id == 0 else "one"
@@ -163,7 +244,7 @@ def _shape_and_values(school_id: int, filters: QueueFilters, now: datetime) -> t
     values = {
         "school_id": school_id,
         "now": now,
-        "today": now.date(),
+        "today": today,
         "status": filters.status,
         "category": filters.category,
         "pupil_id": filters.pupil_id,
@@ -255,6 +336,8 @@ def _statements(shape: _Shape):
             reporter.display_name,
             assignee.display_name,
             follow_up_due,
+            _ROW_PUPILS,
+            _ROW_CATEGORIES,
         )
         .join(ordered, ordered.c.id == Concern.id)
         .join(reporter, reporter.id == Concern.reporter_id)
@@ -265,17 +348,25 @@ def _statements(shape: _Shape):
     return count, page
 
 
-def queue(school_id: int, filters: QueueFilters, now: datetime) -> QueuePage:
-    """The school's concerns, urgent and overdue first, then oldest first, one page at a time.
+def queue(
+    school_id: int, filters: QueueFilters, now: datetime, *, today: date | None = None, user_id: int | None = None
+) -> QueuePage:
+    """The school's concerns, urgent and overdue first, then oldest first, one page at a time, with what the page
+    shows around them.
 
-    Four queries whatever the page: the counts of open concerns by status, the page's rows with their reporter and
-    assignee, their pupils, and their categories (plus the count of closed concerns when they are asked for, and a
-    count when filters other than the status are set).
+    ``today`` is the school's date (for follow-ups past their date; UTC's when not given) and ``user_id`` the
+    person whose unread alerts are counted. Two statements whatever the page: everything around the queue (its
+    counts by status among it), then the page's rows with their reporter, assignee, pupils and categories; plus the
+    count of closed concerns when they are asked for, and a count when filters other than the status are set.
     """
-    shape, values = _shape_and_values(school_id, filters, now)
+    today = today or now.date()
+    shape, values = _shape_and_values(school_id, filters, now, today)
     count, page_statement = _statements(shape)
     session = db.session
-    counts = dict(session.execute(_OPEN_COUNTS, {"school_id": school_id}).all())
+    by_status, dsls, overdue, awaiting, unread = session.execute(
+        _AROUND_THE_QUEUE, {"school_id": school_id, "today": today, "user_id": user_id}
+    ).one()
+    counts = dict(by_status or ())
     if shape.status == "all" or filters.status == Status.CLOSED.value:
         counts[Status.CLOSED.value] = session.scalar(_CLOSED_COUNT, {"school_id": school_id})
     if shape.only_status:
@@ -291,36 +382,49 @@ def queue(school_id: int, filters: QueueFilters, now: datetime) -> QueuePage:
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, filters.page), pages)
     values["limit"], values["offset"] = PAGE_SIZE, (page - 1) * PAGE_SIZE
-    rows = [
-        QueueRow(
-            id=r[0],
-            reference=r[1],
-            urgent=r[2],
-            status=Status(r[3]),
-            logged_at=r[4],
-            level_of_need=r[5],
-            reporter=r[7],
-            assignee=r[8],
-            overdue=r[3] == Status.NEW.value and r[6] < now,
-            follow_up_due=bool(r[9]),
+    rows = []
+    for r in session.execute(page_statement, values):
+        pupils = sorted(r[10] or ())
+        categories = sorted(r[11] or ())
+        rows.append(
+            QueueRow(
+                id=r[0],
+                reference=r[1],
+                urgent=r[2],
+                status=Status(r[3]),
+                logged_at=r[4],
+                level_of_need=r[5],
+                reporter=r[7],
+                assignee=r[8],
+                overdue=r[3] == Status.NEW.value and r[6] < now,
+                follow_up_due=bool(r[9]),
+                pupils=[
+                    (display_name(first, last, preferred), "" if part == Part.SUBJECT.value else Part(part).label)
+                    for _, part, first, last, preferred in pupils
+                ],
+                categories=[label for _, label in categories],
+            )
         )
-        for r in session.execute(page_statement, values)
-    ]
-    by_id = {row.id: row for row in rows}
-    if by_id:
-        ids = {"school_id": school_id, "ids": list(by_id)}
-        for concern_id, part, first, last, preferred in session.execute(_PUPILS, ids):
-            label = "" if part == Part.SUBJECT.value else Part(part).label
-            by_id[concern_id].pupils.append((display_name(first, last, preferred), label))
-        for concern_id, label in session.execute(_CATEGORIES, ids):
-            by_id[concern_id].categories.append(label)
-    return QueuePage(rows, total, page, pages, counts)
-
-
-def overdue_follow_ups(school_id: int, today: date, limit: int = 20) -> list:
-    """Follow-ups past their date and not done, oldest first (shown above the queue): rows with ``concern_id``,
-    ``what`` and ``due_on``."""
-    return list(db.session.execute(_OVERDUE_FOLLOW_UPS, {"school_id": school_id, "today": today, "limit": limit}))
+    return QueuePage(
+        rows,
+        total,
+        page,
+        pages,
+        counts,
+        dsls=sorted((Person(*row) for row in dsls or ()), key=lambda p: (p.display_name.casefold(), p.id)),
+        follow_ups=[
+            OverdueFollowUp(concern_id, what, date.fromisoformat(due_on))
+            for concern_id, what, due_on, _ in sorted(overdue or (), key=lambda f: (f[2], f[3]))
+        ],
+        awaiting_receipt=sorted(
+            (
+                AwaitingReceipt(pupil_id, display_name(first, last, preferred), to, utc_from_json(sent_at))
+                for pupil_id, first, last, preferred, to, sent_at in awaiting or ()
+            ),
+            key=lambda t: (t.transfer_sent_at, t.pupil_id),
+        ),
+        unread_alerts=unread,
+    )
 
 
 def reported_by(user: User, page: int = 1) -> tuple[list[Concern], int]:

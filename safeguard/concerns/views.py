@@ -14,9 +14,10 @@ from safeguard import permissions, storage
 from safeguard.audit import services as audit
 from safeguard.concerns import forms, queries, services
 from safeguard.concerns.models import Attachment, Part, Status
-from safeguard.exports.services import unconfirmed_transfers
+from safeguard.exports.services import past_transfer_window
 from safeguard.extensions import db
 from safeguard.forms import as_id, attach_error
+from safeguard.notifications.services import remember_unread_alert_count
 from safeguard.permissions import Capability, ConcernAccess, requires
 from safeguard.pupils.models import PUPIL_FLAGS, Pupil, pupil_search
 from safeguard.sqltypes import utcnow
@@ -212,17 +213,16 @@ def queue():
     """The DSL team's queue: urgent and overdue first, then oldest first."""
     filters = _filters()
     now = utcnow()
-    result = queries.queue(current_user.school_id, filters, now)
     today = now.astimezone(_zone()).date()
+    result = queries.queue(current_user.school_id, filters, now, today=today, user_id=current_user.id)
+    remember_unread_alert_count(result.unread_alerts)
     return render_template(
         "concerns/queue.html",
         result=result,
         filters=filters,
         now=now,
         vocabulary=get_vocabulary(),
-        dsls=queries.school_dsls(current_user.school_id),
-        follow_ups=queries.overdue_follow_ups(current_user.school_id, today),
-        late_transfers=unconfirmed_transfers(current_user.school_id, today),
+        late_transfers=past_transfer_window(result.awaiting_receipt, today),
         statuses=list(Status),
     )
 

@@ -12,8 +12,10 @@ import hashlib
 import json
 import socket
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, select
@@ -387,13 +389,21 @@ _AWAITING_RECEIPT = (
 )
 
 
+class _HasSent(Protocol):
+    @property
+    def transfer_sent_at(self) -> datetime: ...
+
+
+_Sent = TypeVar("_Sent", bound=_HasSent)
+
+
 def transfers_awaiting_receipt(school_id: int) -> list[Pupil]:
     """The school's pupils whose file was sent and whose receipt is not yet confirmed, oldest transfer first."""
     return list(db.session.scalars(_AWAITING_RECEIPT, {"school_id": school_id}))
 
 
-def past_transfer_window(pending: list[Pupil], today: date) -> list[Pupil]:
-    """Those of ``pending`` sent more than 5 school days before ``today``."""
+def past_transfer_window(pending: Iterable[_Sent], today: date) -> list[_Sent]:
+    """Those of ``pending`` (pupils, or the queue's rows of them) sent more than 5 school days before ``today``."""
     return [p for p in pending if school_days_between(p.transfer_sent_at.date(), today) > TRANSFER_WINDOW_SCHOOL_DAYS]
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import current_app, g
 from flask_login import current_user
 from sqlalchemy import bindparam, func, select, update
 
@@ -90,8 +90,16 @@ _UNREAD = select(func.count()).where(Notification.user_id == bindparam("user_id"
 
 
 def unread_alert_count() -> int:
-    """How many unread alerts the signed-in person has (shown in the menu)."""
-    return db.session.scalar(_UNREAD, {"user_id": current_user.id})
+    """How many unread alerts the signed-in person has (shown in the menu), counted once per request."""
+    if "unread_alerts" not in g:
+        g.unread_alerts = db.session.scalar(_UNREAD, {"user_id": current_user.id})
+    return g.unread_alerts
+
+
+def remember_unread_alert_count(count: int) -> None:
+    """Record the signed-in person's unread alerts when a page has already counted them with its own reads (the
+    queue does, in its one statement for what surrounds it), so that the menu does not count them again."""
+    g.unread_alerts = count
 
 
 def mark_read(user: User, concern_id: int) -> None:

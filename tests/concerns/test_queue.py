@@ -121,3 +121,53 @@ def test_closed_concerns_are_counted_when_asked_for(client, school, pupils, sign
     assert sorted(_refs(client, "?status=closed")) == sorted(c.reference for c in closed)
     page = client.get("/concerns/?status=all").get_data(as_text=True)
     assert "Closed: 2" in page and "3 concerns" in page
+
+
+def test_rows_and_what_surrounds_them_are_the_schools_own_and_in_order(
+    client, school, other_school, pupils, sign_in, db
+):
+    from safeguard.auth.models import Role
+    from safeguard.concerns.models import FollowUp
+    from safeguard.terminology import get_vocabulary
+
+    labels = {c.id: c.label for g in get_vocabulary().groups for c in g.children}
+    concern = factories.concern(
+        school.staff,
+        [(pupils[2], "subject"), (pupils[0], "harmed")],
+        categories=["online-cyberbullying", "abuse-neglect"],
+    )
+    factories.user(school.school, Role.DSL, "aaliyah@oak.example", "Aaliyah Begum")
+    # The other school has a DSL, an overdue follow-up and a file sent without confirmed receipt: none of them
+    # may show on the first school's queue.
+    elsewhere_pupil = factories.pupil(other_school.school, "Noah", "Clarke")
+    elsewhere = factories.concern(other_school.staff, [elsewhere_pupil])
+    services.record_action(
+        elsewhere,
+        other_school.dsl,
+        services.ActionInput(
+            kind="referral", target="police", follow_up_on=utcnow().date(), follow_up_what="Chase ELM"
+        ),
+        None,
+    )
+    elsewhere_pupil.transfer_to = "Hillside School"
+    elsewhere_pupil.transfer_sent_at = utcnow() - timedelta(days=10)
+    db.session.commit()
+    for follow_up in db.session.scalars(db.select(FollowUp)):
+        follow_up.due_on -= timedelta(days=2)
+    db.session.commit()
+
+    sign_in(school.dsl)
+    page = client.get("/concerns/").get_data(as_text=True)
+    row = page[page.index(concern.reference) :]
+    row = row[: row.index("</tr>")]
+    # The child the concern is about first, then the other child with their part; the categories in the order the
+    # reporter chose them.
+    assert row.index("Zoë Kowalczyk") < row.index("Amira Haddad")
+    assert "(a child who may have caused harm)" in row
+    assert f"{labels['online-cyberbullying']}; {labels['abuse-neglect']}" in row
+    assignee = page[page.index('id="f-assignee"') :]
+    assignee = assignee[: assignee.index("</select>")]
+    assert assignee.index("Aaliyah Begum") < assignee.index(school.dsl.display_name)
+    assert other_school.dsl.display_name not in page
+    assert "Chase ELM" not in page and "Follow-ups overdue" not in page
+    assert "Hillside School" not in page and "without confirmation of receipt" not in page
