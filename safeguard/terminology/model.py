@@ -82,6 +82,9 @@ class Vocabulary:
     agencies: list[Agency]
     # Guided-response protocols by id (``<locale>/protocols/*.yaml``), validated with the rest.
     protocols: dict = field(default_factory=dict)
+    # Pages' fragments built from this vocabulary, kept with it: it does not change once loaded (a new version is
+    # a new object), and some are on every visit to the queue.
+    rendered: dict = field(default_factory=dict, repr=False, compare=False)
 
     def category(self, category_id: str) -> Category | None:
         """The category or group with this id, or ``None``."""
