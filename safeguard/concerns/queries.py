@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import Date, Integer, and_, bindparam, case, exists, func, literal_column, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defaultload
 
 from safeguard.auth.models import Role, User, users_with_role
 from safeguard.concerns.models import (
@@ -437,9 +437,38 @@ def reported_by(user: User, page: int = 1) -> tuple[list[Concern], int]:
     return list(rows), total
 
 
+def _shown_by_name(*people) -> list:
+    """Loader options for the people a page only names (a concern's reporter, an entry's author): their roles and
+    school are loaded only if something asks for them. Loaded eagerly, as the signed-in person's are, they cost a
+    query per list of people and a join per person, on the concern page three times over."""
+    options = []
+    for person in people:
+        options += [defaultload(person).lazyload(User.role_rows), defaultload(person).lazyload(User.school)]
+    return options
+
+
+_CONCERN = (
+    select(Concern)
+    .where(Concern.id == bindparam("concern_id"), Concern.school_id == _SCHOOL)
+    .options(*_shown_by_name(Concern.reporter, Concern.assignee))
+)
+_EVENTS = (
+    select(ConcernEvent)
+    .where(ConcernEvent.school_id == _SCHOOL, ConcernEvent.concern_id == bindparam("concern_id"))
+    .options(*_shown_by_name(ConcernEvent.actor))
+    .order_by(ConcernEvent.at, ConcernEvent.id)
+)
+_ATTACHMENTS = (
+    select(Attachment)
+    .where(Attachment.school_id == _SCHOOL, Attachment.concern_id == bindparam("concern_id"))
+    .options(*_shown_by_name(Attachment.uploaded_by))
+    .order_by(Attachment.id)
+)
+
+
 def get_concern(school_id: int, concern_id: int) -> Concern | None:
     """Load one concern of the school, or ``None`` (another school's concerns do not exist here)."""
-    return db.session.scalar(select(Concern).where(Concern.id == concern_id, Concern.school_id == school_id))
+    return db.session.scalar(_CONCERN, {"school_id": school_id, "concern_id": concern_id})
 
 
 def concern_by_reference(school_id: int, reference: str) -> Concern | None:
@@ -451,23 +480,13 @@ def concern_by_reference(school_id: int, reference: str) -> Concern | None:
 
 def events(concern: Concern, *, reporter_view: bool = False) -> list[ConcernEvent]:
     """A concern's chronology, oldest first; the reporter sees only what is meant for them."""
-    query = select(ConcernEvent).where(
-        ConcernEvent.school_id == concern.school_id, ConcernEvent.concern_id == concern.id
-    )
-    if reporter_view:
-        query = query.where(ConcernEvent.visible_to_reporter.is_(True))
-    return list(db.session.scalars(query.order_by(ConcernEvent.at, ConcernEvent.id)))
+    query = _EVENTS.where(ConcernEvent.visible_to_reporter.is_(True)) if reporter_view else _EVENTS
+    return list(db.session.scalars(query, {"school_id": concern.school_id, "concern_id": concern.id}))
 
 
 def attachments(concern: Concern) -> list[Attachment]:
     """A concern's attachments, in upload order."""
-    return list(
-        db.session.scalars(
-            select(Attachment)
-            .where(Attachment.school_id == concern.school_id, Attachment.concern_id == concern.id)
-            .order_by(Attachment.id)
-        )
-    )
+    return list(db.session.scalars(_ATTACHMENTS, {"school_id": concern.school_id, "concern_id": concern.id}))
 
 
 def follow_ups(concern: Concern) -> list[FollowUp]:
