@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, Select, String, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship, validates
 from sqlalchemy.sql.expression import BindParameter
 
 from safeguard.extensions import db
@@ -147,12 +147,16 @@ class UserRole(db.Model):
 
 def users_with_role(school_id: int | BindParameter[int], role: Role) -> Select:
     """Select the active users of a school who hold ``role``; ``school_id`` may be a bound parameter, for a
-    statement built once and reused."""
+    statement built once and reused.
+
+    They are people to alert or to list, so their own roles and school are loaded only if something asks for them
+    (eagerly, as the signed-in person's are, they cost a query and a join on every concern logged)."""
     return (
         db.select(User)
         .join(UserRole)
         .where(User.school_id == school_id, User.active.is_(True), UserRole.role == role.value)
         .order_by(func.lower(User.display_name))
+        .options(lazyload(User.role_rows), lazyload(User.school))
     )
 
 
