@@ -112,7 +112,6 @@ class QueuePage:
 # more than running them. A value never becomes part of the SQL text.
 _SCHOOL = bindparam("school_id")
 _NOW = bindparam("now", type_=UTCDateTime())
-_IDS = bindparam("ids", expanding=True)
 
 _PRIORITY = case(
     # 0: urgent and not yet acknowledged; 1: acknowledgement overdue; 2: open; 3: closed.
