@@ -27,7 +27,7 @@ from safeguard.concerns.models import (
 )
 from safeguard.extensions import db
 from safeguard.notifications.models import Notification
-from safeguard.pupils.models import Pupil, display_name
+from safeguard.pupils.models import Pupil, awaiting_receipt, display_name
 from safeguard.sqltypes import UTCDateTime, json_rows, utc_from_json
 
 PAGE_SIZE = 25
@@ -167,7 +167,7 @@ def _around_the_queue():
             Pupil.transfer_to,
             Pupil.transfer_sent_at,
         )
-    ).where(Pupil.school_id == _SCHOOL, Pupil.transfer_sent_at.is_not(None), Pupil.transfer_confirmed_at.is_(None))
+    ).where(Pupil.school_id == _SCHOOL, awaiting_receipt)
     unread = select(func.count()).where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
     return select(
         select(json_rows(by_status.c.status, by_status.c.n)).scalar_subquery(),

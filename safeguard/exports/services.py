@@ -27,7 +27,7 @@ from safeguard.concerns import queries
 from safeguard.concerns.models import Concern, ConcernCategory, ConcernEvent, ConcernPupil, EventKind, Status
 from safeguard.exports.models import Export
 from safeguard.extensions import db
-from safeguard.pupils.models import Pupil
+from safeguard.pupils.models import Pupil, awaiting_receipt
 from safeguard.reports import data as rd
 from safeguard.schooldays import school_days_between
 from safeguard.schools.models import School
@@ -376,16 +376,10 @@ def confirm_transfer(pupil: Pupil, user: User) -> None:
 TRANSFER_WINDOW_SCHOOL_DAYS = 5
 
 
-# Read on every visit to the queue (for its notice of late transfers): built once, from the partial index of
-# transfers awaiting receipt.
+# The transfers page's list, built once, read from the partial index of transfers awaiting receipt (the queue reads
+# the same pupils with its other small lists, in concerns.queries).
 _AWAITING_RECEIPT = (
-    select(Pupil)
-    .where(
-        Pupil.school_id == bindparam("school_id"),
-        Pupil.transfer_sent_at.is_not(None),
-        Pupil.transfer_confirmed_at.is_(None),
-    )
-    .order_by(Pupil.transfer_sent_at)
+    select(Pupil).where(Pupil.school_id == bindparam("school_id"), awaiting_receipt).order_by(Pupil.transfer_sent_at)
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint, func, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint, and_, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safeguard.extensions import db
@@ -89,6 +89,11 @@ class Pupil(db.Model):
 
     def __repr__(self) -> str:
         return f"<Pupil {self.id} {self.upn}>"
+
+
+# The same condition for queries (the transfers page, the queue's notice of late transfers), so that both match the
+# partial index above.
+awaiting_receipt = and_(Pupil.transfer_sent_at.is_not(None), Pupil.transfer_confirmed_at.is_(None))
 
 
 def pupil_search(school_id: int, text: str, limit: int = 10):
