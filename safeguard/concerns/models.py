@@ -83,6 +83,13 @@ PART_LABELS = {
     Part.WITNESS: "A witness",
 }
 
+# The child's part as a line of their chronology says it ("… · CN-0042 · this child was a witness").
+CHRONOLOGY_PART_LABELS = {
+    Part.SUBJECT: "about this child",
+    Part.HARMED: "this child may have caused harm",
+    Part.WITNESS: "this child was a witness",
+}
+
 
 class Concern(db.Model):
     """A concern about one or more children. The original account is never edited; addenda are events."""

@@ -519,9 +519,12 @@ def linked_concerns(concern: Concern) -> list[Concern]:
     )
 
 
-@dataclass(frozen=True)
-class ChronologyEntry:
-    """One line of a child's chronology: an event of a concern, with the child's part in it."""
+class ChronologyEntry(NamedTuple):
+    """One line of a child's chronology: an event of a concern, with the child's part in it.
+
+    A tuple rather than a frozen dataclass: a chronology has about a thousand of them, and a frozen dataclass's
+    ``__init__`` (one ``object.__setattr__`` per field) cost more than reading the rows.
+    """
 
     at: datetime
     concern_id: int
@@ -552,7 +555,7 @@ def pupil_chronology(school_id: int, pupil_id: int, limit: int | None = None) ->
     )
     if limit:
         query = query.limit(limit)
-    return [ChronologyEntry(*row) for row in db.session.execute(query)]
+    return [ChronologyEntry._make(row) for row in db.session.execute(query)]
 
 
 def school_dsls(school_id: int) -> list:

@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from safeguard import permissions, storage
 from safeguard.audit import services as audit
 from safeguard.concerns import forms, queries, services
-from safeguard.concerns.models import Attachment, Part, Status
+from safeguard.concerns.models import CHRONOLOGY_PART_LABELS, Attachment, Part, Status
 from safeguard.exports.services import past_transfer_window
 from safeguard.extensions import db
 from safeguard.forms import as_id, attach_error
@@ -339,6 +339,7 @@ def render_concern(concern, http_status: int = 200, stale: datetime | None = Non
             # The form the person just sent: its section is opened again, with what they typed.
             active=next(iter(bound), None),
             flag_labels=PUPIL_FLAGS,
+            part_labels=CHRONOLOGY_PART_LABELS,
         ),
         http_status,
     )

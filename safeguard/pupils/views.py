@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 from safeguard import permissions
 from safeguard.audit import services as audit
 from safeguard.concerns import queries
+from safeguard.concerns.models import CHRONOLOGY_PART_LABELS
 from safeguard.extensions import db
 from safeguard.forms import as_id, attach_error
 from safeguard.permissions import Capability, requires
@@ -75,6 +76,17 @@ def index():
 def show(pupil_id: int):
     """A pupil's details and their whole safeguarding chronology."""
     pupil = load_pupil(pupil_id)
+    page = render_template(
+        "pupils/show.html",
+        pupil=pupil,
+        chronology=queries.pupil_chronology(pupil.school_id, pupil.id),
+        left_form=LeftForm(formdata=None),
+        can_act=permissions.has(current_user, Capability.ACT_ON_CONCERNS),
+        can_export=permissions.has(current_user, Capability.EXPORT),
+        part_labels=CHRONOLOGY_PART_LABELS,
+    )
+    # Recorded once the page is made, as on the concern page: the school's audit chain (one writer at a time) is
+    # then held only from here to the commit, not while a chronology of a thousand entries renders.
     audit.record(
         "pupil.viewed",
         "Pupil's safeguarding record viewed",
@@ -83,14 +95,7 @@ def show(pupil_id: int):
         subject_type="pupil",
         subject_id=pupil.id,
     )
-    return render_template(
-        "pupils/show.html",
-        pupil=pupil,
-        chronology=queries.pupil_chronology(pupil.school_id, pupil.id),
-        left_form=LeftForm(formdata=None),
-        can_act=permissions.has(current_user, Capability.ACT_ON_CONCERNS),
-        can_export=permissions.has(current_user, Capability.EXPORT),
-    )
+    return page
 
 
 @blueprint.route("/<int:pupil_id>/left", methods=["POST"])
