@@ -111,6 +111,11 @@ def test_a_pupil_of_another_school_cannot_be_linked(client, school, other_school
     sign_in(school.staff)
     response = factories.submit_form(client, "/concerns/new", _form([(stranger, "subject")]))
     assert response.status_code == 400
+    assert "A pupil chosen is not on this school&#39;s roll." in response.get_data(as_text=True)
+    # Beside a pupil of this school, the stranger is refused too: never left off the concern without a word.
+    response = factories.submit_form(client, "/concerns/new", _form([(pupils[0], "subject"), (stranger, "witness")]))
+    assert response.status_code == 400
+    assert "A pupil chosen is not on this school&#39;s roll." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Concern)) == 0
 
 
