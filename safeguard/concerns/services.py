@@ -102,6 +102,8 @@ def _next_reference(school: School, year: int) -> str:
         .where(ConcernSequence.school_id == school.id, ConcernSequence.year == year)
         .values(last_number=ConcernSequence.last_number + 1)
         .returning(ConcernSequence.last_number)
+        # The session holds no numbering rows to bring up to date: skip the ORM's search for them.
+        .execution_options(synchronize_session=False)
     ).scalar()
     if updated is None:
         db.session.add(ConcernSequence(school_id=school.id, year=year, last_number=1))

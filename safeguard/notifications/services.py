@@ -15,7 +15,7 @@ from email.message import EmailMessage
 
 from flask import current_app, g
 from flask_login import current_user
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from safeguard.auth.models import User
 from safeguard.extensions import db
@@ -42,35 +42,44 @@ def alert(
     :param headline: what happened, without any child's name (for example "New concern logged").
     """
     urgency = "URGENT" if urgent else "Routine"
-    count = 0
-    for user in recipients:
-        db.session.add(
-            Notification(
-                school_id=school_id,
-                user_id=user.id,
-                concern_id=concern_id,
-                urgent=urgent,
-                message=f"{headline}: {reference} ({urgency.lower()})",
-            )
-        )
-        body = (
-            f"{headline}.\n\n"
-            f"Reference: {reference}\n"
-            f"Urgency: {urgency}\n\n"
-            f"Open it in Safeguard: {concern_link(concern_id)}\n\n"
-            "For confidentiality this e-mail holds no names or details. Sign in to read the concern.\n"
-        )
-        db.session.add(
-            OutboxMessage(
-                school_id=school_id,
-                to_address=user.email,
-                subject=f"[Safeguard] {urgency}: {headline} {reference}",
-                body=body,
-            )
-        )
-        count += 1
-    db.session.flush()
-    return count
+    people = list(recipients)
+    if not people:
+        return 0
+    body = (
+        f"{headline}.\n\n"
+        f"Reference: {reference}\n"
+        f"Urgency: {urgency}\n\n"
+        f"Open it in Safeguard: {concern_link(concern_id)}\n\n"
+        "For confidentiality this e-mail holds no names or details. Sign in to read the concern.\n"
+    )
+    # Rows, not objects: nothing in the request reads them back, and building and flushing an object per row
+    # was a tenth of the time of logging a concern. One INSERT per table, in this transaction, as before.
+    db.session.execute(
+        insert(Notification),
+        [
+            {
+                "school_id": school_id,
+                "user_id": user.id,
+                "concern_id": concern_id,
+                "urgent": urgent,
+                "message": f"{headline}: {reference} ({urgency.lower()})",
+            }
+            for user in people
+        ],
+    )
+    db.session.execute(
+        insert(OutboxMessage),
+        [
+            {
+                "school_id": school_id,
+                "to_address": user.email,
+                "subject": f"[Safeguard] {urgency}: {headline} {reference}",
+                "body": body,
+            }
+            for user in people
+        ],
+    )
+    return len(people)
 
 
 def unread(user: User, limit: int = 20) -> list[Notification]:
