@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -9,7 +11,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Constraint names are fixed before the first migration so that Alembic can alter them on every database.
@@ -34,3 +37,15 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_write_ahead_log(dbapi_connection, _record) -> None:
+    """Put an SQLite database in write-ahead-log mode (kept in the file; a no-op once set).
+
+    In SQLite's default rollback-journal mode a reader blocks a writer's commit and a commit blocks every reader:
+    with several workers, a DSL opening the queue waited for a teacher logging a concern. In WAL mode readers and
+    the one writer run side by side. Durability is unchanged: ``synchronous`` stays at its default (FULL).
+    """
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA journal_mode=WAL").close()

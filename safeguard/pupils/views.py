@@ -71,20 +71,25 @@ def index():
     )
 
 
+def _render_pupil(pupil: Pupil, left_form: LeftForm) -> str:
+    """The pupil's page: their details, their whole chronology and the form to mark them as left."""
+    return render_template(
+        "pupils/show.html",
+        pupil=pupil,
+        chronology=queries.pupil_chronology(pupil.school_id, pupil.id),
+        left_form=left_form,
+        can_act=permissions.has(current_user, Capability.ACT_ON_CONCERNS),
+        can_export=permissions.has(current_user, Capability.EXPORT),
+        part_labels=CHRONOLOGY_PART_LABELS,
+    )
+
+
 @blueprint.route("/<int:pupil_id>")
 @requires(Capability.VIEW_ALL_CONCERNS)
 def show(pupil_id: int):
     """A pupil's details and their whole safeguarding chronology."""
     pupil = load_pupil(pupil_id)
-    page = render_template(
-        "pupils/show.html",
-        pupil=pupil,
-        chronology=queries.pupil_chronology(pupil.school_id, pupil.id),
-        left_form=LeftForm(formdata=None),
-        can_act=permissions.has(current_user, Capability.ACT_ON_CONCERNS),
-        can_export=permissions.has(current_user, Capability.EXPORT),
-        part_labels=CHRONOLOGY_PART_LABELS,
-    )
+    page = _render_pupil(pupil, LeftForm(formdata=None))
     # Recorded once the page is made, as on the concern page: the school's audit chain (one writer at a time) is
     # then held only from here to the commit, not while a chronology of a thousand entries renders.
     audit.record(
@@ -112,17 +117,7 @@ def mark_left(pupil_id: int):
         else:
             flash(f"{pupil.display_name} is marked as left. Their record is kept.", "success")
             return redirect(url_for("pupils.show", pupil_id=pupil.id))
-    return (
-        render_template(
-            "pupils/show.html",
-            pupil=pupil,
-            chronology=queries.pupil_chronology(pupil.school_id, pupil.id),
-            left_form=form,
-            can_act=True,
-            can_export=permissions.has(current_user, Capability.EXPORT),
-        ),
-        400,
-    )
+    return _render_pupil(pupil, form), 400
 
 
 def _imports_dir() -> Path:
