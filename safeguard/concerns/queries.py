@@ -533,29 +533,35 @@ class ChronologyEntry(NamedTuple):
     summary: str
 
 
+_CHRONOLOGY = (
+    select(ConcernEvent.at, ConcernEvent.concern_id, Concern.reference, ConcernPupil.part, ConcernEvent.summary)
+    .join(
+        ConcernPupil,
+        and_(
+            ConcernPupil.concern_id == ConcernEvent.concern_id,
+            ConcernPupil.school_id == _SCHOOL,
+            ConcernPupil.pupil_id == bindparam("pupil_id"),
+        ),
+    )
+    .join(Concern, Concern.id == ConcernEvent.concern_id)
+    .where(ConcernEvent.school_id == _SCHOOL, Concern.school_id == _SCHOOL)
+    .order_by(ConcernEvent.at.desc(), ConcernEvent.id.desc())
+)
+# Built once, with and without a limit: building the statement cost a fifth of reading a thousand entries.
+_CHRONOLOGY_LATEST = _CHRONOLOGY.limit(bindparam("limit", type_=Integer(), literal_execute=True))
+
+
 def pupil_chronology(school_id: int, pupil_id: int, limit: int | None = None) -> list[ChronologyEntry]:
     """Every concern, action and referral about a child, across years, newest first.
 
     One query reading only the columns shown: a child with 200 concerns has about a thousand entries, and loading
     them (and their concerns) as full objects was most of the concern page's time in the trust benchmark.
+
+    :param limit: only the latest this many entries.
     """
-    query = (
-        select(ConcernEvent.at, ConcernEvent.concern_id, Concern.reference, ConcernPupil.part, ConcernEvent.summary)
-        .join(
-            ConcernPupil,
-            and_(
-                ConcernPupil.concern_id == ConcernEvent.concern_id,
-                ConcernPupil.school_id == school_id,
-                ConcernPupil.pupil_id == pupil_id,
-            ),
-        )
-        .join(Concern, Concern.id == ConcernEvent.concern_id)
-        .where(ConcernEvent.school_id == school_id, Concern.school_id == school_id)
-        .order_by(ConcernEvent.at.desc(), ConcernEvent.id.desc())
-    )
-    if limit:
-        query = query.limit(limit)
-    return [ChronologyEntry._make(row) for row in db.session.execute(query)]
+    statement = _CHRONOLOGY if not limit else _CHRONOLOGY_LATEST
+    values = {"school_id": school_id, "pupil_id": pupil_id} | ({"limit": limit} if limit else {})
+    return [ChronologyEntry._make(row) for row in db.session.execute(statement, values)]
 
 
 def school_dsls(school_id: int) -> list:
