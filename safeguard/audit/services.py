@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC
 
 from flask import has_request_context, request
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 
 from safeguard.audit.models import AuditEvent
 from safeguard.extensions import db
@@ -43,6 +43,20 @@ def _content_hash(event: AuditEvent) -> str:
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
+# Built once: every view of a concern or a child's record appends to the chain, and building these three
+# statements cost as much as running them.
+_LOCK_CHAIN_POSTGRESQL = text("SELECT pg_advisory_xact_lock(:ns, :chain)")
+# SQLite locks the whole database for writing: a write statement (even one that changes no row) takes that lock
+# now, waiting for another writer to commit, instead of at the insert.
+_LOCK_CHAIN_SQLITE = text("UPDATE audit_events SET seq = seq WHERE 0 = 1")
+_CHAIN_HEAD = (
+    select(AuditEvent.seq, AuditEvent.hash)
+    .where(AuditEvent.chain == bindparam("chain"))
+    .order_by(AuditEvent.seq.desc())
+    .limit(1)
+)
+
+
 def record(
     kind: str,
     summary: str,
@@ -66,17 +80,10 @@ def record(
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         # An advisory lock per chain, released at commit.
-        session.execute(text("SELECT pg_advisory_xact_lock(:ns, :chain)"), {"ns": _LOCK_NAMESPACE, "chain": chain})
+        session.execute(_LOCK_CHAIN_POSTGRESQL, {"ns": _LOCK_NAMESPACE, "chain": chain})
     elif dialect == "sqlite":
-        # SQLite locks the whole database for writing: a write statement (even one that changes no row) takes
-        # that lock now, waiting for another writer to commit, instead of at the insert below.
-        session.execute(text("UPDATE audit_events SET seq = seq WHERE 0 = 1"))
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash)
-        .where(AuditEvent.chain == chain)
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).first()
+        session.execute(_LOCK_CHAIN_SQLITE)
+    last = session.execute(_CHAIN_HEAD, {"chain": chain}).first()
     event = AuditEvent(
         chain=chain,
         seq=(last.seq + 1) if last else 1,
