@@ -763,9 +763,10 @@ def complete_follow_up(concern: Concern, dsl: User, follow_up_id: int, seen_vers
     _audit(concern, dsl, "concern.follow_up_done", "Follow-up done")
 
 
-def mark_seen(concern: Concern, user: User) -> None:
-    """The person's alerts about the concern are read once they open it."""
-    notifications.mark_read(user, concern.id)
+def mark_seen(concern: Concern, user: User) -> int:
+    """The person's alerts about the concern are read once they open it; return how many unread alerts they have
+    left."""
+    return notifications.mark_read(user, concern.id)
 
 
 def record_view(concern: Concern, user: User) -> None:

@@ -363,7 +363,8 @@ def concern_url_base() -> str:
 def show(concern_id: int):
     """The concern page; every view is recorded."""
     concern = load_concern(concern_id)
-    services.mark_seen(concern, current_user)
+    # The menu's count of unread alerts comes from the same statement.
+    remember_unread_alert_count(services.mark_seen(concern, current_user))
     page = render_concern(concern)
     # Recorded once the page is made, so that the school's audit chain (one writer at a time) is held only from
     # here to the commit, not while a long chronology renders: views of one school's concerns then run side by side.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from datetime import timedelta
 
@@ -83,3 +84,23 @@ def test_dsl_sees_in_app_alert_and_opening_the_concern_reads_it(client, school, 
     assert concern.reference in page and "Urgent" in page
     client.get(f"/concerns/{concern.id}")
     assert concern.reference not in client.get("/notifications/").get_data(as_text=True)
+
+
+def _menu_count(html: str) -> int:
+    match = re.search(r'badge text-bg-danger">(\d+)<span class="visually-hidden"> unread', html)
+    return int(match.group(1)) if match else 0
+
+
+def test_the_menu_counts_the_alerts_left_once_a_concern_is_opened(client, school, pupils, sign_in, db):
+    first = factories.concern(school.staff, [pupils[0]])
+    second = factories.concern(school.staff, [pupils[1]], immediate_danger=True)
+    sign_in(school.dsl)
+    assert _menu_count(client.get("/concerns/").get_data(as_text=True)) == 2
+    # The page that reads the first concern's alert already counts one left, and so does every visit after it.
+    assert _menu_count(client.get(f"/concerns/{first.id}").get_data(as_text=True)) == 1
+    assert _menu_count(client.get(f"/concerns/{first.id}").get_data(as_text=True)) == 1
+    unread = db.session.scalars(
+        select(Notification.concern_id).where(Notification.user_id == school.dsl.id, Notification.read_at.is_(None))
+    ).all()
+    assert unread == [second.id]
+    assert _menu_count(client.get(f"/concerns/{second.id}").get_data(as_text=True)) == 0
