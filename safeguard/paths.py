@@ -7,13 +7,18 @@ package under ``_data/``. Every module asks here rather than guessing.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+@functools.cache
 def resource_dir(name: str) -> Path:
-    """Return the folder holding the top-level resource ``name`` (``templates``, ``migrations``, ``terminology``)."""
+    """Return the folder holding the top-level resource ``name`` (``templates``, ``migrations``, ``terminology``).
+
+    Kept once found: the vocabulary is looked up through it several times a page, and an install does not move.
+    """
     bundled = PACKAGE_DIR / "_data" / name
     if bundled.is_dir():
         return bundled

@@ -34,7 +34,8 @@ __all__ = [
 ]
 
 DEFAULT_LOCALE = "en-GB"
-_cache: dict[Path, tuple[Vocabulary, Checker]] = {}
+# By the folder as configured and the locale: looked up several times a page, so never resolved on disk for a hit.
+_cache: dict[tuple[Path, str], tuple[Vocabulary, Checker]] = {}
 _lock = threading.Lock()
 
 
@@ -46,15 +47,15 @@ def vocabulary_root() -> Path:
 
 
 def _load(locale: str) -> tuple[Vocabulary, Checker]:
-    folder = (vocabulary_root() / locale).resolve()
-    cached = _cache.get(folder)
+    key = (vocabulary_root(), locale)
+    cached = _cache.get(key)
     if cached is None:
         with _lock:
-            cached = _cache.get(folder)
+            cached = _cache.get(key)
             if cached is None:
-                vocabulary = load_vocabulary(folder)
+                vocabulary = load_vocabulary((key[0] / locale).resolve())
                 cached = (vocabulary, Checker(vocabulary.terms, vocabulary.allowed))
-                _cache[folder] = cached
+                _cache[key] = cached
     return cached
 
 
