@@ -321,46 +321,49 @@ def count_queries_and_plans(url: str, built: dataset.Built, deep_page: int) -> t
     service: dict[str, float] = {}
     postgres = url.startswith("postgresql")
     with app.app_context():
-        client = app.test_client()
-        client.post("/auth/sign-in", data={"email": built.dsl_email, "password": dataset.BENCH_PASSWORD})
-        client.post("/auth/two-factor", data={"code": dataset.totp_code()})
-        for name, (method, path, data) in pages.items():
-            statements: list[tuple[str, object]] = []
+        engine = db.engine
+    # Each request outside any app context of ours, as under gunicorn: each gets its own session, so nothing
+    # loaded by one request (the signed-in person, say) is found already loaded by the next.
+    client = app.test_client()
+    client.post("/auth/sign-in", data={"email": built.dsl_email, "password": dataset.BENCH_PASSWORD})
+    client.post("/auth/two-factor", data={"code": dataset.totp_code()})
+    for name, (method, path, data) in pages.items():
+        statements: list[tuple[str, object]] = []
 
-            def listen(conn, cursor, statement, parameters, context, executemany, _s=statements):
-                _s.append((statement, parameters))
+        def listen(conn, cursor, statement, parameters, context, executemany, _s=statements):
+            _s.append((statement, parameters))
 
-            event.listen(db.engine, "before_cursor_execute", listen)
-            try:
-                response = client.open(path, method=method, data=data)
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listen)
-            if response.status_code >= 400:
-                raise RuntimeError(f"{name}: {response.status_code}")
-            counts[name] = len(statements)
-            if method == "GET":
-                # One request at a time, in process: the service time without queueing behind other requests.
-                timings = []
-                for _ in range(15):
-                    started = time.perf_counter()
-                    client.get(path)
-                    timings.append((time.perf_counter() - started) * 1000)
-                service[name] = sorted(timings)[len(timings) // 2]
-            if postgres and method == "GET":
-                scans = set()
-                with db.engine.connect() as connection:
-                    raw = connection.connection.driver_connection
-                    for statement, parameters in statements:
-                        if not statement.lstrip().upper().startswith("SELECT"):
-                            continue
-                        with raw.cursor() as cursor:
-                            cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
-                            plan = json.dumps(cursor.fetchone()[0])
-                        for table in re.findall(r'"Node Type": "Seq Scan", [^}]*?"Relation Name": "(\w+)"', plan):
-                            scans.add(table)
-                    raw.rollback()
-                bad = scans & {"concerns", "concern_events", "concern_pupils", "concern_categories"}
-                plans.append((name, ", ".join(sorted(scans)) or "none", not bad))
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            response = client.open(path, method=method, data=data)
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{name}: {response.status_code}")
+        counts[name] = len(statements)
+        if method == "GET":
+            # One request at a time, in process: the service time without queueing behind other requests.
+            timings = []
+            for _ in range(15):
+                started = time.perf_counter()
+                client.get(path)
+                timings.append((time.perf_counter() - started) * 1000)
+            service[name] = sorted(timings)[len(timings) // 2]
+        if postgres and method == "GET":
+            scans = set()
+            with engine.connect() as connection:
+                raw = connection.connection.driver_connection
+                for statement, parameters in statements:
+                    if not statement.lstrip().upper().startswith("SELECT"):
+                        continue
+                    with raw.cursor() as cursor:
+                        cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+                        plan = json.dumps(cursor.fetchone()[0])
+                    for table in re.findall(r'"Node Type": "Seq Scan", [^}]*?"Relation Name": "(\w+)"', plan):
+                        scans.add(table)
+                raw.rollback()
+            bad = scans & {"concerns", "concern_events", "concern_pupils", "concern_categories"}
+            plans.append((name, ", ".join(sorted(scans)) or "none", not bad))
     return counts, plans, service
 
 
