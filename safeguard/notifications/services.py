@@ -95,7 +95,8 @@ def unread(user: User, limit: int = 20) -> list[Notification]:
 
 
 # Counted for the menu on every page a signed-in person opens: built once.
-_UNREAD = select(func.count()).where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+_IS_UNREAD = (Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+_UNREAD = select(func.count()).where(*_IS_UNREAD)
 
 
 def unread_alert_count() -> int:
@@ -111,8 +112,9 @@ def remember_unread_alert_count(count: int) -> None:
     g.unread_alerts = count
 
 
+# The same count, with how many of them are about one concern.
 _UNREAD_AND_ABOUT = select(func.count(), func.count().filter(Notification.concern_id == bindparam("concern_id"))).where(
-    Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)
+    *_IS_UNREAD
 )
 
 
