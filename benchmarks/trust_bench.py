@@ -415,7 +415,8 @@ def measure(backend: str, url: str, built: dataset.Built, load_seconds: float) -
                 measured.append(Measured(endpoint.name, skipped=f"probe answered {probe.status_code}"))
                 continue
             print(f"[{backend}] {endpoint.name}: {SECONDS} s with wrk", file=sys.stderr)
-            ceiling = run_wrk(base, to_measure[0], cookie, seconds=CEILING_SECONDS) if measured else None
+            minimal = to_measure[0]
+            ceiling = run_wrk(base, minimal, cookie, seconds=CEILING_SECONDS) if endpoint is not minimal else None
             run_wrk(base, endpoint, cookie, seconds=2)  # warm-up
             result = run_wrk(base, endpoint, cookie)
             result.ceiling_beside = ceiling.rps if ceiling else result.rps

@@ -130,12 +130,11 @@ def _validate_wording(form: forms.LogConcernForm) -> bool:
 def _log(form: forms.LogConcernForm):
     # The ids as sent: the service loads the pupils and refuses one that is not on this school's roll, so a
     # pupil is never dropped from a concern without the reporter being told.
-    entries = [entry.form for entry in form.pupils.entries]
     try:
         pupils = [
-            services.PupilRole(pupil_id, Part(f.part.data))
-            for f in entries
-            if (pupil_id := as_id(f.pupil_id.data)) is not None
+            services.PupilRole(pupil_id, Part(entry.form.part.data))
+            for entry in form.pupils.entries
+            if (pupil_id := as_id(entry.form.pupil_id.data)) is not None
         ]
     except ValueError:
         form.pupils.errors = ["Choose each pupil's part from the list."]
