@@ -11,6 +11,7 @@ import contextvars
 import os
 import secrets
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -152,7 +153,23 @@ def app(app_config) -> Iterator[Flask]:
     with app.app_context():
         yield app
         _db.session.remove()
+        _settle_connections()
         _db.engine.dispose()
+
+
+def _settle_connections(timeout: float = 5.0) -> None:
+    """Wait for requests still in flight (a live server's threads) to give their database connection back.
+
+    ``dispose`` closes only the connections in the pool. One still checked out by a request thread would go back
+    to the discarded pool afterwards and be closed by the garbage collector, in some later test, as a
+    ``ResourceWarning`` that fails that test.
+    """
+    checkedout = getattr(_db.engine.pool, "checkedout", None)
+    if checkedout is None:
+        return
+    deadline = time.monotonic() + timeout
+    while checkedout() and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 @pytest.fixture

@@ -66,6 +66,7 @@ class LiveServer:
         """Stop serving."""
         self.server.shutdown()
         self.thread.join(timeout=5)
+        self.server.server_close()
 
 
 @pytest.fixture
