@@ -533,18 +533,27 @@ class ChronologyEntry(NamedTuple):
     summary: str
 
 
+# The child's concerns, with their reference and the child's part in each, then their events. Written as one join,
+# PostgreSQL expected a child to have one concern and looked the concern up once per event: for the child with
+# 200 concerns, 742 lookups instead of 201, and 2.7 ms in the database instead of 1.0. ``OFFSET 0`` keeps the
+# subquery from being merged into a join that the planner would put back in that order.
+_CHILDS_CONCERNS = (
+    select(ConcernPupil.concern_id, ConcernPupil.part, Concern.reference)
+    .join(Concern, and_(Concern.id == ConcernPupil.concern_id, Concern.school_id == _SCHOOL))
+    .where(ConcernPupil.school_id == _SCHOOL, ConcernPupil.pupil_id == bindparam("pupil_id"))
+    .offset(0)
+    .subquery("childs_concerns")
+)
 _CHRONOLOGY = (
-    select(ConcernEvent.at, ConcernEvent.concern_id, Concern.reference, ConcernPupil.part, ConcernEvent.summary)
-    .join(
-        ConcernPupil,
-        and_(
-            ConcernPupil.concern_id == ConcernEvent.concern_id,
-            ConcernPupil.school_id == _SCHOOL,
-            ConcernPupil.pupil_id == bindparam("pupil_id"),
-        ),
+    select(
+        ConcernEvent.at,
+        ConcernEvent.concern_id,
+        _CHILDS_CONCERNS.c.reference,
+        _CHILDS_CONCERNS.c.part,
+        ConcernEvent.summary,
     )
-    .join(Concern, Concern.id == ConcernEvent.concern_id)
-    .where(ConcernEvent.school_id == _SCHOOL, Concern.school_id == _SCHOOL)
+    .join(_CHILDS_CONCERNS, _CHILDS_CONCERNS.c.concern_id == ConcernEvent.concern_id)
+    .where(ConcernEvent.school_id == _SCHOOL)
     .order_by(ConcernEvent.at.desc(), ConcernEvent.id.desc())
 )
 # Built once, with and without a limit: building the statement cost a fifth of reading a thousand entries.
