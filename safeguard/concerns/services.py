@@ -260,20 +260,19 @@ def log_concern(
     db.session.execute(
         insert(ConcernEvent),
         [
-            {
-                "school_id": school.id,
-                "concern_id": concern.id,
-                "at": now,
-                "actor_id": reporter.id,
-                "kind": EventKind.LOGGED.value,
-                "summary": f"Concern logged by {reporter.display_name}"[:480] + (" — marked urgent" if urgent else ""),
-                "detail": {
+            _event_row(
+                concern,
+                reporter,
+                EventKind.LOGGED,
+                f"Concern logged by {reporter.display_name}" + (" — marked urgent" if urgent else ""),
+                detail={
                     "urgent": urgent,
                     "immediate_danger": immediate_danger,
                     "categories": [c.id for c in categories],
                 },
-                "visible_to_reporter": True,
-            }
+                visible_to_reporter=True,
+                at=now,
+            )
         ],
     )
     for upload, content_type in zip(uploads, content_types, strict=True):
@@ -321,6 +320,31 @@ def _store_attachment(concern: Concern, user: User, upload: Upload, content_type
 # Events and optimistic locking
 
 
+def _event_row(
+    concern: Concern,
+    actor: User | None,
+    kind: EventKind,
+    summary: str,
+    *,
+    text: str | None = None,
+    detail: dict | None = None,
+    visible_to_reporter: bool = False,
+    at: datetime | None = None,
+) -> dict:
+    """The columns of a new chronology event: one place for its defaults and limits, as an object or as a row."""
+    return {
+        "school_id": concern.school_id,
+        "concern_id": concern.id,
+        "at": at or utcnow(),
+        "actor_id": actor.id if actor else None,
+        "kind": kind.value,
+        "summary": summary[:500],
+        "text": text,
+        "detail": detail or {},
+        "visible_to_reporter": visible_to_reporter,
+    }
+
+
 def _event(
     concern: Concern,
     actor: User | None,
@@ -335,15 +359,9 @@ def _event(
 ) -> ConcernEvent:
     """Append an event; unless ``bump`` is false, touch the concern so that its version moves on."""
     event = ConcernEvent(
-        school_id=concern.school_id,
-        concern_id=concern.id,
-        at=at or utcnow(),
-        actor_id=actor.id if actor else None,
-        kind=kind.value,
-        summary=summary[:500],
-        text=text,
-        detail=detail or {},
-        visible_to_reporter=visible_to_reporter,
+        **_event_row(
+            concern, actor, kind, summary, text=text, detail=detail, visible_to_reporter=visible_to_reporter, at=at
+        )
     )
     db.session.add(event)
     if bump:
