@@ -346,23 +346,13 @@ def _event_row(
 
 
 def _event(
-    concern: Concern,
-    actor: User | None,
-    kind: EventKind,
-    summary: str,
-    *,
-    text: str | None = None,
-    detail: dict | None = None,
-    visible_to_reporter: bool = False,
-    at: datetime | None = None,
-    bump: bool = True,
+    concern: Concern, actor: User | None, kind: EventKind, summary: str, *, bump: bool = True, **columns
 ) -> ConcernEvent:
-    """Append an event; unless ``bump`` is false, touch the concern so that its version moves on."""
-    event = ConcernEvent(
-        **_event_row(
-            concern, actor, kind, summary, text=text, detail=detail, visible_to_reporter=visible_to_reporter, at=at
-        )
-    )
+    """Append an event; unless ``bump`` is false, touch the concern so that its version moves on.
+
+    :param columns: the event's optional columns, as :func:`_event_row` takes them.
+    """
+    event = ConcernEvent(**_event_row(concern, actor, kind, summary, **columns))
     db.session.add(event)
     if bump:
         concern.updated_at = event.at
