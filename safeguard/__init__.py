@@ -28,6 +28,9 @@ from safeguard.sqltypes import utcnow
 
 __all__ = ["create_app"]
 
+# Seconds between two writes of a signed-in person's last activity to their session (see enforce_idle_timeout).
+ACTIVITY_RECORDED_EVERY = 60
+
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application.
@@ -150,13 +153,20 @@ def register_request_hooks(app: Flask) -> None:
             return None
         now = utcnow().timestamp()
         last_seen = session.get("last_seen")
-        if last_seen is not None and now - float(last_seen) > app.config["IDLE_TIMEOUT"].total_seconds():
+        # The time of the last activity is written at most once a minute: writing it on every request changed the
+        # session on every request, and a changed session is serialised, signed and sent back as a new cookie each
+        # time. So the recorded time may be up to a minute before the last request, and the minute is added back
+        # here: nobody is signed out before the idle timeout, and nobody more than a minute after it.
+        idle = app.config["IDLE_TIMEOUT"].total_seconds()
+        if last_seen is not None and now - float(last_seen) > idle + ACTIVITY_RECORDED_EVERY:
             logout_user()
             session.clear()
             flash("You were signed out after a period without activity. Please sign in again.", "info")
             return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
-        session["last_seen"] = now
-        session.permanent = True
+        if last_seen is None or now - float(last_seen) >= ACTIVITY_RECORDED_EVERY:
+            session["last_seen"] = now
+        if not session.permanent:
+            session.permanent = True
         return None
 
     @app.after_request

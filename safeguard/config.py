@@ -21,6 +21,9 @@ DEFAULTS: dict[str, object] = {
     # Minutes without a request after which a signed-in user is signed out.
     "IDLE_TIMEOUT_MINUTES": 30,
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    # The cookie is sent again only when the session changes (at least once a minute while the person is active,
+    # see enforce_idle_timeout), not signed and sent anew on every response.
+    "SESSION_REFRESH_EACH_REQUEST": False,
     "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,

@@ -29,6 +29,19 @@ def school_zone() -> ZoneInfo:
 
 
 _MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Two-digit numbers looked up rather than formatted: a format spec such as ``:02d`` costs as much as the rest of
+# the line, and a child's chronology formats about 750 times.
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(62))
+
+
+def format_local(local: datetime) -> str:
+    """A time already in the school's zone as the school reads it, for example ``23 Nov 2026, 14:05``.
+
+    Built directly rather than with ``strftime``, which was half the time of a child's chronology; the month names
+    are English whatever the server's locale.
+    """
+    two = _TWO_DIGITS
+    return f"{two[local.day]} {_MONTHS[local.month]} {local.year}, {two[local.hour]}:{two[local.minute]}"
 
 
 def local_datetime(value: datetime | None, fmt: str | None = None, zone: ZoneInfo | None = None) -> str:
@@ -43,9 +56,7 @@ def local_datetime(value: datetime | None, fmt: str | None = None, zone: ZoneInf
     local = value.astimezone(zone or school_zone())
     if fmt is not None:
         return local.strftime(fmt)
-    # Built directly rather than with strftime, which was half the time of a child's chronology of a thousand
-    # entries; the month names are English whatever the server's locale.
-    return f"{local.day:02d} {_MONTHS[local.month]} {local.year}, {local.hour:02d}:{local.minute:02d}"
+    return format_local(local)
 
 
 def local_date(value: date | datetime | None, fmt: str = "%d %b %Y") -> str:

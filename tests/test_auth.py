@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from safeguard import ACTIVITY_RECORDED_EVERY
 from safeguard.audit.models import AuditEvent
 from safeguard.auth.views import SIGN_IN_FAILED
 from safeguard.urls import safe_next
@@ -72,11 +73,34 @@ def test_sign_in_form_rejects_a_missing_csrf_token(client, school):
 
 def test_idle_session_is_signed_out(app, client, school, sign_in):
     sign_in(school.dsl)
+    idle = app.config["IDLE_TIMEOUT"].total_seconds()
+    # Activity is recorded at most once a minute, so a session idle for the timeout alone may have been active up
+    # to a minute later than recorded: it is kept.
     with client.session_transaction() as session:
-        session["last_seen"] -= app.config["IDLE_TIMEOUT"].total_seconds() + 1
+        session["last_seen"] -= idle + 1
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as session:
+        session["last_seen"] -= idle + ACTIVITY_RECORDED_EVERY + 1
     response = client.get("/", follow_redirects=True)
     assert "signed out after a period without activity" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
+
+
+def test_activity_is_recorded_once_a_minute_not_on_every_request(client, school, sign_in):
+    # A request within the minute leaves the session as it was: no new cookie is signed and sent.
+    sign_in(school.dsl)
+    with client.session_transaction() as session:
+        first_seen = session["last_seen"]
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    with client.session_transaction() as session:
+        assert session["last_seen"] == first_seen
+        session["last_seen"] -= ACTIVITY_RECORDED_EVERY
+    response = client.get("/")
+    assert "Set-Cookie" in response.headers
+    with client.session_transaction() as session:
+        assert session["last_seen"] > first_seen
 
 
 def test_next_is_followed_only_within_the_site(client, school):

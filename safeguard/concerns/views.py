@@ -23,10 +23,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from safeguard import permissions, storage
 from safeguard.audit import services as audit
-from safeguard.concerns import forms, queries, services
-from safeguard.concerns.models import CHRONOLOGY_PART_LABELS, Attachment, Part, Status
+from safeguard.concerns import chronology, forms, queries, services
+from safeguard.concerns.models import Attachment, Part, Status
 from safeguard.exports.services import past_transfer_window
 from safeguard.extensions import db
+from safeguard.formatting import school_zone
 from safeguard.forms import as_id, attach_error
 from safeguard.notifications.services import remember_unread_alert_count
 from safeguard.permissions import Capability, ConcernAccess, requires
@@ -344,7 +345,6 @@ def render_concern(concern, http_status: int = 200, stale: datetime | None = Non
             # The form the person just sent: its section is opened again, with what they typed.
             active=next(iter(bound), None),
             flag_labels=PUPIL_FLAGS,
-            part_labels=CHRONOLOGY_PART_LABELS,
         ),
         http_status,
     )
@@ -355,6 +355,12 @@ def concern_url_base() -> str:
     """The concern pages' URL without the id, for lists that link hundreds of concerns: ``url_for`` on every
     line is a measurable part of such a page."""
     return url_for("concerns.show", concern_id=0).removesuffix("0")
+
+
+@blueprint.app_template_global()
+def chronology_entries(entries: list[queries.ChronologyEntry]) -> Markup:
+    """The lines of a child's chronology, with times in the school's zone (see :mod:`safeguard.concerns.chronology`)."""
+    return chronology.entries_html(entries, school_zone(), concern_url_base())
 
 
 @blueprint.route("/<int:concern_id>")

@@ -15,7 +15,6 @@ from sqlalchemy import func, or_, select
 from safeguard import permissions
 from safeguard.audit import services as audit
 from safeguard.concerns import queries
-from safeguard.concerns.models import CHRONOLOGY_PART_LABELS
 from safeguard.extensions import db
 from safeguard.forms import as_id, attach_error
 from safeguard.permissions import Capability, requires
@@ -80,7 +79,6 @@ def _render_pupil(pupil: Pupil, left_form: LeftForm) -> str:
         left_form=left_form,
         can_act=permissions.has(current_user, Capability.ACT_ON_CONCERNS),
         can_export=permissions.has(current_user, Capability.EXPORT),
-        part_labels=CHRONOLOGY_PART_LABELS,
     )
 
 

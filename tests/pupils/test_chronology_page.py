@@ -48,3 +48,20 @@ def test_the_childs_page_shows_every_entry_newest_first_with_their_part(client, 
         select(AuditEvent).where(AuditEvent.kind == "pupil.viewed", AuditEvent.subject_id == amira.id)
     ).all()
     assert [(e.school_id, e.actor_id) for e in viewed] == [(school.school.id, school.dsl.id)]
+
+
+def test_every_value_in_a_chronology_line_is_escaped(client, school, db, sign_in):
+    # An entry's summary carries names typed by people (here the reporter's): markup in them is shown as text.
+    reporter = factories.user(
+        school.school, "staff", email="sam@oak.example", name='Sam <script>alert("x")</script> O\'Brien & Co'
+    )
+    amira = factories.pupil(school.school, "Amira", "Khan")
+    logged = factories.concern(reporter, [amira])
+
+    sign_in(school.dsl)
+    html = client.get(f"/pupils/{amira.id}").get_data(as_text=True)
+
+    assert "<script>alert" not in html
+    line = re.search(r'<div class="small text-body-secondary">.*?</div>\n    <div>(.*?)</div>', html).group(1)
+    assert line == "Concern logged by Sam &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#x27;Brien &amp; Co"
+    assert f">{logged.reference}</a>" in html
