@@ -115,6 +115,18 @@ class Concern(db.Model):
             postgresql_where=text("status <> 'closed'"),
             sqlite_where=text("status <> 'closed'"),
         ),
+        # The queue's first two tiers: new concerns (not yet acknowledged), urgent ones apart, each in the queue's
+        # order, so that neither tier is found by reading every open concern.
+        Index(
+            "ix_concerns_new_queue",
+            "school_id",
+            "urgent",
+            "logged_at",
+            "id",
+            "ack_due_at",
+            postgresql_where=text("status = 'new'"),
+            sqlite_where=text("status = 'new'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -171,3 +171,66 @@ def test_rows_and_what_surrounds_them_are_the_schools_own_and_in_order(
     assert other_school.dsl.display_name not in page
     assert "Chase ELM" not in page and "Follow-ups overdue" not in page
     assert "Hillside School" not in page and "without confirmation of receipt" not in page
+
+
+def test_open_queue_pages_follow_the_priority_order_across_tiers(app, school, pupils, db):
+    # The open queue is read tier by tier (urgent new, overdue new, the rest); its pages must hold exactly what
+    # sorting every open concern by (priority, logged time, id) gives, tiers crossing page boundaries included.
+    now = utcnow()
+    made = []
+    for i in range(70):
+        when = now - timedelta(days=40 - i // 2)  # two concerns at each time: the id decides between them
+        concern = factories.concern(
+            school.staff,
+            [pupils[i % len(pupils)]],
+            immediate_danger=i % 7 == 0,
+            now=when,
+            observed_at=when,
+        )
+        if i % 3 == 1:
+            services.acknowledge(concern, school.dsl, None, now=when + timedelta(minutes=5))
+        if i % 9 == 4:
+            services.change_status(
+                concern,
+                school.dsl,
+                "closed",
+                None,
+                outcome="No further action",
+                rationale="Parents spoke to; resolved.",
+            )
+        made.append(concern)
+    # New concerns not yet due for acknowledgement, logged a moment ago.
+    for pupil in pupils[:3]:
+        made.append(factories.concern(school.staff, [pupil]))
+    db.session.commit()
+
+    def priority(c):
+        if c.status == "new" and c.urgent:
+            return 0
+        if c.status == "new" and c.ack_due_at < now:
+            return 1
+        return 2
+
+    expected = [
+        c.reference
+        for c in sorted((c for c in made if c.status != "closed"), key=lambda c: (priority(c), c.logged_at, c.id))
+    ]
+    assert {priority(c) for c in made if c.status != "closed"} == {0, 1, 2}
+    shown = []
+    page = 1
+    while True:
+        result = queries.queue(school.school.id, queries.QueueFilters(page=page), now)
+        shown += [row.reference for row in result.concerns]
+        if page == result.pages:
+            break
+        page += 1
+    assert result.total == len(expected) and result.pages == 3
+    assert shown == expected
+    # The same order as the view over every status gives to the open ones.
+    every_status = queries.QueueFilters(status="all")
+    pages = queries.queue(school.school.id, every_status, now).pages
+    everything = []
+    for page in range(1, pages + 1):
+        every_status.page = page
+        everything += [r.reference for r in queries.queue(school.school.id, every_status, now).concerns]
+    assert [ref for ref in everything if ref in set(expected)] == expected

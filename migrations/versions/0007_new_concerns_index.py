@@ -1,0 +1,31 @@
+"""the queue's new concerns: a partial index of those not yet acknowledged, urgent ones apart, in the queue's order
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-04 04:00:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+NEW = sa.text("status = 'new'")
+
+
+def upgrade():
+    op.create_index(
+        "ix_concerns_new_queue",
+        "concerns",
+        ["school_id", "urgent", "logged_at", "id", "ack_due_at"],
+        postgresql_where=NEW,
+        sqlite_where=NEW,
+    )
+
+
+def downgrade():
+    op.drop_index("ix_concerns_new_queue", table_name="concerns")
