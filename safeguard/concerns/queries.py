@@ -6,6 +6,7 @@ Every query takes the school explicitly and filters by it first: the indexes lea
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
@@ -148,10 +149,9 @@ _CLOSED_COUNT = select(func.count()).where(Concern.school_id == _SCHOOL, Concern
 FOLLOW_UPS_SHOWN = 20
 
 
-def _around_the_queue():
-    """One statement for everything the queue page shows besides its rows, each part a small list read from its
-    own index: a statement costs the app more than the lookups it runs (0.2-0.3 ms each, against a few hundredths
-    of a millisecond for the lookups), and the queue is the page a DSL opens most.
+def _around_the_queue() -> list:
+    """The columns for everything the queue page shows besides its rows, each a small list read from its own index
+    (they go in the queue's one statement: see :func:`_statement`):
 
     - the counts by status of open concerns, from the narrow open-concerns index: what is open stays bounded by a
       school's workload, while closed concerns only grow with its history, so they are counted only when a DSL asks
@@ -186,16 +186,14 @@ def _around_the_queue():
         )
     ).where(Pupil.school_id == _SCHOOL, awaiting_receipt)
     unread = select(func.count()).where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
-    return select(
-        select(json_rows(by_status.c.status, by_status.c.n)).scalar_subquery(),
-        dsls.scalar_subquery(),
-        select(json_rows(*overdue.c)).scalar_subquery(),
-        transfers.scalar_subquery(),
-        unread.scalar_subquery(),
-    )
+    return [
+        select(json_rows(by_status.c.status, by_status.c.n)).scalar_subquery().label("by_status"),
+        dsls.scalar_subquery().label("dsls"),
+        select(json_rows(*overdue.c)).scalar_subquery().label("overdue"),
+        transfers.scalar_subquery().label("awaiting"),
+        unread.scalar_subquery().label("unread"),
+    ]
 
-
-_AROUND_THE_QUEUE = _around_the_queue()
 
 # A row's pupils and categories, read with the row as JSON (one statement for the page rather than three); the
 # position comes with each so that Python can put them in order.
@@ -316,8 +314,15 @@ def _shape_and_values(school_id: int, filters: QueueFilters, now: datetime, toda
 
 
 @functools.lru_cache(maxsize=128)
-def _statements(shape: _Shape):
-    """The count and page statements of the queue for one shape of filters."""
+def _statement(shape: _Shape):
+    """The queue's one statement for a shape of filters: one row holding everything the page shows.
+
+    A statement costs the app more than the index lookups it runs (0.2-0.4 ms of SQLAlchemy and psycopg each,
+    against a few hundredths of a millisecond for the lookups), and the queue is the page a DSL opens most. So the
+    page's rows come as one JSON array beside the lists around them (see :func:`_around_the_queue`), with the count
+    of closed concerns when every status is asked for, and the number of matching concerns when filters other than
+    the status are set (otherwise the counts by status hold it).
+    """
     conditions = [Concern.school_id == _SCHOOL]
     if shape.status == "open":
         conditions.append(_NOT_CLOSED)
@@ -384,7 +389,9 @@ def _statements(shape: _Shape):
         )
         .correlate(Concern)
     )
-    page = (
+    # The page's rows as JSON arrays, each with its priority: the order within an aggregate is not promised (SQLite),
+    # so Python puts them in the queue's order.
+    rows = (
         select(
             Concern.id,
             Concern.reference,
@@ -398,14 +405,53 @@ def _statements(shape: _Shape):
             follow_up_due,
             _ROW_PUPILS,
             _ROW_CATEGORIES,
+            ordered.c.priority,
         )
         .join(ordered, ordered.c.id == Concern.id)
         .join(reporter, reporter.id == Concern.reporter_id)
         .outerjoin(assignee, assignee.id == Concern.assignee_id)
         .where(Concern.school_id == _SCHOOL)
-        .order_by(ordered.c.priority, ordered.c.logged_at, ordered.c.id)
+        .subquery()
     )
-    return count, page
+    columns = _around_the_queue()
+    if shape.status == "all":
+        columns.append(_CLOSED_COUNT.scalar_subquery().label("closed"))
+    if not shape.only_status:
+        columns.append(count.scalar_subquery().label("total"))
+    columns.append(select(json_rows(*rows.c)).scalar_subquery().label("page"))
+    return select(*columns)
+
+
+def _nested(value):
+    """A JSON array nested in another: SQLite passes one through a subquery as text, PostgreSQL as JSON."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _queue_row(r: list, now: datetime) -> QueueRow:
+    """One line of the queue from its JSON array (see :func:`_statement`)."""
+    concern_id, reference, urgent, status, logged_at, level, ack_due_at, reporter, assignee, follow_up = r[:10]
+    return QueueRow(
+        id=concern_id,
+        reference=reference,
+        urgent=bool(urgent),
+        status=Status(status),
+        logged_at=utc_from_json(logged_at),
+        level_of_need=level,
+        reporter=reporter,
+        assignee=assignee,
+        overdue=status == Status.NEW.value and utc_from_json(ack_due_at) < now,
+        follow_up_due=bool(follow_up),
+        pupils=[
+            (display_name(first, last, preferred), "" if part == Part.SUBJECT.value else Part(part).label)
+            for _, part, first, last, preferred in sorted(_nested(r[10]) or ())
+        ],
+        categories=[label for _, label in sorted(_nested(r[11]) or ())],
+    )
+
+
+def _page_values(values: dict, page: int) -> dict:
+    """The statement's values for one page: its rows, and how many of each tier of the open queue it may need."""
+    return values | {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE, "tier_limit": page * PAGE_SIZE}
 
 
 def queue(
@@ -415,20 +461,24 @@ def queue(
     shows around them.
 
     ``today`` is the school's date (for follow-ups past their date; UTC's when not given) and ``user_id`` the
-    person whose unread alerts are counted. Two statements whatever the page: everything around the queue (its
-    counts by status among it), then the page's rows with their reporter, assignee, pupils and categories; plus the
-    count of closed concerns when they are asked for, and a count when filters other than the status are set.
+    person whose unread alerts are counted. One statement whatever the filters (see :func:`_statement`); a second
+    only for a page past the end, or to count closed concerns when only they are asked for.
     """
     today = today or now.date()
     shape, values = _shape_and_values(school_id, filters, now, today)
-    count, page_statement = _statements(shape)
-    session = db.session
-    by_status, dsls, overdue, awaiting, unread = session.execute(
-        _AROUND_THE_QUEUE, {"school_id": school_id, "today": today, "user_id": user_id}
-    ).one()
-    counts = dict(by_status or ())
-    if shape.status == "all" or filters.status == Status.CLOSED.value:
-        counts[Status.CLOSED.value] = session.scalar(_CLOSED_COUNT, {"school_id": school_id})
+    statement = _statement(shape)
+    values["user_id"] = user_id
+    requested = max(1, filters.page)
+    # On the transaction's connection (after flushing what the request added, as the session's execute would): the
+    # session's execute adds ORM work that plain columns do not need.
+    db.session.flush()
+    connection = db.session.connection()
+    result = connection.execute(statement, _page_values(values, requested)).one()
+    counts = dict(result.by_status or ())
+    if shape.status == "all":
+        counts[Status.CLOSED.value] = result.closed
+    elif filters.status == Status.CLOSED.value:
+        counts[Status.CLOSED.value] = connection.scalar(_CLOSED_COUNT, {"school_id": school_id})
     if shape.only_status:
         # The counts by status already hold the total: no second pass over the school's concerns.
         if shape.status == "open":
@@ -438,34 +488,16 @@ def queue(
         else:
             total = sum(counts.values())
     else:
-        total = session.scalar(count, values)
+        total = result.total
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, filters.page), pages)
-    values["limit"], values["offset"] = PAGE_SIZE, (page - 1) * PAGE_SIZE
-    values["tier_limit"] = page * PAGE_SIZE
-    rows = []
-    for r in session.execute(page_statement, values):
-        pupils = sorted(r[10] or ())
-        categories = sorted(r[11] or ())
-        rows.append(
-            QueueRow(
-                id=r[0],
-                reference=r[1],
-                urgent=r[2],
-                status=Status(r[3]),
-                logged_at=r[4],
-                level_of_need=r[5],
-                reporter=r[7],
-                assignee=r[8],
-                overdue=r[3] == Status.NEW.value and r[6] < now,
-                follow_up_due=bool(r[9]),
-                pupils=[
-                    (display_name(first, last, preferred), "" if part == Part.SUBJECT.value else Part(part).label)
-                    for _, part, first, last, preferred in pupils
-                ],
-                categories=[label for _, label in categories],
-            )
-        )
+    page = min(requested, pages)
+    page_rows = result.page
+    if page != requested:
+        # A page past the end (a link kept from when there were more): its last page instead.
+        page_rows = connection.execute(statement, _page_values(values, page)).one().page
+    by_order = sorted(_nested(page_rows) or (), key=lambda r: (r[12], utc_from_json(r[4]), r[0]))
+    rows = [_queue_row(r, now) for r in by_order]
+    dsls, overdue, awaiting = result.dsls, result.overdue, result.awaiting
     return QueuePage(
         rows,
         total,
@@ -484,7 +516,7 @@ def queue(
             ),
             key=lambda t: (t.transfer_sent_at, t.pupil_id),
         ),
-        unread_alerts=unread,
+        unread_alerts=result.unread,
     )
 
 
