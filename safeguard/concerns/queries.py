@@ -29,6 +29,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased, defaultload
 
 from safeguard.auth.models import Role, User, users_with_role
@@ -613,18 +614,14 @@ def linked_concerns(concern: Concern) -> list[Concern]:
     )
 
 
-class ChronologyEntry(NamedTuple):
-    """One line of a child's chronology: an event of a concern, with the child's part in it.
-
-    A tuple rather than a frozen dataclass: a chronology has about a thousand of them, and a frozen dataclass's
-    ``__init__`` (one ``object.__setattr__`` per field) cost more than reading the rows.
-    """
-
-    at: datetime  # naive UTC, as stored: see _CHRONOLOGY
-    concern_id: int
-    reference: str
-    part: str
-    summary: str
+# One line of a child's chronology: an event of a concern, with the child's part in it. The rows come as the database
+# driver gives them (tuples that also have these names): a chronology has about a thousand lines, and making each a
+# named tuple of our own cost a third of reading them.
+#   at          when it happened, naive UTC as stored (see _CHRONOLOGY)
+#   concern_id  the concern it belongs to, and its reference
+#   part        the child's part in that concern (a Part value)
+#   summary     the event's one line
+ChronologyEntry = Row[tuple[datetime, int, str, str, str]]
 
 
 # The child's concerns, with their reference and the child's part in each, then their events. Written as one join,
@@ -642,7 +639,7 @@ _CHILDS_CONCERNS = (
 # values cost a third of reading them; the chronology's renderer attaches UTC as it puts the time in the school's zone.
 _CHRONOLOGY = (
     select(
-        type_coerce(ConcernEvent.at, DateTime()),
+        type_coerce(ConcernEvent.at, DateTime()).label("at"),
         ConcernEvent.concern_id,
         _CHILDS_CONCERNS.c.reference,
         _CHILDS_CONCERNS.c.part,
@@ -670,7 +667,7 @@ def pupil_chronology(school_id: int, pupil_id: int, limit: int | None = None) ->
     # the session's execute adds ORM work that plain columns do not need.
     session = db.session
     session.flush()
-    return [ChronologyEntry._make(row) for row in session.connection().execute(statement, values)]
+    return list(session.connection().execute(statement, values).all())
 
 
 def school_dsls(school_id: int) -> list:
