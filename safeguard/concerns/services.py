@@ -11,9 +11,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 import filetype
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import make_transient_to_detached
 
 from safeguard import protocols, storage
 from safeguard.audit import services as audit
@@ -37,7 +39,7 @@ from safeguard.notifications import services as notifications
 from safeguard.pupils.models import Pupil
 from safeguard.schooldays import add_school_days
 from safeguard.schools.models import School
-from safeguard.sqltypes import utcnow
+from safeguard.sqltypes import json_rows, utcnow
 from safeguard.terminology import get_vocabulary
 
 logger = logging.getLogger("safeguard.concerns")
@@ -95,16 +97,57 @@ class PupilRole:
 # Logging a concern
 
 
+# Logging a concern runs these on every concern: built once (building a statement cost as much as running it), and
+# run on the transaction's connection, as plain statements (the session's execute adds ORM work they do not need).
+_TAKE_NUMBER = (
+    ConcernSequence.__table__.update()
+    .where(
+        ConcernSequence.__table__.c.school_id == bindparam("for_school"),
+        ConcernSequence.__table__.c.year == bindparam("for_year"),
+    )
+    .values(last_number=ConcernSequence.__table__.c.last_number + 1)
+    .returning(ConcernSequence.__table__.c.last_number)
+)
+# What logging reads before it takes the number, in one statement: how many of the chosen pupils are on the school's
+# roll, and the DSLs to alert (as JSON: id and e-mail address).
+_BEFORE_LOGGING = select(
+    select(func.count())
+    .where(Pupil.school_id == bindparam("school_id"), Pupil.id.in_(bindparam("pupil_ids", expanding=True)))
+    .scalar_subquery()
+    .label("pupils_on_roll"),
+    users_with_role(bindparam("school_id"), Role.DSL)
+    .with_only_columns(json_rows(User.id, User.email))
+    .order_by(None)
+    .scalar_subquery()
+    .label("dsls"),
+)
+_ADD_CONCERN = Concern.__table__.insert().returning(Concern.__table__.c.id)
+# A new concern's columns that its later life fills in: empty when it is logged.
+_SET_LATER = (
+    "assignee_id",
+    "level_of_need",
+    "outcome",
+    "outcome_rationale",
+    "acknowledged_at",
+    "acknowledged_by_id",
+    "escalated_at",
+    "closed_at",
+)
+_ADD_PUPILS = ConcernPupil.__table__.insert()
+_ADD_CATEGORIES = ConcernCategory.__table__.insert()
+_ADD_EVENT = ConcernEvent.__table__.insert()
+
+
+class Recipient(NamedTuple):
+    """A member of staff to alert: who, and where the e-mail goes."""
+
+    id: int
+    email: str
+
+
 def _next_reference(school: School, year: int) -> str:
     """Take the next number in the school's year; the row update serialises concurrent loggers."""
-    updated = db.session.execute(
-        update(ConcernSequence)
-        .where(ConcernSequence.school_id == school.id, ConcernSequence.year == year)
-        .values(last_number=ConcernSequence.last_number + 1)
-        .returning(ConcernSequence.last_number)
-        # The session holds no numbering rows to bring up to date: skip the ORM's search for them.
-        .execution_options(synchronize_session=False)
-    ).scalar()
+    updated = db.session.connection().execute(_TAKE_NUMBER, {"for_school": school.id, "for_year": year}).scalar()
     if updated is None:
         db.session.add(ConcernSequence(school_id=school.id, year=year, last_number=1))
         db.session.flush()
@@ -193,8 +236,10 @@ def log_concern(
     ids = [p.pupil_id for p in pupils]
     if len(set(ids)) != len(ids):
         raise ConcernError("Each pupil can be added once.", field="pupils")
-    found = {p.id: p for p in db.session.scalars(select(Pupil).where(Pupil.school_id == school.id, Pupil.id.in_(ids)))}
-    if len(found) != len(ids):
+    db.session.flush()
+    connection = db.session.connection()
+    on_roll, dsls = connection.execute(_BEFORE_LOGGING, {"school_id": school.id, "pupil_ids": ids}).one()
+    if on_roll != len(ids):
         raise ConcernError("A pupil chosen is not on this school's roll.", field="pupils")
     if not category_ids:
         raise ConcernError("Choose at least one category.", field="categories")
@@ -207,32 +252,37 @@ def log_concern(
     content_types = check_attachments(uploads, [c.id for c in categories])
 
     urgent = immediate_danger or any(c.urgent_by_default for c in categories)
-    # Read before the reference is taken: from then on the school's numbering is held until the commit, and
-    # other staff logging at the same moment wait for it.
-    recipients = db.session.scalars(users_with_role(school.id, Role.DSL)).all()
-    concern = Concern(
-        school_id=school.id,
-        reference=_next_reference(school, now.year),
-        reporter_id=reporter.id,
-        observed_at=observed_at,
-        logged_at=now,
-        location=(location or "").strip()[:200],
-        account=account,
-        already_done=(already_done or "").strip(),
-        urgent=urgent,
-        immediate_danger=immediate_danger,
-        vocabulary_version=vocabulary.version,
-        wording_kept_reason=(wording_kept_reason or "").strip() or None,
-        status=Status.NEW.value,
-        ack_due_at=acknowledgement_due(school, now, urgent),
-        updated_at=now,
-    )
+    # The DSLs were read before the reference is taken: from then on the school's numbering is held until the
+    # commit, and other staff logging at the same moment wait for it.
+    recipients = [Recipient(*row) for row in sorted(dsls or ())]
+    columns = {
+        "school_id": school.id,
+        "reference": _next_reference(school, now.year),
+        "reporter_id": reporter.id,
+        "observed_at": observed_at,
+        "logged_at": now,
+        "location": (location or "").strip()[:200],
+        "account": account,
+        "already_done": (already_done or "").strip(),
+        "urgent": urgent,
+        "immediate_danger": immediate_danger,
+        "vocabulary_version": vocabulary.version,
+        "wording_kept_reason": (wording_kept_reason or "").strip() or None,
+        "status": Status.NEW.value,
+        "ack_due_at": acknowledgement_due(school, now, urgent),
+        "updated_at": now,
+        "version": 1,  # the first version, as the mapper's version counter starts it
+    } | dict.fromkeys(_SET_LATER)
+    # Inserted as a row and then handed to the session as the object it is (no statement): the unit of work's
+    # flush of a new concern cost more than the insert itself. The object holds every column, so reading one does
+    # not go back to the database; later changes go through the session and its version check, as for any concern.
+    concern = Concern(id=connection.execute(_ADD_CONCERN, columns).scalar_one(), **columns)
+    make_transient_to_detached(concern)
     db.session.add(concern)
-    db.session.flush()
     # The children, the categories and the first entry of the chronology as rows, not objects: nothing in the
     # request reads them back, and the unit of work's bookkeeping for them cost more than the inserts.
-    db.session.execute(
-        insert(ConcernPupil),
+    connection.execute(
+        _ADD_PUPILS,
         [
             {
                 "concern_id": concern.id,
@@ -244,8 +294,8 @@ def log_concern(
             for position, role in enumerate(pupils)
         ],
     )
-    db.session.execute(
-        insert(ConcernCategory),
+    connection.execute(
+        _ADD_CATEGORIES,
         [
             {
                 "concern_id": concern.id,
@@ -257,8 +307,8 @@ def log_concern(
             for position, category in enumerate(categories)
         ],
     )
-    db.session.execute(
-        insert(ConcernEvent),
+    connection.execute(
+        _ADD_EVENT,
         [
             _event_row(
                 concern,
