@@ -253,14 +253,13 @@ def _open_page_in_order():
         )
         return select(rows.c.id, rows.c.priority, rows.c.logged_at)
 
-    tiers = union_all(
-        tier(0, new, Concern.urgent == true()),
-        tier(1, new, Concern.urgent == false(), overdue),
-        tier(2, _NOT_CLOSED, not_(and_(new, or_(Concern.urgent == true(), overdue)))),
-    ).subquery()
     return (
-        select(tiers.c.id, tiers.c.priority, tiers.c.logged_at)
-        .order_by(tiers.c.priority, tiers.c.logged_at, tiers.c.id)
+        union_all(
+            tier(0, new, Concern.urgent == true()),
+            tier(1, new, Concern.urgent == false(), overdue),
+            tier(2, _NOT_CLOSED, not_(and_(new, or_(Concern.urgent == true(), overdue)))),
+        )
+        .order_by(literal_column("priority"), literal_column("logged_at"), literal_column("id"))
         .limit(_LIMIT)
         .offset(_OFFSET)
         .subquery()

@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from safeguard import permissions, storage
 from safeguard.audit import services as audit
-from safeguard.concerns import chronology, forms, queries, services
+from safeguard.concerns import forms, queries, rendering, services
 from safeguard.concerns.models import Attachment, Part, Status
 from safeguard.exports.services import past_transfer_window
 from safeguard.extensions import db
@@ -359,8 +359,14 @@ def concern_url_base() -> str:
 
 @blueprint.app_template_global()
 def chronology_entries(entries: list[queries.ChronologyEntry]) -> Markup:
-    """The lines of a child's chronology, with times in the school's zone (see :mod:`safeguard.concerns.chronology`)."""
-    return chronology.entries_html(entries, school_zone(), concern_url_base())
+    """The lines of a child's chronology, with times in the school's zone (see :mod:`safeguard.concerns.rendering`)."""
+    return rendering.entries_html(entries, school_zone(), concern_url_base())
+
+
+@blueprint.app_template_global()
+def queue_rows(rows: list[queries.QueueRow]) -> Markup:
+    """The rows of the queue's table, with times in the school's zone (see :mod:`safeguard.concerns.rendering`)."""
+    return rendering.queue_rows_html(rows, school_zone(), concern_url_base())
 
 
 @blueprint.route("/<int:concern_id>")

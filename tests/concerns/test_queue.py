@@ -234,3 +234,18 @@ def test_open_queue_pages_follow_the_priority_order_across_tiers(app, school, pu
         every_status.page = page
         everything += [r.reference for r in queries.queue(school.school.id, every_status, now).concerns]
     assert [ref for ref in everything if ref in set(expected)] == expected
+
+
+def test_every_value_in_a_queue_row_is_escaped(client, school, pupils, sign_in, db):
+    # Names are typed by people: markup in a reporter's name or a pupil's is shown as text, never run.
+    reporter = factories.user(
+        school.school, "staff", email="sam@oak.example", name='Sam <img src=x onerror="alert(1)">'
+    )
+    child = factories.pupil(school.school, "<b>Zoe</b>", "O'Neil & Co")
+    made = factories.concern(reporter, [child])
+    sign_in(school.dsl)
+    page = client.get("/concerns/").get_data(as_text=True)
+    assert "<img src=x" not in page and "<b>Zoe</b>" not in page
+    assert "<td>Sam &lt;img src=x onerror=&quot;alert(1)&quot;&gt;</td>" in page
+    assert "&lt;b&gt;Zoe&lt;/b&gt; O&#x27;Neil &amp; Co" in page
+    assert f'href="/concerns/{made.id}">{made.reference}</a>' in page
