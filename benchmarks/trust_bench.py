@@ -26,11 +26,16 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / ".data"
 WORKERS = int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 8))
-SECONDS = int(os.environ.get("BENCH_SECONDS", 10))
-# Before each endpoint the minimal route is driven again for this long, and the endpoint's share of the ceiling is
-# taken against that: the machine's speed drifts (the ceiling moved 1.7× between two runs and within one), and a
-# ceiling measured minutes earlier gave ratios that moved with the drift rather than with the change.
-CEILING_SECONDS = int(os.environ.get("BENCH_CEILING_SECONDS", 4))
+# Each endpoint is driven for SECONDS in all, in ROUNDS slices, and the minimal route for CEILING_SECONDS in slices
+# between them; the endpoint's share of the ceiling is taken against those slices. The machine's speed drifts (the
+# ceiling moved 1.7× between two runs, and from 430 to 720 req/s within a minute of one): a ceiling measured once,
+# even just before the endpoint, gave ratios that moved with the drift rather than with the change, while slices
+# taken in turn see the same mix of the machine's moments.
+SECONDS = int(os.environ.get("BENCH_SECONDS", 12))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 4))
+CEILING_SECONDS = int(os.environ.get("BENCH_CEILING_SECONDS", 8))
+# wrk reports each slice's latencies as this many quantiles, merged across slices by weight.
+QUANTILES = 200
 PG_PORT = os.environ.get("BENCH_PG_PORT", "54336")
 HTTP_PORT = int(os.environ.get("BENCH_HTTP_PORT", 8736))
 # The child's own chronology page: every entry of the child with 200 concerns (about 740), the page the issue's
@@ -44,10 +49,12 @@ wrk.method = {method}
 wrk.body = {body}
 {headers}
 done = function(summary, latency, requests)
+  local q = {{}}
+  for i = 1, {quantiles} do q[i] = latency:percentile((i - 0.5) * 100 / {quantiles}) end
   io.write(string.format('BENCH {{"requests":%d,"duration_us":%d,"status_errors":%d,"socket_errors":%d,'
-    .. '"p50":%d,"p95":%d,"p99":%d}}\\n', summary.requests, summary.duration, summary.errors.status,
+    .. '"quantiles":[%s]}}\\n', summary.requests, summary.duration, summary.errors.status,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+    table.concat(q, ",")))
 end
 """
 
@@ -77,8 +84,11 @@ class Measured:
     requests: int = 0
     errors: int = 0
     skipped: str = ""
-    # The minimal route's req/s measured just before this endpoint (see CEILING_SECONDS).
+    # The minimal route's req/s measured in slices between this endpoint's (see CEILING_SECONDS).
     ceiling_beside: float = 0.0
+    seconds: float = 0.0
+    # The latencies (µs) as QUANTILES equally likely values, for merging slices.
+    quantiles: list[float] = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -97,10 +107,10 @@ class BackendResult:
 
 def _lua(method: str, body: str, headers: dict[str, str]) -> str:
     lines = "\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
-    return LUA.format(method=json.dumps(method), body=json.dumps(body), headers=lines)
+    return LUA.format(method=json.dumps(method), body=json.dumps(body), headers=lines, quantiles=QUANTILES)
 
 
-def run_wrk(base: str, endpoint: Endpoint, cookie: str, seconds: int = SECONDS) -> Measured:
+def run_wrk(base: str, endpoint: Endpoint, cookie: str, seconds: float = SECONDS) -> Measured:
     """Drive one endpoint for ``seconds`` with wrk and read its percentiles."""
     headers = {"Cookie": cookie, **endpoint.headers} if cookie else dict(endpoint.headers)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
@@ -111,7 +121,7 @@ def run_wrk(base: str, endpoint: Endpoint, cookie: str, seconds: int = SECONDS) 
                 "wrk",
                 "-t1",
                 f"-c{CONNECTIONS}",
-                f"-d{seconds}s",
+                f"-d{round(seconds)}s",
                 "--timeout",
                 "10s",
                 "-s",
@@ -127,15 +137,63 @@ def run_wrk(base: str, endpoint: Endpoint, cookie: str, seconds: int = SECONDS) 
         os.unlink(script.name)
     line = next(x for x in out.splitlines() if x.startswith("BENCH "))
     data = json.loads(line[6:])
-    return Measured(
-        endpoint.name,
-        rps=data["requests"] / (data["duration_us"] / 1e6),
-        p50_ms=data["p50"] / 1000,
-        p95_ms=data["p95"] / 1000,
-        p99_ms=data["p99"] / 1000,
-        requests=data["requests"],
-        errors=data["status_errors"] + data["socket_errors"],
+    duration = data["duration_us"] / 1e6
+    return _summarised(
+        Measured(
+            endpoint.name,
+            rps=data["requests"] / duration,
+            requests=data["requests"],
+            errors=data["status_errors"] + data["socket_errors"],
+            seconds=duration,
+            quantiles=data["quantiles"],
+        )
     )
+
+
+def _percentile(slices: list[Measured], p: float) -> float:
+    """The ``p``-th percentile (ms) of the latencies of several slices together: each slice's quantiles stand for
+    its requests in equal shares."""
+    weighted = sorted((q, m.requests / len(m.quantiles)) for m in slices for q in m.quantiles)
+    total = sum(w for _, w in weighted)
+    if not total:
+        return 0.0
+    seen = 0.0
+    for value, weight in weighted:
+        seen += weight
+        if seen >= total * p / 100:
+            return value / 1000
+    return weighted[-1][0] / 1000
+
+
+def _summarised(measured: Measured) -> Measured:
+    measured.p50_ms, measured.p95_ms, measured.p99_ms = (_percentile([measured], p) for p in (50, 95, 99))
+    return measured
+
+
+def drive(base: str, endpoint: Endpoint, cookie: str, ceiling: Endpoint | None) -> Measured:
+    """Drive an endpoint in ROUNDS slices, with the minimal route (``ceiling``) in slices between them, and merge."""
+    run_wrk(base, endpoint, cookie, seconds=2)  # warm-up
+    slices, ceilings = [], []
+    for _ in range(ROUNDS):
+        if ceiling is not None:
+            ceilings.append(run_wrk(base, ceiling, cookie, seconds=max(1, CEILING_SECONDS / ROUNDS)))
+        slices.append(run_wrk(base, endpoint, cookie, seconds=max(1, SECONDS / ROUNDS)))
+    requests, seconds = sum(m.requests for m in slices), sum(m.seconds for m in slices)
+    merged = Measured(
+        endpoint.name,
+        rps=requests / seconds,
+        p50_ms=_percentile(slices, 50),
+        p95_ms=_percentile(slices, 95),
+        p99_ms=_percentile(slices, 99),
+        requests=requests,
+        errors=sum(m.errors for m in slices),
+        seconds=seconds,
+    )
+    if ceilings:
+        merged.ceiling_beside = sum(m.requests for m in ceilings) / sum(m.seconds for m in ceilings)
+    else:
+        merged.ceiling_beside = merged.rps
+    return merged
 
 
 def start_postgresql() -> tuple[str, dict[str, str]]:
@@ -414,13 +472,9 @@ def measure(backend: str, url: str, built: dataset.Built, load_seconds: float) -
             if probe.status_code not in endpoint.expect:
                 measured.append(Measured(endpoint.name, skipped=f"probe answered {probe.status_code}"))
                 continue
-            print(f"[{backend}] {endpoint.name}: {SECONDS} s with wrk", file=sys.stderr)
+            print(f"[{backend}] {endpoint.name}: {SECONDS} s with wrk in {ROUNDS} slices", file=sys.stderr)
             minimal = to_measure[0]
-            ceiling = run_wrk(base, minimal, cookie, seconds=CEILING_SECONDS) if endpoint is not minimal else None
-            run_wrk(base, endpoint, cookie, seconds=2)  # warm-up
-            result = run_wrk(base, endpoint, cookie)
-            result.ceiling_beside = ceiling.rps if ceiling else result.rps
-            measured.append(result)
+            measured.append(drive(base, endpoint, cookie, minimal if endpoint is not minimal else None))
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -483,11 +537,11 @@ def report(results: list[BackendResult], factor: float) -> str:
         "",
         f"Scale {factor} (1.0 = 50 schools, 50,000 pupils, 250,000 concerns, 1,000,000 events). gunicorn "
         f"{WORKERS} sync workers on 127.0.0.1; wrk 1 thread, {CONNECTIONS} connections, {SECONDS} s per endpoint "
-        "after a 2 s warm-up, signed in as a DSL of school 1. p50/p95/p99 in milliseconds under that load; "
-        '"one at a time" is the median of 15 sequential requests in process (test client): the service time '
-        'without queueing; "queries" is the number of SQL statements the page runs. "vs ceiling" is the share of '
-        f"the minimal route's req/s measured just before the endpoint ({CEILING_SECONDS} s of /health), because "
-        "the machine's speed drifts during a run.",
+        f"in {ROUNDS} slices after a 2 s warm-up, signed in as a DSL of school 1. p50/p95/p99 in milliseconds under "
+        'that load, over all the slices; "one at a time" is the median of 15 sequential requests in process (test '
+        'client): the service time without queueing; "queries" is the number of SQL statements the page runs. '
+        f"\"vs ceiling\" is the share of the minimal route's req/s measured in slices between the endpoint's "
+        f"({CEILING_SECONDS} s of /health in all), because the machine's speed drifts during a run.",
         "",
     ]
     for result in results:
@@ -533,7 +587,7 @@ def report(results: list[BackendResult], factor: float) -> str:
             share = 100 * queue.rps / queue.ceiling_beside
             first = f"; {100 * queue.rps / ceiling:.0f}% of the first ceiling ({ceiling:,.0f})" if ceiling else ""
             aims.append(
-                f"- Queue throughput: {share:.0f}% of the ceiling measured just before it "
+                f"- Queue throughput: {share:.0f}% of the ceiling measured in turn with it "
                 f"({queue.ceiling_beside:,.0f} req/s){first}, aim ≥ 40% — {'met' if share >= 40 else 'NOT met'}"
             )
         if aims:
