@@ -219,11 +219,13 @@ def register_template_helpers(app: Flask) -> None:
     """Make the permission checks and formatting filters available to templates."""
     from safeguard import permissions
     from safeguard.formatting import register_filters
+    from safeguard.navigation import main_menu
     from safeguard.notifications.services import unread_alert_count
     from safeguard.terminology import check_text
 
     register_filters(app)
     app.jinja_env.globals["wording_findings"] = check_text
+    app.jinja_env.globals["main_menu"] = main_menu
 
     @app.context_processor
     def inject_permissions():

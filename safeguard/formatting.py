@@ -59,13 +59,19 @@ def local_datetime(value: datetime | None, fmt: str | None = None, zone: ZoneInf
     return format_local(local)
 
 
-def local_date(value: date | datetime | None, fmt: str = "%d %b %Y") -> str:
-    """Format a date, for example ``23 Nov 2026``."""
+def local_date(value: date | datetime | None, fmt: str | None = None) -> str:
+    """Format a date, for example ``23 Nov 2026`` (a time is first put in the school's zone).
+
+    :param fmt: a ``strftime`` format instead of the usual one.
+    """
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(school_zone())
-    return value.strftime(fmt)
+    if fmt is not None:
+        return value.strftime(fmt)
+    # As format_local: English month names whatever the server's locale, and no strftime (lists of dates).
+    return f"{_TWO_DIGITS[value.day]} {_MONTHS[value.month]} {value.year}"
 
 
 def register_filters(app: Flask) -> None:

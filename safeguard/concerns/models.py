@@ -127,6 +127,15 @@ class Concern(db.Model):
             postgresql_where=text("status = 'new'"),
             sqlite_where=text("status = 'new'"),
         ),
+        # The queue's counts by status of open concerns: two narrow columns in status order, so that PostgreSQL
+        # counts them in one ordered pass (half the time of the wide open-concerns index and a hash of its rows).
+        Index(
+            "ix_concerns_open_status",
+            "school_id",
+            "status",
+            postgresql_where=text("status <> 'closed'"),
+            sqlite_where=text("status <> 'closed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

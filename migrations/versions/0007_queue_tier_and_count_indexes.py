@@ -1,4 +1,4 @@
-"""the queue's new concerns: a partial index of those not yet acknowledged, urgent ones apart, in the queue's order
+"""the queue's indexes: new concerns in the queue's order (its first two tiers), and open concerns by status (its counts)
 
 Revision ID: 0007
 Revises: 0006
@@ -15,6 +15,7 @@ branch_labels = None
 depends_on = None
 
 NEW = sa.text("status = 'new'")
+OPEN = sa.text("status <> 'closed'")
 
 
 def upgrade():
@@ -25,7 +26,15 @@ def upgrade():
         postgresql_where=NEW,
         sqlite_where=NEW,
     )
+    op.create_index(
+        "ix_concerns_open_status",
+        "concerns",
+        ["school_id", "status"],
+        postgresql_where=OPEN,
+        sqlite_where=OPEN,
+    )
 
 
 def downgrade():
+    op.drop_index("ix_concerns_open_status", table_name="concerns")
     op.drop_index("ix_concerns_new_queue", table_name="concerns")

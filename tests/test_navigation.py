@@ -1,0 +1,40 @@
+"""The main menu: kept once rendered, it must still mark the current page, follow the person's roles and count
+their unread alerts as they are now."""
+
+from __future__ import annotations
+
+import re
+
+from tests import factories
+
+
+def _menu(client, path: str) -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'<ul class="navbar-nav me-auto">(.*?)</ul>', page, re.S).group(1)
+
+
+def _current(menu: str) -> list[str]:
+    return re.findall(r'aria-current="page" href="[^"]*">([^<]+)<', menu)
+
+
+def test_the_menu_marks_the_page_and_counts_unread_alerts_as_they_are_now(client, school, sign_in, db):
+    pupil = factories.pupil(school.school, "Amira", "Khan")
+    sign_in(school.dsl)
+    assert _current(_menu(client, "/concerns/")) == ["Concerns"]
+    assert _current(_menu(client, "/concerns/mine")) == ["My concerns"]
+    assert "unread" not in _menu(client, "/concerns/")
+    # A concern logged since: the same page's menu now shows the alert, then two.
+    factories.concern(school.staff, [pupil])
+    assert re.search(r">1<span class=\"visually-hidden\"> unread", _menu(client, "/concerns/"))
+    factories.concern(school.staff, [pupil])
+    assert re.search(r">2<span class=\"visually-hidden\"> unread", _menu(client, "/concerns/"))
+
+
+def test_the_menu_follows_each_persons_roles(client, school, sign_in):
+    sign_in(school.staff)
+    staff_menu = _menu(client, "/concerns/mine")
+    assert "Log a concern" in staff_menu and ">Concerns<" not in staff_menu and ">Pupils<" not in staff_menu
+    client.post("/auth/sign-out", data={"csrf_token": factories.csrf_token(client, "/")})
+    sign_in(school.dsl)
+    dsl_menu = _menu(client, "/concerns/mine")
+    assert ">Concerns<" in dsl_menu and ">Pupils<" in dsl_menu and ">Accounts<" not in dsl_menu
