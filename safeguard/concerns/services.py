@@ -8,6 +8,7 @@ page that is out of date is told so instead of overwriting a colleague's work.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -15,7 +16,10 @@ from typing import NamedTuple
 
 import filetype
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from safeguard import protocols, storage
 from safeguard.audit import services as audit
@@ -122,6 +126,11 @@ _BEFORE_LOGGING = select(
     .label("dsls"),
 )
 _ADD_CONCERN = Concern.__table__.insert().returning(Concern.__table__.c.id)
+_SET_REFERENCE = (
+    Concern.__table__.update()
+    .where(Concern.__table__.c.id == bindparam("concern_id"))
+    .values(reference=bindparam("reference"))
+)
 # A new concern's columns that its later life fills in: empty when it is logged.
 _SET_LATER = (
     "assignee_id",
@@ -145,13 +154,25 @@ class Recipient(NamedTuple):
     email: str
 
 
+def _start_year(dialect: str):
+    """The statement that creates a school's numbering row for a year unless it exists (PostgreSQL or SQLite)."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return insert(ConcernSequence.__table__).on_conflict_do_nothing()
+
+
 def _next_reference(school: School, year: int) -> str:
     """Take the next number in the school's year; the row update serialises concurrent loggers."""
-    updated = db.session.connection().execute(_TAKE_NUMBER, {"for_school": school.id, "for_year": year}).scalar()
+    connection = db.session.connection()
+    values = {"for_school": school.id, "for_year": year}
+    updated = connection.execute(_TAKE_NUMBER, values).scalar()
     if updated is None:
-        db.session.add(ConcernSequence(school_id=school.id, year=year, last_number=1))
-        db.session.flush()
-        updated = 1
+        # The school's first concern of the year. Two people may log it at the same moment: both find no row, one
+        # creates it and the other's insert waits for that and does nothing; then each takes a number from it.
+        # (Inserting the row with the first number, as before, failed the second person's concern on the unique
+        # key: found by logging from four workers at once.)
+        start = {"school_id": school.id, "year": year, "last_number": 0}
+        connection.execute(_start_year(connection.dialect.name), start)
+        updated = connection.execute(_TAKE_NUMBER, values).scalar_one()
     return f"{school.code}-{year}-{updated:04d}"
 
 
@@ -252,27 +273,33 @@ def log_concern(
     content_types = check_attachments(uploads, [c.id for c in categories])
 
     urgent = immediate_danger or any(c.urgent_by_default for c in categories)
-    # The DSLs were read before the reference is taken: from then on the school's numbering is held until the
-    # commit, and other staff logging at the same moment wait for it.
     recipients = [Recipient(*row) for row in sorted(dsls or ())]
-    columns = {
-        "school_id": school.id,
-        "reference": _next_reference(school, now.year),
-        "reporter_id": reporter.id,
-        "observed_at": observed_at,
-        "logged_at": now,
-        "location": (location or "").strip()[:200],
-        "account": account,
-        "already_done": (already_done or "").strip(),
-        "urgent": urgent,
-        "immediate_danger": immediate_danger,
-        "vocabulary_version": vocabulary.version,
-        "wording_kept_reason": (wording_kept_reason or "").strip() or None,
-        "status": Status.NEW.value,
-        "ack_due_at": acknowledgement_due(school, now, urgent),
-        "updated_at": now,
-        "version": 1,  # the first version, as the mapper's version counter starts it
-    } | dict.fromkeys(_SET_LATER)
+    # The school's numbering is held from the moment a number is taken to the commit, and everyone else logging in
+    # the school waits for it: so the number is taken last. Everything that does not show it (the concern's row,
+    # its children, categories, first chronology entry and attachments) goes in first, the concern under a
+    # placeholder no one else can see; then the number, the reference written over the placeholder, and what shows
+    # it (the alerts and the audit row). The wait for the numbering was most of the time of logging under load.
+    columns = (
+        {
+            "school_id": school.id,
+            "reference": f"pending-{secrets.token_hex(8)}",  # unique, and never committed
+            "reporter_id": reporter.id,
+            "observed_at": observed_at,
+            "logged_at": now,
+            "location": (location or "").strip()[:200],
+            "account": account,
+            "already_done": (already_done or "").strip(),
+            "urgent": urgent,
+            "immediate_danger": immediate_danger,
+            "vocabulary_version": vocabulary.version,
+            "wording_kept_reason": (wording_kept_reason or "").strip() or None,
+            "status": Status.NEW.value,
+            "ack_due_at": acknowledgement_due(school, now, urgent),
+            "updated_at": now,
+            "version": 1,  # the first version, as the mapper's version counter starts it
+        }
+        | dict.fromkeys(_SET_LATER)
+    )
     # Inserted as a row and then handed to the session as the object it is (no statement): the unit of work's
     # flush of a new concern cost more than the insert itself. The object holds every column, so reading one does
     # not go back to the database; later changes go through the session and its version check, as for any concern.
@@ -327,6 +354,9 @@ def log_concern(
     )
     for upload, content_type in zip(uploads, content_types, strict=True):
         _store_attachment(concern, reporter, upload, content_type)
+    reference = _next_reference(school, now.year)
+    connection.execute(_SET_REFERENCE, {"concern_id": concern.id, "reference": reference})
+    set_committed_value(concern, "reference", reference)
     notifications.alert(
         recipients,
         school_id=school.id,
