@@ -25,7 +25,9 @@ DEFAULTS: dict[str, object] = {
     # see enforce_idle_timeout), not signed and sent anew on every response.
     "SESSION_REFRESH_EACH_REQUEST": False,
     "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # No "SELECT 1" before each request's first statement (SQLAlchemy's pool_pre_ping): a PostgreSQL connection the
+    # server has closed is found without a round trip when it leaves the pool (see extensions.py).
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     # Bootstrap's CSS and JS are served by the app itself: school filters block CDNs and the CSP forbids them.
     "BOOTSTRAP_SERVE_LOCAL": True,

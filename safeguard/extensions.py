@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import sqlite3
 
 from flask_bootstrap import Bootstrap5
@@ -13,7 +14,9 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 
 # Constraint names are fixed before the first migration so that Alembic can alter them on every database.
 NAMING_CONVENTION = {
@@ -49,3 +52,22 @@ def _sqlite_write_ahead_log(dbapi_connection, _record) -> None:
     """
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.execute("PRAGMA journal_mode=WAL").close()
+
+
+@event.listens_for(Pool, "checkout")
+def _closed_by_the_server(dbapi_connection, _record, _proxy) -> None:
+    """Refuse a pooled PostgreSQL connection that the server has closed; the pool then opens a fresh one.
+
+    A connection waiting in the pool has nothing to read unless the server has ended it (a restart, a fail-over,
+    an administrator, an idle timeout): its socket then holds the server's goodbye and end of file. Looking at the
+    socket costs nothing, where SQLAlchemy's pre-ping sent a "SELECT 1" and waited for the answer at the start of
+    every request. A connection that dies after this look fails its request, as it would after a ping.
+    """
+    pgconn = getattr(dbapi_connection, "pgconn", None)  # psycopg 3; SQLite has no server to lose
+    if pgconn is None:
+        return
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise DisconnectionError("the database connection is closed")
+    readable, _, _ = select.select([pgconn.socket], [], [], 0)
+    if readable:
+        raise DisconnectionError("the database server closed the connection")
