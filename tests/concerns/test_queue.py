@@ -16,6 +16,13 @@ def _refs(client, query=""):
     return re.findall(r'href="/concerns/\d+">(OAK-\d{4}-\d{4})<', page)
 
 
+def _close(concern, dsl) -> None:
+    """Close an acknowledged concern with its outcome and rationale, as a DSL would."""
+    services.change_status(
+        concern, dsl, "closed", None, outcome="No further action", rationale="Pastoral support in place; resolved."
+    )
+
+
 def test_urgent_tops_the_queue_then_overdue_then_oldest(client, school, pupils, sign_in, db):
     now = utcnow()
     old = factories.concern(school.staff, [pupils[0]], now=now - timedelta(days=5), observed_at=now - timedelta(days=5))
@@ -103,14 +110,7 @@ def test_closed_concerns_are_counted_when_asked_for(client, school, pupils, sign
     closed = [factories.concern(school.staff, [pupils[1]]) for _ in range(2)]
     for concern in closed:
         services.acknowledge(concern, school.dsl, None)
-        services.change_status(
-            concern,
-            school.dsl,
-            "closed",
-            None,
-            outcome="No further action",
-            rationale="Pastoral support in place; resolved.",
-        )
+        _close(concern, school.dsl)
     db.session.commit()
     sign_in(school.dsl)
     page = client.get("/concerns/").get_data(as_text=True)
@@ -190,14 +190,7 @@ def test_open_queue_pages_follow_the_priority_order_across_tiers(app, school, pu
         if i % 3 == 1:
             services.acknowledge(concern, school.dsl, None, now=when + timedelta(minutes=5))
         if i % 9 == 4:
-            services.change_status(
-                concern,
-                school.dsl,
-                "closed",
-                None,
-                outcome="No further action",
-                rationale="Parents spoke to; resolved.",
-            )
+            _close(concern, school.dsl)
         made.append(concern)
     # New concerns not yet due for acknowledgement, logged a moment ago.
     for pupil in pupils[:3]:
