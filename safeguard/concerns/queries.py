@@ -635,7 +635,7 @@ _CHILDS_CONCERNS = (
     .subquery("childs_concerns")
 )
 # The time is read as stored (naive UTC) rather than through UTCDateTime, whose conversion of each of a thousand
-# values cost a third of reading them; the chronology's renderer attaches UTC as it puts the time in the school's zone.
+# values cost a third of reading them; the chronology's renderer reads it as UTC as it puts it in the school's zone.
 _CHRONOLOGY = (
     select(
         type_coerce(ConcernEvent.at, DateTime()).label("at"),

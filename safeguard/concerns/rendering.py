@@ -3,9 +3,9 @@
 A child with 200 concerns has about 750 chronology entries, all on their page and the latest 200 beside each of
 their concerns; the queue shows 25 concerns with a dozen values each, on the page DSLs open dozens of times a day.
 Rendered by Jinja, each value costs a loop step, attribute lookups, a filter call and an escape through Markup:
-a chronology line cost about 7 µs and its time another 2 µs, most of the child's page; the queue's rows were half
+a chronology line cost about 7 µs and its time another 2 µs, most of the child's page; the queue's rows were nearly half
 of its template. Built here as plain strings, every value that comes from a record escaped with
-:func:`html.escape`, they cost a quarter of that (a third for the queue's rows). The markup is the templates',
+:func:`html.escape`, they cost about a third of that. The markup is the templates',
 unchanged; the templates call these through the globals ``chronology_entries`` and ``queue_rows``.
 """
 
