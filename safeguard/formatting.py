@@ -41,7 +41,12 @@ def format_local(local: datetime) -> str:
     are English whatever the server's locale.
     """
     two = _TWO_DIGITS
-    return f"{two[local.day]} {_MONTHS[local.month]} {local.year}, {two[local.hour]}:{two[local.minute]}"
+    return f"{_date_text(local)}, {two[local.hour]}:{two[local.minute]}"
+
+
+def _date_text(day: date) -> str:
+    """``23 Nov 2026``: English month names whatever the server's locale, and no strftime (lists of dates)."""
+    return f"{_TWO_DIGITS[day.day]} {_MONTHS[day.month]} {day.year}"
 
 
 def local_datetime(value: datetime | None, fmt: str | None = None, zone: ZoneInfo | None = None) -> str:
@@ -70,8 +75,7 @@ def local_date(value: date | datetime | None, fmt: str | None = None) -> str:
         value = value.astimezone(school_zone())
     if fmt is not None:
         return value.strftime(fmt)
-    # As format_local: English month names whatever the server's locale, and no strftime (lists of dates).
-    return f"{_TWO_DIGITS[value.day]} {_MONTHS[value.month]} {value.year}"
+    return _date_text(value)
 
 
 def register_filters(app: Flask) -> None:

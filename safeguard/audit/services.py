@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select, text
 from safeguard.audit.models import AuditEvent
 from safeguard.extensions import db
 from safeguard.sqltypes import utcnow
+from safeguard.statements import transaction_connection
 
 logger = logging.getLogger("safeguard.audit")
 
@@ -76,13 +77,9 @@ def record(
     :param detail: JSON-serialisable facts (ids, before and after values).
     :returns: the row as written (not kept in the session: nothing may change it).
     """
-    session = db.session
     chain = school_id or 0
-    # What the caller added goes first (its ids may be this row's subject), as the session's own execute would.
-    session.flush()
-    # Statements go to the transaction's connection directly: the session's execute adds ORM work these plain
-    # statements do not need, and every view of a record comes here.
-    connection = session.connection()
+    # What the caller added goes first: its ids may be this row's subject. Every view of a record comes here.
+    connection = transaction_connection()
     dialect = connection.dialect.name
     # Two requests appending to one chain at once would both read the same last row and collide on the (chain, seq)
     # unique constraint. Take the lock first, so that the second waits and then reads the first's row.

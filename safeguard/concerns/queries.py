@@ -48,6 +48,7 @@ from safeguard.extensions import db
 from safeguard.notifications.models import Notification
 from safeguard.pupils.models import Pupil, awaiting_receipt, display_name
 from safeguard.sqltypes import UTCDateTime, json_rows, utc_from_json
+from safeguard.statements import transaction_connection
 
 PAGE_SIZE = 25
 
@@ -449,6 +450,11 @@ def _queue_row(r: list, now: datetime) -> QueueRow:
     )
 
 
+def _queue_order(ranked: tuple[int, QueueRow]) -> tuple:
+    priority, row = ranked
+    return priority, row.logged_at, row.id
+
+
 def _page_values(values: dict, page: int) -> dict:
     """The statement's values for one page: its rows, and how many of each tier of the open queue it may need."""
     return values | {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE, "tier_limit": page * PAGE_SIZE}
@@ -469,10 +475,7 @@ def queue(
     statement = _statement(shape)
     values["user_id"] = user_id
     requested = max(1, filters.page)
-    # On the transaction's connection (after flushing what the request added, as the session's execute would): the
-    # session's execute adds ORM work that plain columns do not need.
-    db.session.flush()
-    connection = db.session.connection()
+    connection = transaction_connection()
     result = connection.execute(statement, _page_values(values, requested)).one()
     counts = dict(result.by_status or ())
     if shape.status == "all":
@@ -495,8 +498,9 @@ def queue(
     if page != requested:
         # A page past the end (a link kept from when there were more): its last page instead.
         page_rows = connection.execute(statement, _page_values(values, page)).one().page
-    by_order = sorted(_nested(page_rows) or (), key=lambda r: (r[12], utc_from_json(r[4]), r[0]))
-    rows = [_queue_row(r, now) for r in by_order]
+    # Each row's priority (its last value) first, then its time and id: the queue's order.
+    ranked = sorted(((r[12], _queue_row(r, now)) for r in _nested(page_rows) or ()), key=_queue_order)
+    rows = [row for _, row in ranked]
     dsls, overdue, awaiting = result.dsls, result.overdue, result.awaiting
     return QueuePage(
         rows,
@@ -662,11 +666,7 @@ def pupil_chronology(school_id: int, pupil_id: int, limit: int | None = None) ->
     """
     statement = _CHRONOLOGY if not limit else _CHRONOLOGY_LATEST
     values = {"school_id": school_id, "pupil_id": pupil_id} | ({"limit": limit} if limit else {})
-    # On the transaction's connection, after flushing what the request added (as the session's execute would):
-    # the session's execute adds ORM work that plain columns do not need.
-    session = db.session
-    session.flush()
-    return list(session.connection().execute(statement, values).all())
+    return list(transaction_connection().execute(statement, values).all())
 
 
 def school_dsls(school_id: int) -> list:

@@ -44,6 +44,7 @@ from safeguard.pupils.models import Pupil
 from safeguard.schooldays import add_school_days
 from safeguard.schools.models import School
 from safeguard.sqltypes import json_rows, utcnow
+from safeguard.statements import transaction_connection
 from safeguard.terminology import get_vocabulary
 
 logger = logging.getLogger("safeguard.concerns")
@@ -102,7 +103,7 @@ class PupilRole:
 
 
 # Logging a concern runs these on every concern: built once (building a statement cost as much as running it), and
-# run on the transaction's connection, as plain statements (the session's execute adds ORM work they do not need).
+# run as plain statements on the transaction's connection (see safeguard.statements).
 _TAKE_NUMBER = (
     ConcernSequence.__table__.update()
     .where(
@@ -162,7 +163,7 @@ def _start_year(dialect: str):
 
 def _next_reference(school: School, year: int) -> str:
     """Take the next number in the school's year; the row update serialises concurrent loggers."""
-    connection = db.session.connection()
+    connection = transaction_connection()
     values = {"for_school": school.id, "for_year": year}
     updated = connection.execute(_TAKE_NUMBER, values).scalar()
     if updated is None:
@@ -257,8 +258,7 @@ def log_concern(
     ids = [p.pupil_id for p in pupils]
     if len(set(ids)) != len(ids):
         raise ConcernError("Each pupil can be added once.", field="pupils")
-    db.session.flush()
-    connection = db.session.connection()
+    connection = transaction_connection()
     on_roll, dsls = connection.execute(_BEFORE_LOGGING, {"school_id": school.id, "pupil_ids": ids}).one()
     if on_roll != len(ids):
         raise ConcernError("A pupil chosen is not on this school's roll.", field="pupils")

@@ -22,6 +22,7 @@ from safeguard.auth.models import User
 from safeguard.extensions import db
 from safeguard.notifications.models import Notification, OutboxMessage
 from safeguard.sqltypes import utcnow
+from safeguard.statements import transaction_connection
 
 logger = logging.getLogger("safeguard.notifications")
 
@@ -66,8 +67,7 @@ def alert(
         f"Open it in Safeguard: {concern_link(concern_id)}\n\n"
         "For confidentiality this e-mail holds no names or details. Sign in to read the concern.\n"
     )
-    db.session.flush()
-    connection = db.session.connection()
+    connection = transaction_connection()
     connection.execute(
         _ADD_NOTIFICATIONS,
         [
