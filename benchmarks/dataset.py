@@ -455,7 +455,7 @@ def migrate(url: str) -> None:
     from flask_migrate import upgrade
 
     from safeguard import create_app
-    from safeguard.extensions import db
+    from safeguard.core.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     with app.app_context():

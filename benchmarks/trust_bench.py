@@ -345,7 +345,7 @@ def count_queries_and_plans(url: str, built: dataset.Built, deep_page: int) -> t
     from sqlalchemy import event
 
     from safeguard import create_app
-    from safeguard.extensions import db
+    from safeguard.core.extensions import db
 
     app = create_app(
         {

@@ -19,12 +19,12 @@ from sqlalchemy.exc import DataError
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from safeguard import config as config_module
 from safeguard import terminology
 from safeguard.auth import passwords
-from safeguard.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
-from safeguard.paths import resource_dir
-from safeguard.sqltypes import utcnow
+from safeguard.core import config as config_module
+from safeguard.core.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+from safeguard.core.paths import resource_dir
+from safeguard.core.sqltypes import utcnow
 
 __all__ = ["create_app"]
 
@@ -106,7 +106,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     # Import the models so that the metadata (and Alembic's autogenerate) knows every table.
-    from safeguard import models  # noqa: F401
+    from safeguard.core import models  # noqa: F401
     from safeguard.auth.models import User
 
     # One query for the person, their school and their roles. It runs on every request, so it is built once.
@@ -179,7 +179,7 @@ def register_request_hooks(app: Flask) -> None:
             db.session.rollback()
         return response
 
-    from safeguard.security import apply_security_headers
+    from safeguard.core.security import apply_security_headers
 
     app.after_request(apply_security_headers)
 
@@ -210,16 +210,16 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the ``flask --app safeguard`` commands."""
-    from safeguard.cli import register
+    from safeguard.core.cli import register
 
     register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
     """Make the permission checks and formatting filters available to templates."""
-    from safeguard import permissions
-    from safeguard.formatting import register_filters
-    from safeguard.navigation import main_menu
+    from safeguard.core import permissions
+    from safeguard.core.formatting import register_filters
+    from safeguard.core.navigation import main_menu
     from safeguard.notifications.services import unread_alert_count
     from safeguard.terminology import check_text
 

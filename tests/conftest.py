@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from safeguard import create_app
-from safeguard.extensions import db as _db
+from safeguard.core.extensions import db as _db
 from tests import factories
 
 STRICT = os.environ.get("SAFEGUARD_STRICT_TESTS") == "1"

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from safeguard.auth import services as auth_services
 from safeguard.auth.models import Role, User
-from safeguard.extensions import db
+from safeguard.core.extensions import db
 from safeguard.schools import services as school_services
 from safeguard.schools.models import School
 
@@ -42,7 +42,7 @@ def user(school: School, role: Role | str, email: str | None = None, name: str |
         school, email, name or f"{role.label} {school.code}", {role}, password=PASSWORD
     )
     if account.two_factor_required:
-        from safeguard.sqltypes import utcnow
+        from safeguard.core.sqltypes import utcnow
 
         account.totp_secret = TOTP_SECRET
         account.totp_enabled_at = utcnow()
@@ -127,7 +127,7 @@ def concern(
     """Log a concern through the service, as a member of staff would, and commit it."""
     from safeguard.concerns.models import Part
     from safeguard.concerns.services import PupilRole, log_concern
-    from safeguard.sqltypes import utcnow
+    from safeguard.core.sqltypes import utcnow
 
     roles = []
     for index, item in enumerate(pupils):

@@ -10,7 +10,7 @@ from safeguard.audit import services as audit
 def _writer(config: dict, school_id: int, n: int) -> None:
     """One worker: its own app, engine and connections, as a gunicorn worker would have."""
     from safeguard import create_app
-    from safeguard.extensions import db
+    from safeguard.core.extensions import db
 
     app = create_app(config)
     with app.app_context():

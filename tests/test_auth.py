@@ -8,7 +8,7 @@ from sqlalchemy import select
 from safeguard import ACTIVITY_RECORDED_EVERY
 from safeguard.audit.models import AuditEvent
 from safeguard.auth.views import SIGN_IN_FAILED
-from safeguard.urls import safe_next
+from safeguard.core.urls import safe_next
 from tests import factories
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from safeguard import create_app
-from safeguard.config import ConfigError, normalise_database_url
+from safeguard.core.config import ConfigError, normalise_database_url
 
 
 def test_production_refuses_to_start_without_a_secret(tmp_path, monkeypatch):
@@ -27,7 +27,7 @@ def test_production_sets_secure_cookies(tmp_path):
 
 
 def test_development_generates_a_local_secret_once(tmp_path):
-    from safeguard.config import local_secret_key
+    from safeguard.core.config import local_secret_key
 
     first = local_secret_key(str(tmp_path))
     assert len(first) >= 32

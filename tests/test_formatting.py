@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 
-from safeguard.formatting import local_date, local_datetime
+from safeguard.core.formatting import local_date, local_datetime
 
 
 def test_a_summer_time_is_shown_in_british_summer_time():

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 
-from safeguard.extensions import db
+from safeguard.core.extensions import db
 from tests import factories
 
 EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "25"))

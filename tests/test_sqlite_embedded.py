@@ -6,7 +6,7 @@ import sqlite3
 
 from sqlalchemy import text
 
-from safeguard.extensions import db
+from safeguard.core.extensions import db
 from tests.conftest import base_config
 
 

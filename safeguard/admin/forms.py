@@ -7,7 +7,7 @@ from wtforms import EmailField, IntegerField, SelectChoice, StringField, TextAre
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange
 
 from safeguard.auth.models import ROLE_LABELS, Role
-from safeguard.forms import ConfirmForm, MultiCheckboxField
+from safeguard.core.forms import ConfirmForm, MultiCheckboxField
 
 __all__ = ["ConfirmForm", "SchoolSettingsForm", "UserForm"]
 

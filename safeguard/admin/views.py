@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from safeguard.admin.forms import ConfirmForm, SchoolSettingsForm, UserForm
 from safeguard.auth import services, twofactor
 from safeguard.auth.models import Role, User
-from safeguard.extensions import db
-from safeguard.forms import attach_error
-from safeguard.permissions import Capability, requires
+from safeguard.core.extensions import db
+from safeguard.core.forms import attach_error
+from safeguard.core.permissions import Capability, requires
+from safeguard.core.sqltypes import utcnow
 from safeguard.schools import services as school_services
-from safeguard.sqltypes import utcnow
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 

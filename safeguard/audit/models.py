@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safeguard.extensions import db
-from safeguard.sqltypes import UTCDateTime, utcnow
+from safeguard.core.extensions import db
+from safeguard.core.sqltypes import UTCDateTime, utcnow
 
 
 class AuditEvent(db.Model):

@@ -13,9 +13,9 @@ from flask import has_request_context, request
 from sqlalchemy import bindparam, select, text
 
 from safeguard.audit.models import AuditEvent
-from safeguard.extensions import db
-from safeguard.sqltypes import utcnow
-from safeguard.statements import transaction_connection
+from safeguard.core.extensions import db
+from safeguard.core.sqltypes import utcnow
+from safeguard.core.statements import transaction_connection
 
 logger = logging.getLogger("safeguard.audit")
 

@@ -10,13 +10,13 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, Select, String, func
 from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship, validates
 from sqlalchemy.sql.expression import BindParameter
 
-from safeguard.extensions import db
+from safeguard.core.extensions import db
+from safeguard.core.sqltypes import UTCDateTime, utcnow
 from safeguard.schools.models import School
-from safeguard.sqltypes import UTCDateTime, utcnow
 
 
 class Role(enum.StrEnum):
-    """What a person does in the school; permissions derive from these in :mod:`safeguard.permissions`."""
+    """What a person does in the school; permissions derive from these in :mod:`safeguard.core.permissions`."""
 
     STAFF = "staff"
     DSL = "dsl"

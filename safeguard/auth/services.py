@@ -19,9 +19,9 @@ from safeguard.auth.passwords import (
     password_problem,
     verify_password,
 )
-from safeguard.extensions import db
+from safeguard.core.extensions import db
+from safeguard.core.sqltypes import utcnow
 from safeguard.schools.models import School
-from safeguard.sqltypes import utcnow
 
 
 class AccountError(ValueError):

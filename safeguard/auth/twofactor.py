@@ -13,8 +13,8 @@ from sqlalchemy import select
 from safeguard.audit import services as audit
 from safeguard.auth.models import RecoveryCode, User
 from safeguard.auth.passwords import hash_password, verify_password
-from safeguard.extensions import db
-from safeguard.sqltypes import utcnow
+from safeguard.core.extensions import db
+from safeguard.core.sqltypes import utcnow
 
 ISSUER = "Safeguard"
 RECOVERY_CODES = 10

@@ -23,9 +23,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from safeguard.auth.models import User
-from safeguard.extensions import db
+from safeguard.core.extensions import db
+from safeguard.core.sqltypes import UTCDateTime, utcnow
 from safeguard.pupils.models import Pupil
-from safeguard.sqltypes import UTCDateTime, utcnow
 
 # Integer on SQLite (so that it autoincrements), BIGINT on PostgreSQL: events run to millions.
 BigId = BigInteger().with_variant(Integer, "sqlite")

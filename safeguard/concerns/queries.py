@@ -44,11 +44,11 @@ from safeguard.concerns.models import (
     Part,
     Status,
 )
-from safeguard.extensions import db
+from safeguard.core.extensions import db
+from safeguard.core.sqltypes import UTCDateTime, json_rows, utc_from_json
+from safeguard.core.statements import transaction_connection
 from safeguard.notifications.models import Notification
 from safeguard.pupils.models import Pupil, awaiting_receipt, display_name
-from safeguard.sqltypes import UTCDateTime, json_rows, utc_from_json
-from safeguard.statements import transaction_connection
 
 PAGE_SIZE = 25
 

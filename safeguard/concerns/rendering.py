@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from safeguard.concerns.models import CHRONOLOGY_PART_LABELS
 from safeguard.concerns.queries import QueueRow
-from safeguard.formatting import format_local, local_datetime
+from safeguard.core.formatting import format_local, local_datetime
 
 # The part labels are fixed text; escaped once here all the same, so that a label is never written unescaped.
 _PART_LABELS = {part: escape(label) for part, label in CHRONOLOGY_PART_LABELS.items()}

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from safeguard import protocols, storage
+from safeguard import protocols
 from safeguard.audit import services as audit
 from safeguard.auth.models import Role, User, users_with_role
 from safeguard.concerns.models import (
@@ -38,13 +38,14 @@ from safeguard.concerns.models import (
     Part,
     Status,
 )
-from safeguard.extensions import db
+from safeguard.core import storage
+from safeguard.core.extensions import db
+from safeguard.core.schooldays import add_school_days
+from safeguard.core.sqltypes import json_rows, utcnow
+from safeguard.core.statements import transaction_connection
 from safeguard.notifications import services as notifications
 from safeguard.pupils.models import Pupil
-from safeguard.schooldays import add_school_days
 from safeguard.schools.models import School
-from safeguard.sqltypes import json_rows, utcnow
-from safeguard.statements import transaction_connection
 from safeguard.terminology import get_vocabulary
 
 logger = logging.getLogger("safeguard.concerns")
@@ -103,7 +104,7 @@ class PupilRole:
 
 
 # Logging a concern runs these on every concern: built once (building a statement cost as much as running it), and
-# run as plain statements on the transaction's connection (see safeguard.statements).
+# run as plain statements on the transaction's connection (see safeguard.core.statements).
 _TAKE_NUMBER = (
     ConcernSequence.__table__.update()
     .where(

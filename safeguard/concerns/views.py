@@ -21,18 +21,18 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm.exc import StaleDataError
 
-from safeguard import permissions, storage
 from safeguard.audit import services as audit
 from safeguard.concerns import forms, queries, rendering, services
 from safeguard.concerns.models import Attachment, Part, Status
+from safeguard.core import permissions, storage
+from safeguard.core.extensions import db
+from safeguard.core.formatting import school_zone
+from safeguard.core.forms import as_id, attach_error
+from safeguard.core.permissions import Capability, ConcernAccess, requires
+from safeguard.core.sqltypes import utcnow
 from safeguard.exports.services import past_transfer_window
-from safeguard.extensions import db
-from safeguard.formatting import school_zone
-from safeguard.forms import as_id, attach_error
 from safeguard.notifications.services import remember_unread_alert_count
-from safeguard.permissions import Capability, ConcernAccess, requires
 from safeguard.pupils.models import PUPIL_FLAGS, Pupil, pupil_search
-from safeguard.sqltypes import utcnow
 from safeguard.terminology import Vocabulary, category_choices, get_vocabulary, wording_problems
 
 blueprint = Blueprint("concerns", __name__, url_prefix="/concerns")

@@ -11,8 +11,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from safeguard.concerns.models import Concern
+from safeguard.core.extensions import db
 from safeguard.exports import services
-from safeguard.extensions import db
 from safeguard.pupils.models import Pupil
 from safeguard.schools.services import find_school
 

@@ -25,13 +25,13 @@ from safeguard.audit import services as audit
 from safeguard.auth.models import Role, User
 from safeguard.concerns import queries
 from safeguard.concerns.models import Concern, ConcernCategory, ConcernEvent, ConcernPupil, EventKind, Status
+from safeguard.core.extensions import db
+from safeguard.core.schooldays import school_days_between
+from safeguard.core.sqltypes import utcnow
 from safeguard.exports.models import Export
-from safeguard.extensions import db
 from safeguard.pupils.models import Pupil, awaiting_receipt
 from safeguard.reports import data as rd
-from safeguard.schooldays import school_days_between
 from safeguard.schools.models import School
-from safeguard.sqltypes import utcnow
 
 
 class ExportError(ValueError):

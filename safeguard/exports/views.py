@@ -7,14 +7,14 @@ import io
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
-from safeguard import permissions
 from safeguard.audit import services as audit
 from safeguard.concerns import queries
+from safeguard.core import permissions
+from safeguard.core.forms import attach_error
+from safeguard.core.permissions import Capability, requires
+from safeguard.core.sqltypes import utcnow
 from safeguard.exports import forms, services
-from safeguard.forms import attach_error
-from safeguard.permissions import Capability, requires
 from safeguard.pupils.views import load_pupil
-from safeguard.sqltypes import utcnow
 
 blueprint = Blueprint("exports", __name__, url_prefix="/exports")
 

@@ -7,7 +7,7 @@ import time
 import click
 
 from safeguard.concerns.services import escalate_overdue
-from safeguard.extensions import db
+from safeguard.core.extensions import db
 from safeguard.notifications.services import deliver_outbox
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safeguard.extensions import db
-from safeguard.sqltypes import UTCDateTime, utcnow
+from safeguard.core.extensions import db
+from safeguard.core.sqltypes import UTCDateTime, utcnow
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 

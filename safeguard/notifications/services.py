@@ -19,10 +19,10 @@ from flask_login import current_user
 from sqlalchemy import bindparam, func, select, update
 
 from safeguard.auth.models import User
-from safeguard.extensions import db
+from safeguard.core.extensions import db
+from safeguard.core.sqltypes import utcnow
+from safeguard.core.statements import transaction_connection
 from safeguard.notifications.models import Notification, OutboxMessage
-from safeguard.sqltypes import utcnow
-from safeguard.statements import transaction_connection
 
 logger = logging.getLogger("safeguard.notifications")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from safeguard.core.permissions import Capability, requires
 from safeguard.notifications import services
-from safeguard.permissions import Capability, requires
 
 blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")
 

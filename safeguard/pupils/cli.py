@@ -10,7 +10,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from safeguard.extensions import db
+from safeguard.core.extensions import db
 from safeguard.pupils import services
 from safeguard.schools.models import School
 from safeguard.schools.services import find_school

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint, and_, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safeguard.extensions import db
-from safeguard.sqltypes import UTCDateTime, utcnow
+from safeguard.core.extensions import db
+from safeguard.core.sqltypes import UTCDateTime, utcnow
 
 # Flags a DSL needs to see at a glance, with the label shown on screen and in exports.
 PUPIL_FLAGS = {

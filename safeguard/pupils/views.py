@@ -12,16 +12,16 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from safeguard import permissions
 from safeguard.audit import services as audit
 from safeguard.concerns import queries
-from safeguard.extensions import db
-from safeguard.forms import as_id, attach_error
-from safeguard.permissions import Capability, requires
+from safeguard.core import permissions
+from safeguard.core.extensions import db
+from safeguard.core.forms import as_id, attach_error
+from safeguard.core.permissions import Capability, requires
+from safeguard.core.sqltypes import utcnow
 from safeguard.pupils import services
 from safeguard.pupils.forms import ConfirmImportForm, ImportForm, LeftForm
 from safeguard.pupils.models import Pupil, pupil_search
-from safeguard.sqltypes import utcnow
 
 blueprint = Blueprint("pupils", __name__, url_prefix="/pupils")
 PAGE_SIZE = 50

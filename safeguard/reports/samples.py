@@ -22,9 +22,9 @@ def main(out: str = "docs/samples") -> None:
     from safeguard import create_app
     from safeguard.auth.models import User
     from safeguard.concerns.models import Concern
-    from safeguard.demo import seed_demo
+    from safeguard.core.demo import seed_demo
+    from safeguard.core.extensions import db
     from safeguard.exports import services
-    from safeguard.extensions import db
     from safeguard.pupils.models import Pupil
     from safeguard.schools.services import find_school
 

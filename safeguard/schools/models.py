@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from safeguard.extensions import db
-from safeguard.sqltypes import UTCDateTime, utcnow
+from safeguard.core.extensions import db
+from safeguard.core.sqltypes import UTCDateTime, utcnow
 
 SCHOOL_CODE = re.compile(r"^[A-Z]{2,6}$")
 DEFAULT_PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from safeguard.audit import services as audit
 from safeguard.auth.models import User
-from safeguard.extensions import db
+from safeguard.core.extensions import db
 from safeguard.schools.models import SCHOOL_CODE, School
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import current_app, has_app_context
 from wtforms import SelectChoice
 
-from safeguard.paths import resource_dir
+from safeguard.core.paths import resource_dir
 from safeguard.terminology.checker import Checker, Finding, quoted_spans
 from safeguard.terminology.loader import VocabularyError, load_vocabulary
 from safeguard.terminology.model import Agency, Category, Term, Vocabulary

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from safeguard.extensions import db
+from safeguard.core.extensions import db
 from tests import factories
 from tests.browser.conftest import check_accessibility, sign_in
 

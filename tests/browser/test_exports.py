@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from safeguard.concerns import services
-from safeguard.sqltypes import utcnow
+from safeguard.core.sqltypes import utcnow
 from tests import factories
 from tests.browser.conftest import check_accessibility, sign_in
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from safeguard.concerns import services
-from safeguard.extensions import db
+from safeguard.core.extensions import db
 from tests import factories
 from tests.browser.conftest import check_accessibility, sign_in
 

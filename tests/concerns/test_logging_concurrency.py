@@ -20,8 +20,8 @@ def _logger(config: dict, reporter_id: int, pupil_id: int, n: int) -> None:
     from safeguard.auth.models import User
     from safeguard.concerns.models import Part
     from safeguard.concerns.services import PupilRole, log_concern
-    from safeguard.extensions import db
-    from safeguard.sqltypes import utcnow
+    from safeguard.core.extensions import db
+    from safeguard.core.sqltypes import utcnow
 
     app = create_app(config)
     with app.app_context():

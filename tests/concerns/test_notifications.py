@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from safeguard.concerns import services
 from safeguard.concerns.models import ConcernEvent
+from safeguard.core.sqltypes import utcnow
 from safeguard.notifications.models import Notification, OutboxMessage
 from safeguard.notifications.services import deliver_outbox
-from safeguard.sqltypes import utcnow
 from tests import factories
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from safeguard.concerns import queries, services
-from safeguard.sqltypes import utcnow
+from safeguard.core.sqltypes import utcnow
 from tests import factories
 
 

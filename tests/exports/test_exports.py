@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from safeguard.audit.models import AuditEvent
 from safeguard.concerns import services
+from safeguard.core.sqltypes import utcnow
 from safeguard.exports import services as exports
 from safeguard.reports import verification_code
-from safeguard.sqltypes import utcnow
 from tests import factories
 from tests.conftest import unavailable
 

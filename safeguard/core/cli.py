@@ -14,8 +14,8 @@ from flask.cli import AppGroup, FlaskGroup
 from safeguard.audit.cli import audit_cli
 from safeguard.auth import services as auth_services
 from safeguard.auth.models import parse_roles
+from safeguard.core.extensions import db
 from safeguard.exports.cli import export_cli, verify_pdf
-from safeguard.extensions import db
 from safeguard.notifications.cli import escalate, notify
 from safeguard.pupils.cli import pupils_cli
 from safeguard.schools import services as school_services
@@ -87,7 +87,7 @@ def user_create(school_code: str, email: str, name: str, role: str, password_std
 @click.command("demo")
 def demo() -> None:
     """Create the demo school with one user of each role (idempotent) and print the logins."""
-    from safeguard.demo import seed_demo
+    from safeguard.core.demo import seed_demo
 
     if current_app.config.get("PRODUCTION"):
         fail("the demo school is for trying Safeguard out, not for a production deployment")

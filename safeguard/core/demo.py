@@ -15,10 +15,10 @@ from safeguard.auth.models import Role
 from safeguard.auth.passwords import generate_password
 from safeguard.concerns import services as concern_services
 from safeguard.concerns.models import Concern, Part
-from safeguard.extensions import db
+from safeguard.core.extensions import db
+from safeguard.core.sqltypes import utcnow
 from safeguard.pupils.models import Pupil
 from safeguard.schools import services as school_services
-from safeguard.sqltypes import utcnow
 
 DEMO_CODE = "OAK"
 DEMO_NAME = "Oakfield Primary School"

@@ -12,7 +12,7 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
-from safeguard import permissions
+from safeguard.core import permissions
 from safeguard.notifications.services import unread_alert_count
 
 # Menus kept per app: a few pages times a few sets of roles times the unread counts seen; cleared when full.

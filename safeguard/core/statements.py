@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
-from safeguard.extensions import db
+from safeguard.core.extensions import db
 
 
 def transaction_connection() -> Connection:

@@ -16,7 +16,7 @@ from flask import abort
 from flask_login import current_user
 
 from safeguard.auth.models import Role, User
-from safeguard.extensions import login_manager
+from safeguard.core.extensions import login_manager
 
 F = TypeVar("F", bound=Callable)
 
