@@ -52,3 +52,7 @@ class OutboxMessage(db.Model):
     # After too many failures the message is parked (and the DSLs still have the in-app alert).
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # The worker delivering the message and until when it may: other workers leave the message alone until then
+    # (so no one gets it twice), and take it up afterwards if that worker stopped before recording the outcome.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -8,7 +8,9 @@ be lost between saving and sending; the worker (``flask --app safeguard notify``
 from __future__ import annotations
 
 import logging
+import secrets
 import smtplib
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -16,7 +18,7 @@ from typing import Protocol
 
 from flask import current_app, g
 from flask_login import current_user
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Row, bindparam, func, or_, select, update
 
 from safeguard.auth.models import User
 from safeguard.core.extensions import db
@@ -29,6 +31,11 @@ logger = logging.getLogger("safeguard.notifications")
 MAX_ATTEMPTS = 12
 # Back-off between attempts: 1, 2, 4 … minutes, at most an hour.
 BACKOFF_CAP = timedelta(hours=1)
+# How long a worker holds the messages it has claimed before another worker may take them up.
+CLAIM_LEASE = timedelta(minutes=10)
+# A worker starts sending a claimed message only with this much of its claim left: one SMTP exchange (a 15-second
+# time-out on each step) fits well within it, so a message is never sent by a worker whose claim has run out.
+SEND_MARGIN = timedelta(minutes=3)
 
 
 def concern_link(concern_id: int) -> str:
@@ -39,7 +46,8 @@ def concern_link(concern_id: int) -> str:
 # Alerts go in as rows, not objects: nothing in the request reads them back, and building and flushing an object per
 # row was a tenth of the time of logging a concern. Built once; one INSERT per table, in the caller's transaction.
 _ADD_NOTIFICATIONS = Notification.__table__.insert()
-_ADD_OUTBOX = OutboxMessage.__table__.insert()
+_OUTBOX = OutboxMessage.__table__
+_ADD_OUTBOX = _OUTBOX.insert()
 
 
 class Person(Protocol):
@@ -167,40 +175,101 @@ def smtp_sender() -> Callable[[EmailMessage], None]:
     return send
 
 
-def deliver_outbox(now: datetime | None = None, send: Callable[[EmailMessage], None] | None = None, batch: int = 100):
+def deliver_outbox(
+    now: datetime | None = None, send: Callable[[EmailMessage], None] | None = None, batch: int = 100
+) -> tuple[int, int]:
     """Send the messages that are due; return ``(sent, retried)``. Each message is committed on its own.
 
-    A failure leaves the message in the outbox with its next attempt pushed back (1, 2, 4 … minutes, at most an
-    hour); after :data:`MAX_ATTEMPTS` it is parked with its last error, and the in-app alert still stands.
+    The worker first claims the messages it will send (see :func:`claim_due`), so that workers running at once
+    never send the same e-mail twice. A failure leaves the message in the outbox with its next attempt pushed back
+    (1, 2, 4 … minutes, at most an hour); after :data:`MAX_ATTEMPTS` it is parked with its last error, and the
+    in-app alert still stands.
+
+    :param now: the time messages are due by (tests move it on); the lease is kept on this machine's clock.
+    :param send: sends one message (SMTP by default).
     """
     now = now or utcnow()
     send = send or smtp_sender()
+    token = secrets.token_hex(16)
+    claimed = claim_due(now, token, batch)
+    # Measured from the claim, not from `now`: how long this worker may still start sending what it holds.
+    deadline = time.monotonic() + (CLAIM_LEASE - SEND_MARGIN).total_seconds()
     sent = retried = 0
-    due = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None), OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(batch)
-    ).all()
-    for message in due:
-        email = EmailMessage()
-        email["From"] = current_app.config["MAIL_FROM"]
-        email["To"] = message.to_address
-        email["Subject"] = message.subject
-        email.set_content(message.body)
-        message.attempts += 1
-        try:
-            send(email)
-        except (OSError, smtplib.SMTPException) as error:
-            message.last_error = f"{type(error).__name__}: {error}"[:500]
-            delay = min(timedelta(minutes=2 ** (message.attempts - 1)), BACKOFF_CAP)
-            message.next_attempt_at = now + delay
-            if message.attempts >= MAX_ATTEMPTS:
-                message.failed_at = now
-            retried += 1
-            logger.warning("outbox message %s not delivered (attempt %s): %s", message.id, message.attempts, error)
-        else:
-            message.sent_at = utcnow()
+    for index, message in enumerate(claimed):
+        if time.monotonic() > deadline:
+            _release(claimed[index:], token)
+            break
+        if _deliver(message, token, now, send):
             sent += 1
-        db.session.commit()
+        else:
+            retried += 1
     return sent, retried
+
+
+def claim_due(now: datetime, token: str, batch: int) -> list[Row]:
+    """Claim up to ``batch`` messages that are due and that no other worker holds, and commit the claim.
+
+    On PostgreSQL the rows another worker is claiming at the same moment are skipped (``FOR UPDATE SKIP
+    LOCKED``); SQLite lets one writer in at a time, so the one statement that finds and claims the rows runs whole
+    before another worker's. A claim lasts :data:`CLAIM_LEASE`: a worker that stops before recording what became
+    of a message leaves it to be taken up again once its claim has run out.
+    """
+    due = (
+        select(_OUTBOX.c.id)
+        .where(
+            _OUTBOX.c.sent_at.is_(None),
+            _OUTBOX.c.failed_at.is_(None),
+            _OUTBOX.c.next_attempt_at <= now,
+            or_(_OUTBOX.c.claimed_until.is_(None), _OUTBOX.c.claimed_until < now),
+        )
+        .order_by(_OUTBOX.c.next_attempt_at, _OUTBOX.c.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    claim = (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_(due.scalar_subquery()))
+        .values(claim_token=token, claimed_until=now + CLAIM_LEASE)
+        .returning(_OUTBOX.c.id, _OUTBOX.c.to_address, _OUTBOX.c.subject, _OUTBOX.c.body, _OUTBOX.c.attempts)
+    )
+    claimed = sorted(db.session.execute(claim).all(), key=lambda row: row.id)
+    db.session.commit()
+    return claimed
+
+
+def _deliver(message: Row, token: str, now: datetime, send: Callable[[EmailMessage], None]) -> bool:
+    """Send one claimed message and record the outcome under the claim; return whether it was sent."""
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_FROM"]
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email.set_content(message.body)
+    attempts = message.attempts + 1
+    outcome: dict[str, object] = {"attempts": attempts, "claim_token": None, "claimed_until": None}
+    try:
+        send(email)
+    except (OSError, smtplib.SMTPException) as error:
+        outcome["last_error"] = f"{type(error).__name__}: {error}"[:500]
+        outcome["next_attempt_at"] = now + min(timedelta(minutes=2 ** (attempts - 1)), BACKOFF_CAP)
+        if attempts >= MAX_ATTEMPTS:
+            outcome["failed_at"] = now
+        logger.warning("outbox message %s not delivered (attempt %s): %s", message.id, attempts, error)
+    else:
+        outcome["sent_at"] = utcnow()
+    recorded = db.session.execute(
+        update(_OUTBOX).where(_OUTBOX.c.id == message.id, _OUTBOX.c.claim_token == token).values(outcome)
+    )
+    db.session.commit()
+    if not recorded.rowcount:
+        logger.warning("outbox message %s: the claim ran out before its outcome was recorded", message.id)
+    return "sent_at" in outcome
+
+
+def _release(messages: list[Row], token: str) -> None:
+    """Give back claimed messages this worker no longer has time to send, for the next pass to take."""
+    db.session.execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_([message.id for message in messages]), _OUTBOX.c.claim_token == token)
+        .values(claim_token=None, claimed_until=None)
+    )
+    db.session.commit()
