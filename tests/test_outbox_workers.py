@@ -111,3 +111,14 @@ def test_a_stopped_workers_emails_are_delivered_by_another_after_its_lease(app, 
     assert [message["To"] for message in smtp.messages] == [address]
     assert deliver_outbox(now=utcnow() + 2 * outbox.CLAIM_LEASE) == (0, 0)
     assert len(smtp.messages) == 1
+
+
+def test_messages_a_worker_has_no_time_left_to_send_are_given_back_at_once(app, school, smtp, db, monkeypatch):
+    [address] = _queue_alerts(db, school, 1)
+    # A worker whose claim is already too short to start a send (a slow mail server took the time) sends nothing…
+    monkeypatch.setattr(outbox, "SEND_MARGIN", outbox.CLAIM_LEASE + timedelta(seconds=1))
+    assert deliver_outbox() == (0, 0)
+    monkeypatch.undo()
+    # …and hands its messages back, so the next pass sends them without waiting for the claim to run out.
+    assert deliver_outbox() == (1, 0)
+    assert [message["To"] for message in smtp.messages] == [address]
