@@ -4,6 +4,10 @@ Files live under ``UPLOAD_FOLDER`` (``instance/uploads`` by default), one folder
 token; the original file name is kept only in the database. When ``UPLOAD_ENCRYPTION_KEY`` is set (32 bytes,
 base64) files are sealed with AES-256-GCM, so a copied disk or backup of the folder reveals nothing without the
 key, and any change to a file is detected when it is read.
+
+A file is written while the transaction that records it is still open, and belongs to that transaction: when the
+transaction (or the savepoint it was written in) is rolled back, or ends without a commit, the file is removed, so
+nothing of a child's is left on disk for a record that was never saved. A committed file is never removed here.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -18,6 +23,12 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from safeguard.core.extensions import db
+
+logger = logging.getLogger("safeguard.storage")
 
 _MAGIC = b"SGv1"  # marks an encrypted file: magic, 12-byte nonce, ciphertext with tag
 
@@ -35,10 +46,8 @@ class StoredFile:
     sha256: str
 
 
-def _key() -> bytes | None:
-    configured = current_app.config.get("UPLOAD_ENCRYPTION_KEY")
-    if not configured:
-        return None
+def parse_key(configured: str) -> bytes:
+    """Decode an ``UPLOAD_ENCRYPTION_KEY``: 32 bytes in base64 (padding optional)."""
     try:
         key = base64.urlsafe_b64decode(configured + "=" * (-len(configured) % 4))
     except (binascii.Error, ValueError) as error:
@@ -46,6 +55,11 @@ def _key() -> bytes | None:
     if len(key) != 32:
         raise StorageError("UPLOAD_ENCRYPTION_KEY must be 32 bytes in base64")
     return key
+
+
+def _key() -> bytes | None:
+    configured = current_app.config.get("UPLOAD_ENCRYPTION_KEY")
+    return parse_key(configured) if configured else None
 
 
 def _path(school_id: int, storage_name: str) -> Path:
@@ -64,6 +78,9 @@ def save(school_id: int, data: bytes) -> StoredFile:
     if key is not None:
         nonce = os.urandom(12)
         payload = _MAGIC + nonce + AESGCM(key).encrypt(nonce, data, name.encode())
+    session = db.session()
+    # Recorded before the file exists, so that a write that fails half-way is removed with the transaction too.
+    _pending(session).append((path, session.get_nested_transaction() or session.get_transaction() or session.begin()))
     with open(path, "xb") as handle:
         handle.write(payload)
     path.chmod(0o600)
@@ -89,3 +106,56 @@ def load(school_id: int, storage_name: str, expected_sha256: str | None = None) 
     if expected_sha256 and hashlib.sha256(payload).hexdigest() != expected_sha256:
         raise StorageError("the stored file does not match its recorded digest")
     return payload
+
+
+# Files written in a session's open transaction, each with the transaction (or savepoint) it was written in.
+_PENDING = "safeguard.storage.pending"
+
+
+def _pending(session: Session) -> list[tuple[Path, SessionTransaction]]:
+    return session.info.setdefault(_PENDING, [])
+
+
+def _within(transaction: SessionTransaction, outer: SessionTransaction) -> bool:
+    """Whether ``transaction`` is ``outer`` or was begun inside it."""
+    current: SessionTransaction | None = transaction
+    while current is not None:
+        if current is outer:
+            return True
+        current = current.parent
+    return False
+
+
+def _remove(session: Session, outer: SessionTransaction | None) -> None:
+    """Remove the files written within ``outer`` (every pending file when it is None)."""
+    kept = []
+    for path, transaction in _pending(session):
+        if outer is None or _within(transaction, outer):
+            path.unlink(missing_ok=True)
+            logger.info("removed %s: its transaction did not commit", path.name)
+        else:
+            kept.append((path, transaction))
+    session.info[_PENDING] = kept
+
+
+@event.listens_for(db.session, "after_commit")
+def _committed(session: Session) -> None:
+    """Keep the files of a committed transaction; a savepoint's stay pending until the transaction commits."""
+    if session.get_nested_transaction() is None:
+        session.info.pop(_PENDING, None)
+
+
+@event.listens_for(db.session, "after_soft_rollback")
+def _rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """Remove the files written within what the database rolled back: the nearest savepoint, or everything."""
+    boundary: SessionTransaction | None = previous
+    while boundary is not None and not boundary.nested and boundary.parent is not None:
+        boundary = boundary.parent
+    _remove(session, boundary if boundary is not None and boundary.nested else None)
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    """Remove what is still pending when the whole transaction ends uncommitted (a session closed, say)."""
+    if transaction.parent is None and session.info.get(_PENDING):
+        _remove(session, None)
