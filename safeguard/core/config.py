@@ -32,6 +32,8 @@ DEFAULTS: dict[str, object] = {
     # Bootstrap's CSS and JS are served by the app itself: school filters block CDNs and the CSP forbids them.
     "BOOTSTRAP_SERVE_LOCAL": True,
     "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+    # Minutes an uploaded pupil import waits in instance/imports for its confirmation before it is deleted.
+    "IMPORT_STASH_MINUTES": 60,
     "PRODUCTION": False,
     "SERVER_NAME_FOR_LINKS": None,
     # Mail: the outbox worker delivers over SMTP.

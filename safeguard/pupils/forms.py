@@ -15,7 +15,7 @@ class ImportForm(FlaskForm):
 
 
 class ConfirmImportForm(FlaskForm):
-    """Confirm the previewed import."""
+    """Confirm or cancel the previewed import."""
 
     token = HiddenField(validators=[DataRequired()])
 

@@ -1,17 +1,24 @@
 """Pupil rules: importing the MIS export, and marking a pupil as left.
 
 The import validates every row first and imports nothing if any row is bad; it upserts by UPN within the
-school only, and never marks pupils as left or deletes them because they are missing from a file.
+school only, and never marks pupils as left or deletes them because they are missing from a file. Between its
+preview and its confirmation the uploaded file waits in ``instance/imports``, for ``IMPORT_STASH_MINUTES`` at most.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+import secrets
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
 from safeguard.audit import services as audit
@@ -147,8 +154,8 @@ def _parse_flag(value: str, field_name: str) -> bool:
     raise ValueError(value)
 
 
-def parse(data: bytes, today: date) -> tuple[list[dict], list[RowProblem]]:
-    """Read and validate every row; return the good rows and every problem."""
+def _read(data: bytes) -> tuple[Iterator[list[str]], dict[str, int]]:
+    """The file's rows after the header, and the column of each field the header names."""
     text = _decode(data)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
@@ -159,7 +166,87 @@ def parse(data: bytes, today: date) -> tuple[list[dict], list[RowProblem]]:
         headers = next(reader)
     except StopIteration:
         raise ImportError_("The file is empty.") from None
-    mapping = _map_headers(headers)
+    return reader, _map_headers(headers)
+
+
+def _check_upn(raw: str, seen: dict[str, int]) -> tuple[str, list[str]]:
+    """The UPN as stored (capitals, no spaces), and what is wrong with it."""
+    upn = raw.upper().replace(" ", "")
+    if not upn:
+        return upn, ["the UPN is missing"]
+    if not UPN_PATTERN.match(upn):
+        return upn, [f"the UPN {raw!r} is not 13 characters: a letter, 11 digits and a digit or letter"]
+    if upn in seen:
+        return upn, [f"the UPN {upn} is also on line {seen[upn]}"]
+    return upn, []
+
+
+def _check_names(values: dict[str, str]) -> list[str]:
+    """What is wrong with the legal names."""
+    reasons = []
+    for name in ("legal_first_name", "legal_last_name"):
+        if not values[name]:
+            reasons.append(f"the {FIELD_LABELS[name]} is missing")
+        elif len(values[name]) > 100:
+            reasons.append(f"the {FIELD_LABELS[name]} is longer than 100 characters")
+    return reasons
+
+
+def _check_dates(values: dict[str, str], row: dict, today: date) -> list[str]:
+    """Put the date of birth and leaving date into ``row``; return what is wrong with them."""
+    reasons = []
+    written = values["date_of_birth"]
+    try:
+        born = _parse_date(written)
+    except ValueError:
+        reasons.append(f"the date of birth {written!r} is not a date (write it as DD/MM/YYYY)")
+    else:
+        if born > today:
+            reasons.append(f"the date of birth {written} is in the future")
+        elif born.year < today.year - 30:
+            reasons.append(f"the date of birth {written} is not a pupil's")
+        row["date_of_birth"] = born
+    if values.get("left_on"):
+        try:
+            row["left_on"] = _parse_date(values["left_on"])
+        except ValueError:
+            reasons.append(f"the leaving date {values['left_on']!r} is not a date")
+    return reasons
+
+
+def _check_flags(values: dict[str, str], row: dict) -> list[str]:
+    """Put the flags the file has into ``row``; return what is wrong with them."""
+    reasons = []
+    for flag in PUPIL_FLAGS:
+        if flag in values:
+            try:
+                row[flag] = _parse_flag(values[flag], flag)
+            except ValueError:
+                reasons.append(f"{FIELD_LABELS[flag]} {values[flag]!r} is not yes or no")
+    return reasons
+
+
+def _check_row(values: dict[str, str], seen: dict[str, int], today: date) -> tuple[dict, list[str]]:
+    """One row of the file as a pupil's fields, and every reason it cannot be imported."""
+    upn, reasons = _check_upn(values["upn"], seen)
+    reasons += _check_names(values)
+    row: dict = {
+        "upn": upn,
+        "legal_first_name": values["legal_first_name"],
+        "legal_last_name": values["legal_last_name"],
+        "preferred_name": values.get("preferred_name") or None,
+        "year_group": values.get("year_group", "")[:20],
+        "class_name": values.get("class_name", "")[:40],
+        "destination_school": values.get("destination_school") or None,
+    }
+    reasons += _check_dates(values, row, today)
+    reasons += _check_flags(values, row)
+    return row, reasons
+
+
+def parse(data: bytes, today: date) -> tuple[list[dict], list[RowProblem]]:
+    """Read and validate every row; return the good rows and every problem."""
+    reader, mapping = _read(data)
     rows: list[dict] = []
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
@@ -169,52 +256,11 @@ def parse(data: bytes, today: date) -> tuple[list[dict], list[RowProblem]]:
         if not any(cell.strip() for cell in raw):
             continue
         values = {f: (raw[i].strip() if i < len(raw) else "") for f, i in mapping.items()}
-        reasons: list[str] = []
-        upn = values["upn"].upper().replace(" ", "")
-        if not upn:
-            reasons.append("the UPN is missing")
-        elif not UPN_PATTERN.match(upn):
-            reasons.append(f"the UPN {values['upn']!r} is not 13 characters: a letter, 11 digits and a digit or letter")
-        elif upn in seen:
-            reasons.append(f"the UPN {upn} is also on line {seen[upn]}")
-        for name in ("legal_first_name", "legal_last_name"):
-            if not values[name]:
-                reasons.append(f"the {FIELD_LABELS[name]} is missing")
-            elif len(values[name]) > 100:
-                reasons.append(f"the {FIELD_LABELS[name]} is longer than 100 characters")
-        row: dict = {
-            "upn": upn,
-            "legal_first_name": values["legal_first_name"],
-            "legal_last_name": values["legal_last_name"],
-            "preferred_name": values.get("preferred_name") or None,
-            "year_group": values.get("year_group", "")[:20],
-            "class_name": values.get("class_name", "")[:40],
-            "destination_school": values.get("destination_school") or None,
-        }
-        try:
-            born = _parse_date(values["date_of_birth"])
-            if born > today:
-                reasons.append(f"the date of birth {values['date_of_birth']} is in the future")
-            elif born.year < today.year - 30:
-                reasons.append(f"the date of birth {values['date_of_birth']} is not a pupil's")
-            row["date_of_birth"] = born
-        except ValueError:
-            reasons.append(f"the date of birth {values['date_of_birth']!r} is not a date (write it as DD/MM/YYYY)")
-        if values.get("left_on"):
-            try:
-                row["left_on"] = _parse_date(values["left_on"])
-            except ValueError:
-                reasons.append(f"the leaving date {values['left_on']!r} is not a date")
-        for flag in PUPIL_FLAGS:
-            if flag in values:
-                try:
-                    row[flag] = _parse_flag(values[flag], flag)
-                except ValueError:
-                    reasons.append(f"{FIELD_LABELS[flag]} {values[flag]!r} is not yes or no")
+        row, reasons = _check_row(values, seen, today)
         if reasons:
             problems.append(RowProblem(line, "; ".join(reasons)))
         else:
-            seen[upn] = line
+            seen[row["upn"]] = line
             rows.append(row)
     if not rows and not problems:
         raise ImportError_("The file has no pupils in it.")
@@ -264,6 +310,99 @@ def apply_import(school: School, data: bytes, today: date, actor: User | None) -
         detail={"added": len(result.added), "changed": len(result.changed), "unchanged": result.unchanged},
     )
     return result
+
+
+# A file of the roll (names, dates of birth, child protection flags) waits between the preview and the confirmation
+# and no longer: it is deleted on confirmation, on cancelling, and once older than IMPORT_STASH_MINUTES (by the
+# notify worker's sweep, or when it is next asked for).
+_TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+def stash_folder() -> Path:
+    """The folder (``instance/imports``) where files wait between their preview and their confirmation."""
+    folder = Path(current_app.instance_path) / "imports"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def _stash_paths(token: str) -> tuple[Path, Path] | None:
+    if not _TOKEN.fullmatch(token or ""):  # our own tokens only: never a path from outside
+        return None
+    folder = stash_folder()
+    return folder / f"{token}.csv", folder / f"{token}.json"
+
+
+def stash_import(data: bytes, user_id: int, school_id: int) -> str:
+    """Keep a previewed file for its confirmation by the same person; return the token that names it."""
+    token = secrets.token_hex(16)
+    data_path, meta_path = _stash_paths(token)
+    data_path.write_bytes(data)
+    data_path.chmod(0o600)
+    meta_path.write_text(json.dumps({"user": user_id, "school": school_id}), encoding="utf-8")
+    return token
+
+
+def _belongs_to(token: str, user_id: int, school_id: int) -> bool:
+    """Whether ``token`` names a file this person stashed for this school."""
+    paths = _stash_paths(token)
+    if paths is None:
+        return False
+    try:
+        meta = json.loads(paths[1].read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return meta.get("user") == user_id and meta.get("school") == school_id
+
+
+def take_stashed_import(token: str, user_id: int, school_id: int) -> bytes | None:
+    """The file stashed under ``token`` by this person, deleted from the folder as it is handed over.
+
+    None when there is no such file, it is someone else's, or it has expired (an expired file is deleted too).
+    """
+    if not _belongs_to(token, user_id, school_id):
+        return None
+    data_path, _ = _stash_paths(token)
+    try:
+        data = None if _expired(data_path, time.time()) else data_path.read_bytes()
+    except OSError:
+        data = None
+    _drop(token)
+    return data
+
+
+def cancel_stashed_import(token: str, user_id: int, school_id: int) -> bool:
+    """Delete this person's stashed file without importing it; return whether there was one."""
+    if not _belongs_to(token, user_id, school_id):
+        return False
+    _drop(token)
+    return True
+
+
+def _drop(token: str) -> None:
+    for path in _stash_paths(token) or ():
+        path.unlink(missing_ok=True)
+
+
+def _expired(path: Path, now: float) -> bool:
+    """Whether a stashed file was written longer than ``IMPORT_STASH_MINUTES`` before ``now``."""
+    return path.stat().st_mtime < now - float(current_app.config["IMPORT_STASH_MINUTES"]) * 60
+
+
+def sweep_stashed_imports(now: float | None = None) -> int:
+    """Delete every stashed file older than ``IMPORT_STASH_MINUTES``; return how many imports were removed.
+
+    :param now: seconds since the epoch (the current time by default).
+    """
+    now = time.time() if now is None else now
+    removed = 0
+    for path in stash_folder().iterdir():
+        try:
+            if _expired(path, now):
+                path.unlink()
+                removed += 1 if path.suffix == ".csv" else 0
+        except FileNotFoundError:  # taken or cancelled meanwhile
+            continue
+    return removed
 
 
 class PupilError(ValueError):

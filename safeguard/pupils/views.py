@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import secrets
-import time
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -25,7 +21,6 @@ from safeguard.pupils.models import Pupil, pupil_search
 
 blueprint = Blueprint("pupils", __name__, url_prefix="/pupils")
 PAGE_SIZE = 50
-IMPORT_TTL_SECONDS = 3600
 
 
 def _today():
@@ -118,41 +113,6 @@ def mark_left(pupil_id: int):
     return _render_pupil(pupil, form), 400
 
 
-def _imports_dir() -> Path:
-    folder = Path(current_app.instance_path) / "imports"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
-
-
-def _stash(data: bytes) -> str:
-    token = secrets.token_hex(16)
-    folder = _imports_dir()
-    (folder / f"{token}.csv").write_bytes(data)
-    meta = {"user": current_user.id, "school": current_user.school_id, "at": time.time()}
-    (folder / f"{token}.json").write_text(json.dumps(meta), encoding="utf-8")
-    return token
-
-
-def _unstash(token: str) -> bytes | None:
-    if not token.isalnum():
-        return None
-    folder = _imports_dir()
-    try:
-        meta = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
-        data = (folder / f"{token}.csv").read_bytes()
-    except (OSError, ValueError):
-        return None
-    fresh = time.time() - meta.get("at", 0) < IMPORT_TTL_SECONDS
-    if meta.get("user") != current_user.id or meta.get("school") != current_user.school_id or not fresh:
-        return None
-    return data
-
-
-def _drop(token: str) -> None:
-    for suffix in (".csv", ".json"):
-        (_imports_dir() / f"{token}{suffix}").unlink(missing_ok=True)
-
-
 @blueprint.route("/import", methods=["GET", "POST"])
 @requires(Capability.MANAGE_PUPILS)
 def import_upload():
@@ -170,7 +130,7 @@ def import_upload():
             status = 400
         else:
             if result.ok:
-                token = _stash(data)
+                token = services.stash_import(data, current_user.id, current_user.school_id)
             else:
                 status = 422
     elif form.is_submitted():
@@ -190,14 +150,15 @@ def import_upload():
 @blueprint.route("/import/confirm", methods=["POST"])
 @requires(Capability.MANAGE_PUPILS)
 def import_confirm():
-    """Apply a previewed import."""
+    """Apply a previewed import; the file kept since the preview is deleted."""
     form = ConfirmImportForm()
-    data = _unstash(form.token.data or "") if form.validate_on_submit() else None
+    data = None
+    if form.validate_on_submit():
+        data = services.take_stashed_import(form.token.data, current_user.id, current_user.school_id)
     if data is None:
         flash("That import has expired or was already applied. Upload the file again.", "warning")
         return redirect(url_for("pupils.import_upload")), 303
     result = services.apply_import(current_user.school, data, _today(), current_user)
-    _drop(form.token.data)
     if not result.ok:  # the roll changed between preview and confirmation in a way that makes a row bad
         flash("The file no longer imports cleanly. Upload it again to see why.", "danger")
         return redirect(url_for("pupils.import_upload")), 303
@@ -208,6 +169,20 @@ def import_confirm():
     if permissions.has(current_user, Capability.VIEW_ALL_CONCERNS):
         return redirect(url_for("pupils.index"))
     return redirect(url_for("pupils.import_upload"))
+
+
+@blueprint.route("/import/cancel", methods=["POST"])
+@requires(Capability.MANAGE_PUPILS)
+def import_cancel():
+    """Abandon a previewed import: nothing is imported and the file kept since the preview is deleted."""
+    form = ConfirmImportForm()
+    if form.validate_on_submit() and services.cancel_stashed_import(
+        form.token.data, current_user.id, current_user.school_id
+    ):
+        flash("Import cancelled: nothing was imported and the uploaded file has been deleted.", "info")
+    else:
+        flash("That import had already expired or been applied.", "warning")
+    return redirect(url_for("pupils.import_upload")), 303
 
 
 @blueprint.route("/api/search")
