@@ -216,21 +216,7 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Make the permission checks and formatting filters available to templates."""
-    from safeguard.core import permissions
-    from safeguard.core.formatting import register_filters
-    from safeguard.core.navigation import main_menu
-    from safeguard.notifications.services import unread_alert_count
-    from safeguard.terminology import check_text
+    """Register the templates' filters and globals (all in :mod:`safeguard.templating`)."""
+    from safeguard.templating import register_template_helpers as register
 
-    register_filters(app)
-    app.jinja_env.globals["wording_findings"] = check_text
-    app.jinja_env.globals["main_menu"] = main_menu
-
-    @app.context_processor
-    def inject_permissions():
-        return {
-            "Capability": permissions.Capability,
-            "can": lambda capability: permissions.has(current_user, capability),
-            "unread_alerts": unread_alert_count() if current_user.is_authenticated else 0,
-        }
+    register(app)

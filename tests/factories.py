@@ -126,7 +126,7 @@ def concern(
 ):
     """Log a concern through the service, as a member of staff would, and commit it."""
     from safeguard.concerns.models import Part
-    from safeguard.concerns.services import PupilRole, log_concern
+    from safeguard.concerns.services import NewConcern, PupilRole, log_concern
     from safeguard.core.sqltypes import utcnow
 
     roles = []
@@ -136,8 +136,7 @@ def concern(
         else:
             roles.append(PupilRole(item.id, Part.SUBJECT if index == 0 else Part.WITNESS))
     when = now or utcnow()
-    made = log_concern(
-        reporter,
+    new = NewConcern(
         pupils=roles,
         observed_at=observed_at or when,
         location="Playground",
@@ -145,8 +144,8 @@ def concern(
         account=account,
         already_done="Listened, reassured her and told her I must share it with the DSL.",
         immediate_danger=immediate_danger,
-        now=when,
     )
+    made = log_concern(reporter, new, now=when)
     db.session.commit()
     return made
 

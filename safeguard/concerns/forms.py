@@ -22,10 +22,21 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from safeguard.concerns.models import PART_LABELS, Part, Status
-from safeguard.concerns.services import ACTION_KINDS, DECISION_KINDS, REFERRAL_TARGETS
+from safeguard.concerns.states import ACTION_KINDS, DECISION_KINDS, REFERRAL_TARGETS, Part, Status
 
-PART_CHOICES = [SelectChoice(p.value, PART_LABELS[p]) for p in Part]
+PART_CHOICES = [SelectChoice(p.value, p.label) for p in Part]
+
+
+def _kept_reason_field() -> StringField:
+    """Why the writer keeps terms the checker flagged: asked for only when it flags some."""
+    return StringField(
+        "Reason for keeping these words",
+        description="Only if you must keep a term the checker flagged, for example because you are quoting the "
+        "name of an offence.",
+        validators=[Optional(), Length(max=500)],
+    )
+
+
 MAX_TEXT = 20_000
 
 
@@ -87,12 +98,7 @@ class LogConcernForm(FlaskForm):
         validators=[DataRequired("Describe what happened."), Length(max=MAX_TEXT)],
         render_kw={"rows": 8},
     )
-    wording_kept_reason = StringField(
-        "Reason for keeping these words",
-        description="Only if you must keep a term the checker flagged, for example because you are quoting the "
-        "name of an offence.",
-        validators=[Optional(), Length(max=500)],
-    )
+    wording_kept_reason = _kept_reason_field()
     already_done = TextAreaField(
         "What have you done already?",
         description="For example: listened and reassured the child, told them you must share it with the DSL.",
@@ -112,6 +118,9 @@ class VersionedForm(FlaskForm):
     version = HiddenField()
     # When the page was loaded: a DSL whose page is out of date is shown what changed since.
     opened_at = HiddenField()
+    wording_kept_reason = _kept_reason_field()
+    # Set when the text was refused for its wording: the page then asks for the reason for keeping it.
+    wording_flagged = False
 
 
 class AcknowledgeForm(VersionedForm):
@@ -235,6 +244,8 @@ class AddendumForm(FlaskForm):
         validators=[DataRequired("Write the information you want to add."), Length(max=MAX_TEXT)],
         render_kw={"rows": 3},
     )
+    wording_kept_reason = _kept_reason_field()
+    wording_flagged = False
 
 
 class ProtocolAnswerForm(VersionedForm):

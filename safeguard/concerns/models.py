@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
-from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -23,72 +21,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from safeguard.auth.models import User
+from safeguard.concerns.rules import acknowledgement_overdue
+from safeguard.concerns.states import EventKind as EventKind
+from safeguard.concerns.states import Part, Status
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import UTCDateTime, utcnow
 from safeguard.pupils.models import Pupil
 
 # Integer on SQLite (so that it autoincrements), BIGINT on PostgreSQL: events run to millions.
 BigId = BigInteger().with_variant(Integer, "sqlite")
-
-
-class Status(enum.StrEnum):
-    """Where a concern is in its life."""
-
-    NEW = "new"
-    ACKNOWLEDGED = "acknowledged"
-    IN_PROGRESS = "in_progress"
-    REFERRED = "referred"
-    CLOSED = "closed"
-
-    @property
-    def label(self) -> str:
-        """The name shown on screen."""
-        return STATUS_LABELS[self]
-
-
-STATUS_LABELS = {
-    Status.NEW: "New",
-    Status.ACKNOWLEDGED: "Acknowledged",
-    Status.IN_PROGRESS: "In progress",
-    Status.REFERRED: "Referred",
-    Status.CLOSED: "Closed",
-}
-
-# The moves a DSL may make. Reopening a closed concern brings it back to "in progress".
-TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.NEW: frozenset({Status.ACKNOWLEDGED}),
-    Status.ACKNOWLEDGED: frozenset({Status.IN_PROGRESS, Status.REFERRED, Status.CLOSED}),
-    Status.IN_PROGRESS: frozenset({Status.REFERRED, Status.CLOSED}),
-    Status.REFERRED: frozenset({Status.IN_PROGRESS, Status.CLOSED}),
-    Status.CLOSED: frozenset({Status.IN_PROGRESS}),
-}
-
-
-class Part(enum.StrEnum):
-    """A child's part in a concern, so that linking pupils never marks the child who harmed as a victim."""
-
-    SUBJECT = "subject"
-    HARMED = "harmed"
-    WITNESS = "witness"
-
-    @property
-    def label(self) -> str:
-        """The name shown on screen."""
-        return PART_LABELS[self]
-
-
-PART_LABELS = {
-    Part.SUBJECT: "The child the concern is about",
-    Part.HARMED: "A child who may have caused harm",
-    Part.WITNESS: "A witness",
-}
-
-# The child's part as a line of their chronology says it ("… · CN-0042 · this child was a witness").
-CHRONOLOGY_PART_LABELS = {
-    Part.SUBJECT: "about this child",
-    Part.HARMED: "this child may have caused harm",
-    Part.WITNESS: "this child was a witness",
-}
 
 
 class Concern(db.Model):
@@ -170,10 +111,9 @@ class Concern(db.Model):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # Optimistic locking: two DSLs saving from the same version cannot overwrite each other.
+    # Optimistic locking: every change moves it on, and a change made from an older version is refused (see
+    # safeguard.concerns.store.update_concern), so two DSLs saving at once cannot overwrite each other.
     version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
     reporter: Mapped[User] = relationship(foreign_keys=[reporter_id], lazy="joined")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
@@ -195,14 +135,9 @@ class Concern(db.Model):
         """The vocabulary ids of the concern's categories."""
         return [link.category_id for link in self.category_links]
 
-    @property
-    def is_open(self) -> bool:
-        """Whether the concern is not closed."""
-        return self.status != Status.CLOSED
-
     def is_overdue(self, now: datetime) -> bool:
-        """Whether acknowledgement is late."""
-        return self.status == Status.NEW and self.ack_due_at < now
+        """Whether acknowledgement is late (the rule in :func:`safeguard.concerns.rules.acknowledgement_overdue`)."""
+        return bool(acknowledgement_overdue(self.status, self.ack_due_at, now))
 
     def __repr__(self) -> str:
         return f"<Concern {self.reference}>"
@@ -243,26 +178,6 @@ class ConcernCategory(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     concern: Mapped[Concern] = relationship(back_populates="category_links")
-
-
-class EventKind(enum.StrEnum):
-    """What a chronology entry records."""
-
-    LOGGED = "logged"
-    ADDENDUM = "addendum"
-    ACKNOWLEDGED = "acknowledged"
-    ASSIGNED = "assigned"
-    LEVEL_OF_NEED = "level_of_need"
-    NOTE = "note"
-    ACTION = "action"
-    REFERRAL = "referral"
-    DECISION = "decision"
-    STATUS = "status"
-    LINKED = "linked"
-    ESCALATED = "escalated"
-    FOLLOW_UP_DONE = "follow_up_done"
-    ATTACHMENT = "attachment"
-    PROTOCOL_ANSWER = "protocol_answer"
 
 
 class ConcernEvent(db.Model):

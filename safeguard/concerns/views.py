@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -19,32 +18,30 @@ from flask import (
 )
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.orm.exc import StaleDataError
 
 from safeguard.audit import services as audit
-from safeguard.concerns import forms, queries, rendering, services
-from safeguard.concerns.models import Attachment, Part, Status
+from safeguard.auth import store as accounts
+from safeguard.concerns import forms, services, store
+from safeguard.concerns.states import Part, Status
 from safeguard.core import permissions, storage
+from safeguard.core.cache import app_cached
 from safeguard.core.extensions import db
-from safeguard.core.formatting import school_zone
+from safeguard.core.formatting import local_today, school_zone
 from safeguard.core.forms import as_id, attach_error
 from safeguard.core.permissions import Capability, ConcernAccess, requires
 from safeguard.core.sqltypes import utcnow
 from safeguard.exports.services import past_transfer_window
 from safeguard.notifications.services import remember_unread_alert_count
+from safeguard.pupils import store as pupils_store
 from safeguard.pupils.models import PUPIL_FLAGS, Pupil, pupil_search
-from safeguard.terminology import Vocabulary, category_choices, get_vocabulary, wording_problems
+from safeguard.terminology import Vocabulary, category_choices, get_vocabulary
 
 blueprint = Blueprint("concerns", __name__, url_prefix="/concerns")
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_user.school.timezone)
-
-
 def load_concern(concern_id: int):
     """Load a concern the signed-in person may see, or 404 (never 403: a guessed id reveals nothing)."""
-    concern = queries.get_concern(current_user.school_id, concern_id)
+    concern = store.concern(current_user.school_id, concern_id)
     if concern is None or not permissions.can_view_concern(current_user, concern):
         abort(404)
     return concern
@@ -57,14 +54,7 @@ def load_concern(concern_id: int):
 def _pupil_rows(form: forms.LogConcernForm) -> list[tuple[forms.PupilPartForm, Pupil]]:
     """The pupils on the form, loaded from this school only."""
     ids = [pid for entry in form.pupils.entries if (pid := as_id(entry.form.pupil_id.data)) is not None]
-    found = {}
-    if ids:
-        found = {
-            p.id: p
-            for p in db.session.scalars(
-                db.select(Pupil).where(Pupil.school_id == current_user.school_id, Pupil.id.in_(ids))
-            )
-        }
+    found = pupils_store.on_roll(current_user.school_id, ids)
     rows = []
     for entry in form.pupils.entries:
         pupil = found.get(as_id(entry.form.pupil_id.data))
@@ -76,10 +66,9 @@ def _pupil_rows(form: forms.LogConcernForm) -> list[tuple[forms.PupilPartForm, P
 def _rebuild_pupils(form: forms.LogConcernForm, add: int | None = None, remove: int | None = None) -> None:
     """Add or remove a pupil on the form (the no-JavaScript path), keeping the others and their parts."""
     kept = [(f.pupil_id.data, f.part.data) for f, _ in _pupil_rows(form) if str(f.pupil_id.data) != str(remove)]
-    if add is not None and str(add) not in {str(pid) for pid, _ in kept}:
-        pupil = db.session.scalar(db.select(Pupil).where(Pupil.school_id == current_user.school_id, Pupil.id == add))
-        if pupil is not None:
-            kept.append((str(pupil.id), Part.SUBJECT.value if not kept else Part.WITNESS.value))
+    new = add is not None and str(add) not in {str(pid) for pid, _ in kept}
+    if new and add in pupils_store.on_roll(current_user.school_id, [add]):
+        kept.append((str(add), Part.SUBJECT.value if not kept else Part.WITNESS.value))
     while form.pupils.entries:
         form.pupils.pop_entry()
     for pupil_id, part in kept:
@@ -94,7 +83,7 @@ def new():
     form = forms.LogConcernForm()
     form.categories.choices = category_choices(vocabulary)
     if request.method == "GET":
-        form.observed_at.data = utcnow().astimezone(_zone()).replace(tzinfo=None, second=0, microsecond=0)
+        form.observed_at.data = utcnow().astimezone(school_zone()).replace(tzinfo=None, second=0, microsecond=0)
         if as_id(request.args.get("pupil")):
             _rebuild_pupils(form, add=as_id(request.args.get("pupil")))
     candidates: list[Pupil] = []
@@ -104,28 +93,18 @@ def new():
         remove = request.form.get("remove_pupil", "")
         if form.find_pupils.data or add or remove:
             # Not a submission: the no-JavaScript way of finding, adding and removing pupils.
-            _rebuild_pupils(
-                form, add=int(add) if add.isdigit() else None, remove=int(remove) if remove.isdigit() else None
-            )
+            _rebuild_pupils(form, add=as_id(add), remove=as_id(remove))
             if form.find_pupils.data and len((form.pupil_search.data or "").strip()) >= 2:
                 candidates = list(db.session.scalars(pupil_search(current_user.school_id, form.pupil_search.data)))
                 if not candidates:
                     form.pupil_search.errors = ["No pupil matches that. Try the surname or the UPN."]
             return _render_new(form, vocabulary, candidates, 200)
-        if form.validate_on_submit() and _validate_wording(form):
+        if form.validate_on_submit():
             concern = _log(form)
             if concern is not None:
                 return redirect(url_for("concerns.logged", concern_id=concern.id))
         status = 400
     return _render_new(form, vocabulary, candidates, status)
-
-
-def _validate_wording(form: forms.LogConcernForm) -> bool:
-    problems = wording_problems(form.account.data or "", form.wording_kept_reason.data)
-    if problems:
-        form.account.errors = [*form.account.errors, *problems]
-        return False
-    return True
 
 
 def _log(form: forms.LogConcernForm):
@@ -140,25 +119,24 @@ def _log(form: forms.LogConcernForm):
     except ValueError:
         form.pupils.errors = ["Choose each pupil's part from the list."]
         return None
-    observed = form.observed_at.data.replace(tzinfo=_zone())
     uploads = [
         services.Upload(filename=f.filename or "attachment", data=f.read())
         for f in (form.attachments.data or [])
         if f and f.filename
     ]
+    new = services.NewConcern(
+        pupils=pupils,
+        observed_at=form.observed_at.data.replace(tzinfo=school_zone()),
+        category_ids=form.categories.data or [],
+        account=form.account.data,
+        location=form.location.data or "",
+        already_done=form.already_done.data or "",
+        immediate_danger=form.immediate_danger.data == "yes",
+        wording_kept_reason=form.wording_kept_reason.data,
+        uploads=uploads,
+    )
     try:
-        return services.log_concern(
-            current_user,
-            pupils=pupils,
-            observed_at=observed,
-            location=form.location.data or "",
-            category_ids=form.categories.data or [],
-            account=form.account.data,
-            already_done=form.already_done.data or "",
-            immediate_danger=form.immediate_danger.data == "yes",
-            wording_kept_reason=form.wording_kept_reason.data,
-            uploads=uploads,
-        )
+        return services.log_concern(current_user, new)
     except services.ConcernError as error:
         db.session.rollback()
         attach_error(form, error)
@@ -194,7 +172,7 @@ def logged(concern_id: int):
 def mine():
     """The concerns the signed-in person logged, with whether the DSL team has acknowledged each."""
     page = min(as_id(request.args.get("page")) or 1, 100_000)
-    rows, total = queries.reported_by(current_user, page)
+    rows, total = store.reported_by(current_user.school_id, current_user.id, page)
     return render_template("concerns/mine.html", concerns=rows, total=total, page=page)
 
 
@@ -202,7 +180,7 @@ def mine():
 # The queue
 
 
-def _filters() -> queries.QueueFilters:
+def _filters() -> store.QueueFilters:
     args = request.args
 
     def as_date(name: str) -> date | None:
@@ -212,7 +190,7 @@ def _filters() -> queries.QueueFilters:
             return None
 
     assignee = args.get("assignee", "")
-    return queries.QueueFilters(
+    return store.QueueFilters(
         status=args.get("status", "open") or "open",
         category=args.get("category", "")[:80],
         pupil_id=as_id(args.get("pupil")),
@@ -225,16 +203,12 @@ def _filters() -> queries.QueueFilters:
 
 
 def category_filter_options(vocabulary: Vocabulary, selected: str) -> Markup:
-    """The category filter's ``<option>`` elements with ``selected`` marked, rendered once per vocabulary and
-    selection: all 43 categories are on every visit to the queue, and rendering them was a quarter of its template."""
+    """The category filter's ``<option>`` elements with ``selected`` marked: every category is on every visit to the
+    queue, so they are rendered once per vocabulary and selection and kept."""
     if selected not in vocabulary.categories:
         selected = ""  # only real categories become keys, so the kept fragments stay few
-    key = ("category-filter-options", selected)
-    if key not in vocabulary.rendered:
-        # The macro escapes what it prints and returns Markup, as the page's own template would.
-        macro = get_template_attribute("concerns/_category_options.html", "options")
-        vocabulary.rendered[key] = macro(vocabulary, selected)
-    return vocabulary.rendered[key]
+    macro = get_template_attribute("concerns/_category_options.html", "options")
+    return app_cached("category-filter-options", (vocabulary.version, selected), lambda: macro(vocabulary, selected))
 
 
 @blueprint.route("/")
@@ -243,8 +217,8 @@ def queue():
     """The DSL team's queue: urgent and overdue first, then oldest first."""
     filters = _filters()
     now = utcnow()
-    today = now.astimezone(_zone()).date()
-    result = queries.queue(current_user.school_id, filters, now, today=today, user_id=current_user.id)
+    today = local_today(school_zone(), now)
+    result = store.queue(current_user.school_id, filters, now, today=today, user_id=current_user.id)
     remember_unread_alert_count(result.unread_alerts)
     return render_template(
         "concerns/queue.html",
@@ -276,31 +250,37 @@ ACTION_FORMS = {
 }
 
 
+def _set_choices(name: str, form: forms.FlaskForm, concern) -> None:
+    """The choices of the forms whose options depend on the school (its DSLs, its levels of need, the agencies)."""
+    if name == "assign":
+        form.assignee.choices = [forms.SelectChoice("", "Nobody")] + [
+            forms.SelectChoice(str(p.id), p.display_name) for p in accounts.school_dsls(concern.school_id)
+        ]
+    elif name == "level":
+        form.level.choices = [forms.SelectChoice("", "Choose…")] + [
+            forms.SelectChoice(level, level) for level in current_user.school.level_of_need_choices
+        ]
+    elif name == "action":
+        form.agency_id.choices = [forms.SelectChoice("", "Choose…")] + [
+            forms.SelectChoice(a.id, f"{a.name} ({a.country})") for a in get_vocabulary().agencies
+        ]
+
+
 def _action_forms(concern, **bound):
     """Every action form for the concern page, with the page's version; ``bound`` replaces some with posted ones."""
-    vocabulary = get_vocabulary()
     # Each form has its own prefix: the page holds several, and their fields need distinct ids and names.
     made = {name: form_class(formdata=None, prefix=name) for name, form_class in ACTION_FORMS.items()}
     made.update(bound)
     opened_at = utcnow().isoformat()
-    for form in made.values():
+    for name, form in made.items():
         if hasattr(form, "version") and not form.version.data:
             form.version.data = str(concern.version)
             form.opened_at.data = opened_at
-    made["assign"].assignee.choices = [forms.SelectChoice("", "Nobody")] + [
-        forms.SelectChoice(str(u.id), u.display_name) for u in queries.school_dsls(concern.school_id)
-    ]
+        _set_choices(name, form, concern)
     if made["assign"].assignee.data is None and concern.assignee_id:
         made["assign"].assignee.data = str(concern.assignee_id)
-    school = current_user.school
-    made["level"].level.choices = [forms.SelectChoice("", "Choose…")] + [
-        forms.SelectChoice(level, level) for level in school.level_of_need_choices
-    ]
     if made["level"].level.data is None:
         made["level"].level.data = concern.level_of_need or ""
-    made["action"].agency_id.choices = [forms.SelectChoice("", "Choose…")] + [
-        forms.SelectChoice(a.id, f"{a.name} ({a.country})") for a in vocabulary.agencies
-    ]
     return made
 
 
@@ -312,28 +292,28 @@ def render_concern(concern, http_status: int = 200, stale: datetime | None = Non
             render_template(
                 "concerns/reporter_view.html",
                 concern=concern,
-                events=queries.events(concern, reporter_view=True),
+                events=store.events(concern, reporter_view=True),
                 addendum_form=bound.get("addendum") or forms.AddendumForm(formdata=None, prefix="addendum"),
             ),
             http_status,
         )
     vocabulary = get_vocabulary()
-    # When the page the DSL acted from was out of date, show what changed since they opened it.
-    changes = [e for e in queries.events(concern) if e.at > stale] if stale is not None else []
-    chronologies = {
-        link.pupil_id: queries.pupil_chronology(concern.school_id, link.pupil_id, limit=200)
-        for link in concern.pupil_links
-    }
+    events = store.events(concern)
+    now = utcnow()
     return (
         render_template(
             "concerns/concern.html",
             concern=concern,
-            now=utcnow(),
-            events=queries.events(concern),
-            attachments=queries.attachments(concern),
-            follow_ups=queries.follow_ups(concern),
-            linked=queries.linked_concerns(concern),
-            chronologies=chronologies,
+            overdue=concern.is_overdue(now),
+            today=local_today(school_zone(), now),
+            events=events,
+            attachments=store.attachments(concern),
+            follow_ups=store.follow_ups(concern),
+            linked=store.linked(concern),
+            chronologies={
+                link.pupil_id: store.pupil_chronology(concern.school_id, link.pupil_id, limit=200)
+                for link in concern.pupil_links
+            },
             categories={c.category_id: vocabulary.category(c.category_id) for c in concern.category_links},
             forms=_action_forms(concern, **bound),
             can_act=permissions.can_act_on_concern(current_user, concern),
@@ -341,32 +321,14 @@ def render_concern(concern, http_status: int = 200, stale: datetime | None = Non
             can_add=permissions.can_add_information(current_user, concern),
             guided=services.protocol_progress(concern),
             stale=stale,
-            changes=changes,
+            # When the page the DSL acted from was out of date, what changed since they opened it.
+            changes=[e for e in events if e.at > stale] if stale is not None else [],
             # The form the person just sent: its section is opened again, with what they typed.
             active=next(iter(bound), None),
             flag_labels=PUPIL_FLAGS,
         ),
         http_status,
     )
-
-
-@blueprint.app_template_global()
-def concern_url_base() -> str:
-    """The concern pages' URL without the id, for lists that link hundreds of concerns: ``url_for`` on every
-    line is a measurable part of such a page."""
-    return url_for("concerns.show", concern_id=0).removesuffix("0")
-
-
-@blueprint.app_template_global()
-def chronology_entries(entries: list[queries.ChronologyEntry]) -> Markup:
-    """The lines of a child's chronology, with times in the school's zone (see :mod:`safeguard.concerns.rendering`)."""
-    return rendering.entries_html(entries, school_zone(), concern_url_base())
-
-
-@blueprint.app_template_global()
-def queue_rows(rows: list[queries.QueueRow]) -> Markup:
-    """The rows of the queue's table, with times in the school's zone (see :mod:`safeguard.concerns.rendering`)."""
-    return rendering.queue_rows_html(rows, school_zone(), concern_url_base())
 
 
 @blueprint.route("/<int:concern_id>")
@@ -383,32 +345,22 @@ def show(concern_id: int):
     return page
 
 
-def _act(concern_id: int, form_name: str, form_class, apply, success: str):
+def _act(concern_id: int, form_name: str, apply, success: str):
     """Run one DSL action: load (404), check permission (403), validate, call the service, flash and redirect.
 
-    A concern changed since the page was loaded gives 409 with the changes shown and the typed text kept.
+    A concern changed since the page was loaded gives 409 with the changes shown and the typed text kept; text with
+    terms to avoid gives 400 with the terms named and a place to give the reason for keeping them.
     """
     concern = load_concern(concern_id)
     if not permissions.can_act_on_concern(current_user, concern):
         abort(403)
-    form = form_class(prefix=form_name)
-    if form_name == "assign":
-        form.assignee.choices = [forms.SelectChoice("", "Nobody")] + [
-            forms.SelectChoice(str(u.id), u.display_name) for u in queries.school_dsls(concern.school_id)
-        ]
-    elif form_name == "level":
-        form.level.choices = [forms.SelectChoice(lv, lv) for lv in current_user.school.level_of_need_choices]
-    elif form_name == "action":
-        form.agency_id.choices = [forms.SelectChoice("", "Choose…")] + [
-            forms.SelectChoice(a.id, a.name) for a in get_vocabulary().agencies
-        ]
+    form = ACTION_FORMS[form_name](prefix=form_name)
+    _set_choices(form_name, form, concern)
     if not form.validate_on_submit():
         return render_concern(concern, 400, **{form_name: form})
-    seen = as_id(form.version.data)
     try:
-        apply(concern, form, seen)
-        db.session.flush()
-    except (services.StaleConcern, StaleDataError):
+        apply(concern, form, as_id(form.version.data))
+    except services.StaleConcern:
         # Someone else saved first (caught by the version check, or by the database at the same instant).
         db.session.rollback()
         concern = load_concern(concern_id)
@@ -420,6 +372,7 @@ def _act(concern_id: int, form_name: str, form_class, apply, success: str):
         db.session.rollback()
         concern = load_concern(concern_id)
         attach_error(form, error)
+        form.wording_flagged = isinstance(error, services.WordingError)
         return render_concern(concern, 400, **{form_name: form})
     flash(success, "success")
     return redirect(url_for("concerns.show", concern_id=concern.id) + f"#{form_name}")
@@ -441,7 +394,6 @@ def acknowledge(concern_id: int):
     return _act(
         concern_id,
         "acknowledge",
-        forms.AcknowledgeForm,
         lambda c, f, seen: services.acknowledge(c, current_user, None),
         "Acknowledged. The reporter can now see that the DSL team has received it.",
     )
@@ -454,7 +406,6 @@ def assign(concern_id: int):
     return _act(
         concern_id,
         "assign",
-        forms.AssignForm,
         lambda c, f, seen: services.assign(c, current_user, as_id(f.assignee.data), seen),
         "Assignment saved.",
     )
@@ -467,7 +418,6 @@ def level(concern_id: int):
     return _act(
         concern_id,
         "level",
-        forms.LevelOfNeedForm,
         lambda c, f, seen: services.set_level_of_need(c, current_user, f.level.data, seen),
         "Level of need saved.",
     )
@@ -480,9 +430,23 @@ def note(concern_id: int):
     return _act(
         concern_id,
         "note",
-        forms.NoteForm,
-        lambda c, f, seen: services.add_note(c, current_user, f.text.data, seen),
+        lambda c, f, seen: services.add_note(c, current_user, f.text.data, seen, f.wording_kept_reason.data),
         "Note added to the chronology.",
+    )
+
+
+def _action_input(form: forms.ActionForm) -> services.ActionInput:
+    return services.ActionInput(
+        kind=form.kind.data,
+        details=form.details.data or "",
+        reason=form.reason.data or "",
+        target=form.target.data or "",
+        agency_id=form.agency_id.data or "",
+        on=form.on.data,
+        external_reference=form.external_reference.data or "",
+        follow_up_on=form.follow_up_on.data,
+        follow_up_what=form.follow_up_what.data or "",
+        wording_kept_reason=form.wording_kept_reason.data,
     )
 
 
@@ -490,26 +454,12 @@ def note(concern_id: int):
 @requires(Capability.ACT_ON_CONCERNS)
 def action(concern_id: int):
     """Record an action, referral or report to an agency."""
-
-    def apply(concern, form, seen):
-        services.record_action(
-            concern,
-            current_user,
-            services.ActionInput(
-                kind=form.kind.data,
-                details=form.details.data or "",
-                reason=form.reason.data or "",
-                target=form.target.data or "",
-                agency_id=form.agency_id.data or "",
-                on=form.on.data,
-                external_reference=form.external_reference.data or "",
-                follow_up_on=form.follow_up_on.data,
-                follow_up_what=form.follow_up_what.data or "",
-            ),
-            seen,
-        )
-
-    return _act(concern_id, "action", forms.ActionForm, apply, "Action recorded in the chronology.")
+    return _act(
+        concern_id,
+        "action",
+        lambda c, f, seen: services.record_action(c, current_user, _action_input(f), seen),
+        "Action recorded in the chronology.",
+    )
 
 
 @blueprint.route("/<int:concern_id>/decision", methods=["POST"])
@@ -519,8 +469,9 @@ def decision(concern_id: int):
     return _act(
         concern_id,
         "decision",
-        forms.DecisionForm,
-        lambda c, f, seen: services.record_decision(c, current_user, f.decision.data, f.rationale.data, seen),
+        lambda c, f, seen: services.record_decision(
+            c, current_user, f.decision.data, f.rationale.data, seen, f.wording_kept_reason.data
+        ),
         "Decision recorded with its rationale.",
     )
 
@@ -529,21 +480,18 @@ def decision(concern_id: int):
 @requires(Capability.ACT_ON_CONCERNS)
 def status(concern_id: int):
     """Change the status."""
-    return _act(
-        concern_id,
-        "status",
-        forms.StatusForm,
-        lambda c, f, seen: services.change_status(
-            c,
-            current_user,
-            f.status.data,
-            seen,
-            outcome=f.outcome.data or "",
-            rationale=f.rationale.data or "",
-            unanswered_reason=f.unanswered_reason.data or "",
-        ),
-        "Status changed.",
-    )
+
+    def apply(concern, form, seen):
+        change = services.StatusChange(
+            status=form.status.data,
+            outcome=form.outcome.data or "",
+            rationale=form.rationale.data or "",
+            unanswered_reason=form.unanswered_reason.data or "",
+            wording_kept_reason=form.wording_kept_reason.data,
+        )
+        services.change_status(concern, current_user, change, seen)
+
+    return _act(concern_id, "status", apply, "Status changed.")
 
 
 @blueprint.route("/<int:concern_id>/link", methods=["POST"])
@@ -553,7 +501,6 @@ def link(concern_id: int):
     return _act(
         concern_id,
         "link",
-        forms.LinkForm,
         lambda c, f, seen: services.link_concerns(c, current_user, f.reference.data, seen),
         "Concerns linked.",
     )
@@ -566,8 +513,7 @@ def follow_up_done(concern_id: int):
     return _act(
         concern_id,
         "follow_up",
-        forms.FollowUpDoneForm,
-        lambda c, f, seen: services.complete_follow_up(c, current_user, f.follow_up_id.data, seen),
+        lambda c, f, seen: services.complete_follow_up(c, current_user, as_id(f.follow_up_id.data), seen),
         "Follow-up marked as done.",
     )
 
@@ -578,19 +524,18 @@ def protocol(concern_id: int):
     """Answer the next step of a guided response."""
 
     def apply(concern, form, seen):
-        answer = services.answer_protocol_step(
-            concern,
-            current_user,
-            form.protocol_id.data,
-            form.step_id.data,
-            form.answer.data,
-            form.reason.data or "",
-            seen,
+        given = services.ProtocolAnswer(
+            protocol_id=form.protocol_id.data,
+            step_id=form.step_id.data,
+            answer_id=form.answer.data,
+            reason=form.reason.data or "",
+            wording_kept_reason=form.wording_kept_reason.data,
         )
+        answer = services.answer_protocol_step(concern, current_user, given, seen)
         if answer.action is not None and answer.action.urgency == "immediate":
             flash(f"Immediate referral needed: {answer.action.text}", "danger")
 
-    return _act(concern_id, "protocol", forms.ProtocolAnswerForm, apply, "Answer recorded in the chronology.")
+    return _act(concern_id, "protocol", apply, "Answer recorded in the chronology.")
 
 
 @blueprint.route("/<int:concern_id>/addendum", methods=["POST"])
@@ -601,11 +546,18 @@ def addendum(concern_id: int):
     if not permissions.can_add_information(current_user, concern):
         abort(403)
     form = forms.AddendumForm(prefix="addendum")
-    if not form.validate_on_submit():
-        return render_concern(concern, 400, addendum=form)
-    services.add_addendum(concern, current_user, form.text.data)
-    flash("Your information has been added. The original account is unchanged.", "success")
-    return redirect(url_for("concerns.show", concern_id=concern.id))
+    if form.validate_on_submit():
+        try:
+            services.add_addendum(concern, current_user, form.text.data, form.wording_kept_reason.data)
+        except services.ConcernError as error:
+            db.session.rollback()
+            concern = load_concern(concern_id)
+            attach_error(form, error)
+            form.wording_flagged = isinstance(error, services.WordingError)
+        else:
+            flash("Your information has been added. The original account is unchanged.", "success")
+            return redirect(url_for("concerns.show", concern_id=concern.id))
+    return render_concern(concern, 400, addendum=form)
 
 
 @blueprint.route("/<int:concern_id>/attachments/<int:attachment_id>")
@@ -615,13 +567,7 @@ def attachment(concern_id: int, attachment_id: int):
     concern = load_concern(concern_id)
     if permissions.concern_access(current_user, concern) != ConcernAccess.FULL:
         abort(404)
-    item = db.session.scalar(
-        db.select(Attachment).where(
-            Attachment.id == attachment_id,
-            Attachment.concern_id == concern.id,
-            Attachment.school_id == concern.school_id,
-        )
-    )
+    item = store.attachment(concern, attachment_id)
     if item is None:
         abort(404)
     try:

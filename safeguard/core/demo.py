@@ -103,8 +103,7 @@ def _seed_concerns(school, pupils: list[Pupil], users: dict[str, object]) -> Non
     def log(days_ago, pupil_parts, categories, account, done, danger=False):
         # During the school day, so that the demo reads like a real week.
         when = (now - timedelta(days=days_ago)).replace(hour=10, minute=20) if days_ago else now - timedelta(minutes=30)
-        return concern_services.log_concern(
-            teacher,
+        new = concern_services.NewConcern(
             pupils=[concern_services.PupilRole(p.id, part) for p, part in pupil_parts],
             observed_at=when - timedelta(hours=1),
             location="Year 6 classroom",
@@ -112,8 +111,8 @@ def _seed_concerns(school, pupils: list[Pupil], users: dict[str, object]) -> Non
             account=account,
             already_done=done,
             immediate_danger=danger,
-            now=when,
         )
+        return concern_services.log_concern(teacher, new, now=when)
 
     first = log(
         21,

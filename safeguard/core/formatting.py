@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, has_request_context, request
+from flask import g, has_request_context
 from flask_login import current_user
+
+from safeguard.core.sqltypes import utcnow
 
 DEFAULT_ZONE = "Europe/London"
 
@@ -16,15 +18,12 @@ def school_zone() -> ZoneInfo:
     # Kept for the request: a queue page formats a hundred times, and each lookup through the current_user proxy
     # costs more than the formatting itself (measured by the benchmark's profile of the queue).
     in_request = has_request_context()
-    cached = getattr(request, "_school_zone", None) if in_request else None
-    if cached is not None:
-        return cached
-    name = DEFAULT_ZONE
-    if current_user and current_user.is_authenticated:
-        name = current_user.school.timezone or DEFAULT_ZONE
-    zone = ZoneInfo(name)
+    if in_request and "school_zone" in g:
+        return g.school_zone
+    signed_in = in_request and current_user and current_user.is_authenticated
+    zone = zone_named(current_user.school.timezone if signed_in else None)
     if in_request:
-        request._school_zone = zone
+        g.school_zone = zone
     return zone
 
 
@@ -42,6 +41,21 @@ def format_local(local: datetime) -> str:
     """
     two = _TWO_DIGITS
     return f"{_date_text(local)}, {two[local.hour]}:{two[local.minute]}"
+
+
+def format_date(day: date) -> str:
+    """A date as the school reads it, for example ``23 Nov 2026`` (in text written into a record, too)."""
+    return _date_text(day)
+
+
+def zone_named(name: str | None) -> ZoneInfo:
+    """A school's time zone by its name (UK time when it has none)."""
+    return ZoneInfo(name or DEFAULT_ZONE)
+
+
+def local_today(zone: ZoneInfo, now: datetime | None = None) -> date:
+    """Today's date in a school's zone: what "today" means for its deadlines and follow-ups."""
+    return (now or utcnow()).astimezone(zone).date()
 
 
 def _date_text(day: date) -> str:
@@ -76,10 +90,3 @@ def local_date(value: date | datetime | None, fmt: str | None = None) -> str:
     if fmt is not None:
         return value.strftime(fmt)
     return _date_text(value)
-
-
-def register_filters(app: Flask) -> None:
-    """Register the filters (and the zone they use) with the app's Jinja environment."""
-    app.add_template_filter(local_datetime, "datetime")
-    app.add_template_global(school_zone, "school_zone")
-    app.add_template_filter(local_date, "date")

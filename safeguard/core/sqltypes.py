@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON, DateTime, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
@@ -70,3 +72,40 @@ def utc_from_json(value: str | None) -> datetime | None:
     if value is None:
         return None
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+class json_objects(FunctionElement):
+    """Aggregate: the rows of a group as one JSON array of objects keyed by name, ``[{"id": 1, …}, …]``, read back as
+    Python dicts (``None`` when the group is empty on PostgreSQL, ``[]`` on SQLite).
+
+    Like :class:`json_rows`, but each row is decoded by name rather than by position. Keys are written by the code
+    (``json_objects(id=Concern.id, …)``), never taken from input. Row order within the array is not guaranteed on
+    SQLite: sort in Python.
+    """
+
+    type = JSON()
+    inherit_cache = True
+    name = "json_objects"
+
+    def __init__(self, **columns: Any) -> None:
+        pairs: list[Any] = []
+        for key, column in columns.items():
+            if not key.isidentifier():
+                raise ValueError(f"not a key: {key!r}")
+            pairs += [literal_column(f"'{key}'"), column]
+        super().__init__(*pairs)
+
+
+@compiles(json_objects, "postgresql")
+def _json_objects_postgresql(element: json_objects, compiler, **kw) -> str:
+    return f"json_agg(json_build_object({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(json_objects, "sqlite")
+def _json_objects_sqlite(element: json_objects, compiler, **kw) -> str:
+    return f"json_group_array(json_object({compiler.process(element.clauses, **kw)}))"
+
+
+def json_nested(value: Any) -> Any:
+    """A JSON value read through a subquery: SQLite passes it on as text, PostgreSQL as JSON."""
+    return json.loads(value) if isinstance(value, str) else value

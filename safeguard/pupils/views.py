@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from safeguard.audit import services as audit
-from safeguard.concerns import queries
+from safeguard.concerns import store as concerns_store
 from safeguard.core import permissions
 from safeguard.core.extensions import db
 from safeguard.core.forms import as_id, attach_error
@@ -70,7 +70,7 @@ def _render_pupil(pupil: Pupil, left_form: LeftForm) -> str:
     return render_template(
         "pupils/show.html",
         pupil=pupil,
-        chronology=queries.pupil_chronology(pupil.school_id, pupil.id),
+        chronology=concerns_store.pupil_chronology(pupil.school_id, pupil.id),
         left_form=left_form,
         can_act=permissions.has(current_user, Capability.ACT_ON_CONCERNS),
         can_export=permissions.has(current_user, Capability.EXPORT),

@@ -249,16 +249,13 @@ def test_the_original_account_is_never_edited_addenda_are_added(client, school, 
 
 def test_log_concern_service_refuses_an_unknown_category(app, school, pupils):
     with pytest.raises(services.ConcernError, match="Choose categories"):
-        services.log_concern(
-            school.staff,
+        new = services.NewConcern(
             pupils=[services.PupilRole(pupils[0].id, services.Part.SUBJECT)],
             observed_at=datetime.now(UTC),
-            location="",
             category_ids=["abuse"],  # a group, not a category
             account="Something happened.",
-            already_done="",
-            immediate_danger=False,
         )
+        services.log_concern(school.staff, new)
 
 
 def test_attachments_can_be_encrypted_at_rest_and_are_served_only_with_permission(

@@ -19,7 +19,7 @@ def _logger(config: dict, reporter_id: int, pupil_id: int, n: int) -> None:
     from safeguard import create_app
     from safeguard.auth.models import User
     from safeguard.concerns.models import Part
-    from safeguard.concerns.services import PupilRole, log_concern
+    from safeguard.concerns.services import NewConcern, PupilRole, log_concern
     from safeguard.core.extensions import db
     from safeguard.core.sqltypes import utcnow
 
@@ -28,16 +28,15 @@ def _logger(config: dict, reporter_id: int, pupil_id: int, n: int) -> None:
         try:
             reporter = db.session.get(User, reporter_id)
             for i in range(PER_WORKER):
-                log_concern(
-                    reporter,
+                new = NewConcern(
                     pupils=[PupilRole(pupil_id, Part.SUBJECT)],
                     observed_at=utcnow(),
                     location="Corridor",
                     category_ids=["abuse-neglect"],
                     account=f"Worker {n}, concern {i}: the child said they had not eaten since yesterday.",
                     already_done="Gave the child breakfast.",
-                    immediate_danger=False,
                 )
+                log_concern(reporter, new)
                 db.session.commit()
         finally:
             db.session.remove()

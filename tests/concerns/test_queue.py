@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from safeguard.concerns import queries, services
+from safeguard.concerns import services, store
 from safeguard.core.sqltypes import utcnow
 from tests import factories
 
@@ -19,7 +19,10 @@ def _refs(client, query=""):
 def _close(concern, dsl) -> None:
     """Close an acknowledged concern with its outcome and rationale, as a DSL would."""
     services.change_status(
-        concern, dsl, "closed", None, outcome="No further action", rationale="Pastoral support in place; resolved."
+        concern,
+        dsl,
+        services.StatusChange("closed", outcome="No further action", rationale="Pastoral support in place; resolved."),
+        None,
     )
 
 
@@ -66,10 +69,10 @@ def test_bad_filter_values_are_ignored_not_errors(client, school, sign_in):
 
 
 def test_pagination(app, school, pupils, db):
-    for _ in range(queries.PAGE_SIZE + 3):
+    for _ in range(store.PAGE_SIZE + 3):
         factories.concern(school.staff, [pupils[0]])
-    first = queries.queue(school.school.id, queries.QueueFilters(), utcnow())
-    second = queries.queue(school.school.id, queries.QueueFilters(page=2), utcnow())
+    first = store.queue(school.school.id, store.QueueFilters(), utcnow())
+    second = store.queue(school.school.id, store.QueueFilters(page=2), utcnow())
     assert (first.total, first.pages, len(first.concerns), len(second.concerns)) == (28, 2, 25, 3)
     assert not {c.id for c in first.concerns} & {c.id for c in second.concerns}
 
@@ -99,10 +102,10 @@ def test_overdue_follow_ups_surface_in_the_queue(client, school, pupils, sign_in
 def test_child_chronology_shows_each_childs_own_part(app, school, pupils, db):
     factories.concern(school.staff, [(pupils[0], "subject"), (pupils[1], "harmed")])
     factories.concern(school.staff, [(pupils[1], "subject")], now=datetime(2025, 1, 10, 9, tzinfo=UTC))
-    entries = queries.pupil_chronology(school.school.id, pupils[1].id)
+    entries = store.pupil_chronology(school.school.id, pupils[1].id)
     assert {e.part for e in entries} == {"harmed", "subject"}
     assert entries[0].at >= entries[-1].at  # newest first, across years
-    assert {e.part for e in queries.pupil_chronology(school.school.id, pupils[0].id)} == {"subject"}
+    assert {e.part for e in store.pupil_chronology(school.school.id, pupils[0].id)} == {"subject"}
 
 
 def test_closed_concerns_are_counted_when_asked_for(client, school, pupils, sign_in, db):
@@ -212,7 +215,7 @@ def test_open_queue_pages_follow_the_priority_order_across_tiers(app, school, pu
     shown = []
     page = 1
     while True:
-        result = queries.queue(school.school.id, queries.QueueFilters(page=page), now)
+        result = store.queue(school.school.id, store.QueueFilters(page=page), now)
         shown += [row.reference for row in result.concerns]
         if page == result.pages:
             break
@@ -220,12 +223,12 @@ def test_open_queue_pages_follow_the_priority_order_across_tiers(app, school, pu
     assert result.total == len(expected) and result.pages == 3
     assert shown == expected
     # The same order as the view over every status gives to the open ones.
-    every_status = queries.QueueFilters(status="all")
-    pages = queries.queue(school.school.id, every_status, now).pages
+    every_status = store.QueueFilters(status="all")
+    pages = store.queue(school.school.id, every_status, now).pages
     everything = []
     for page in range(1, pages + 1):
         every_status.page = page
-        everything += [r.reference for r in queries.queue(school.school.id, every_status, now).concerns]
+        everything += [r.reference for r in store.queue(school.school.id, every_status, now).concerns]
     assert [ref for ref in everything if ref in set(expected)] == expected
 
 
@@ -239,6 +242,6 @@ def test_every_value_in_a_queue_row_is_escaped(client, school, pupils, sign_in, 
     sign_in(school.dsl)
     page = client.get("/concerns/").get_data(as_text=True)
     assert "<img src=x" not in page and "<b>Zoe</b>" not in page
-    assert "<td>Sam &lt;img src=x onerror=&quot;alert(1)&quot;&gt;</td>" in page
-    assert "&lt;b&gt;Zoe&lt;/b&gt; O&#x27;Neil &amp; Co" in page
+    assert "<td>Sam &lt;img src=x onerror=&#34;alert(1)&#34;&gt;</td>" in page
+    assert "&lt;b&gt;Zoe&lt;/b&gt; O&#39;Neil &amp; Co" in page
     assert f'href="/concerns/{made.id}">{made.reference}</a>' in page

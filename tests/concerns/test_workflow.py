@@ -113,14 +113,21 @@ def test_illegal_transition_is_refused_with_a_clear_message(client, school, conc
 def test_closing_needs_an_outcome_and_reopening_a_reason(app, school, concern, db):
     services.acknowledge(concern, school.dsl, None)
     with pytest.raises(services.ConcernError, match="outcome"):
-        services.change_status(concern, school.dsl, "closed", None, rationale="A full rationale here")
+        services.change_status(
+            concern, school.dsl, services.StatusChange("closed", rationale="A full rationale here"), None
+        )
     services.change_status(
-        concern, school.dsl, "closed", None, outcome="Early help offered", rationale="Family accepted early help."
+        concern,
+        school.dsl,
+        services.StatusChange("closed", outcome="Early help offered", rationale="Family accepted early help."),
+        None,
     )
     assert concern.status == Status.CLOSED and concern.closed_at is not None
     with pytest.raises(services.ConcernError, match="reopened"):
-        services.change_status(concern, school.dsl, "in_progress", None)
-    services.change_status(concern, school.dsl, "in_progress", None, rationale="New disclosure today.")
+        services.change_status(concern, school.dsl, services.StatusChange("in_progress"), None)
+    services.change_status(
+        concern, school.dsl, services.StatusChange("in_progress", rationale="New disclosure today."), None
+    )
     assert concern.status == Status.IN_PROGRESS and concern.closed_at is None
     changes = [
         (e.detail["before"], e.detail["after"])

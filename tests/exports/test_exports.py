@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
@@ -16,6 +17,7 @@ from safeguard.concerns import services
 from safeguard.core.sqltypes import utcnow
 from safeguard.exports import services as exports
 from safeguard.reports import verification_code
+from safeguard.terminology import get_vocabulary
 from tests import factories
 from tests.conftest import unavailable
 
@@ -55,7 +57,10 @@ def referred(school, children, db):
     )
     services.add_addendum(concern, school.staff, "Amira later said it had happened twice before.")
     services.change_status(
-        concern, school.dsl, "closed", None, outcome="Assessed by children's social care", rationale="Plan agreed."
+        concern,
+        school.dsl,
+        services.StatusChange("closed", outcome="Assessed by children's social care", rationale="Plan agreed."),
+        None,
     )
     db.session.commit()
     return concern
@@ -304,3 +309,59 @@ def test_the_queue_shows_a_transfer_unconfirmed_after_5_school_days(client, scho
     exports.confirm_transfer(children[0], school.dsl)
     db.session.commit()
     assert "without confirmation of receipt" not in client.get("/concerns/").get_data(as_text=True)
+
+
+def _answer(concern, dsl, step: str, answer: str, reason: str = "") -> None:
+    services.answer_protocol_step(concern, dsl, "sharing-nudes", step, answer, reason, None)
+
+
+def test_each_guided_answer_and_each_reason_is_in_the_report_once(app, school, children, db):
+    concern = factories.concern(
+        school.staff, [children[0]], categories=["online-sharing-nudes"], account="Amira said a picture is shared."
+    )
+    services.acknowledge(concern, school.dsl, None)
+    _answer(concern, school.dsl, "imagery-secured", "done")
+    for step, answer in (
+        ("adult-involved", "no-adult"),
+        ("coercion", "not-coerced"),
+        ("unusual-acts", "not-unusual"),
+        ("under-13", "all-13-or-over"),
+        ("immediate-risk", "not-at-risk"),
+        ("decision", "in-school"),
+    ):
+        _answer(concern, school.dsl, step, answer)
+    parents_reason = "Her father is the source of the pressure; the social worker agreed."
+    _answer(concern, school.dsl, "tell-parents", "not-tell", parents_reason)
+    rationale = "Handled in school with the family's social worker kept informed."
+    services.record_decision(concern, school.dsl, "monitor", rationale, None)
+    db.session.commit()
+    text = _flat(exports.export_concern(concern, school.dsl, "LADO referral").pdf)
+    version = "Sharing nudes and semi-nudes (version 2026.11.1)"
+    protocol = get_vocabulary().protocols["sharing-nudes"]
+    for step_id in ("adult-involved", "coercion", "under-13", "immediate-risk", "decision", "tell-parents"):
+        step = protocol.step(step_id)
+        assert text.count(step.text) == 1, step.text
+        assert f"{version}: {step.text} — " in text, step.text
+    assert text.count("No: telling them would put the child at risk") == 1
+    assert text.count(parents_reason) == 1 and f"Reason: {parents_reason}" in text
+    assert text.count(rationale) == 1
+
+
+def test_times_are_in_the_schools_zone_and_each_page_names_it(app, school, children, db):
+    school.school.timezone = "Europe/Paris"
+    db.session.commit()
+    # 08:05 in London in July (BST) is 09:05 in Paris (CEST); logged 07:40 UTC, 09:40 in Paris.
+    observed = datetime(2026, 7, 15, 7, 5, tzinfo=UTC)
+    concern = factories.concern(school.staff, [children[0]], observed_at=observed, now=observed + timedelta(minutes=35))
+    exported = exports.export_concern(concern, school.dsl, "Referral to children's social care")
+    text = _flat(exported.pdf)
+    assert "Happened or disclosed 15 Jul 2026, 09:05" in text
+    assert "Logged 15 Jul 2026, 09:40" in text
+    generated = exported.export.generated_at.astimezone(ZoneInfo("Europe/Paris"))
+    assert f"on {generated:%d %b %Y, %H:%M}" in text
+    assert "UK time" not in text and "08:05" not in text
+    pages = _pages(exported.pdf)
+    for number, page in enumerate(pages, start=1):
+        assert "Times are in the school's time zone, Europe/Paris" in page, f"page {number} does not name the zone"
+    file = _flat(exports.export_child_file(children[0], school.dsl, "Police request", False).pdf)
+    assert "When Concern Child's part What 15 Jul 2026, 09:40" in file

@@ -144,11 +144,17 @@ def test_answers_are_events_and_closing_needs_them_or_a_reason(app, school, db):
         account="Amira said an image of her is being shared in a group chat.",
     )
     services.acknowledge(concern, school.dsl, None)
-    services.answer_protocol_step(concern, school.dsl, "sharing-nudes", "imagery-secured", "done", "", None)
-    answer = services.answer_protocol_step(concern, school.dsl, "sharing-nudes", "adult-involved", "adult", "", None)
+    services.answer_protocol_step(
+        concern, school.dsl, services.ProtocolAnswer("sharing-nudes", "imagery-secured", "done", ""), None
+    )
+    answer = services.answer_protocol_step(
+        concern, school.dsl, services.ProtocolAnswer("sharing-nudes", "adult-involved", "adult", ""), None
+    )
     assert answer.action.urgency == "immediate"
     with pytest.raises(services.ConcernError, match="does not apply"):
-        services.answer_protocol_step(concern, school.dsl, "sharing-nudes", "tell-parents", "tell", "", None)
+        services.answer_protocol_step(
+            concern, school.dsl, services.ProtocolAnswer("sharing-nudes", "tell-parents", "tell", ""), None
+        )
     db.session.commit()
     event = db.session.scalar(
         select(ConcernEvent).where(ConcernEvent.kind == "protocol_answer").order_by(ConcernEvent.id.desc())
@@ -157,16 +163,21 @@ def test_answers_are_events_and_closing_needs_them_or_a_reason(app, school, db):
     assert event.actor_id == school.dsl.id
     with pytest.raises(services.ConcernError, match="Required guided-response steps are unanswered"):
         services.change_status(
-            concern, school.dsl, "closed", None, outcome="Police", rationale="Police are leading now."
+            concern,
+            school.dsl,
+            services.StatusChange("closed", outcome="Police", rationale="Police are leading now."),
+            None,
         )
     services.change_status(
         concern,
         school.dsl,
-        "closed",
+        services.StatusChange(
+            "closed",
+            outcome="Police",
+            rationale="Police are leading now.",
+            unanswered_reason="The police took over the whole investigation the same hour.",
+        ),
         None,
-        outcome="Police",
-        rationale="Police are leading now.",
-        unanswered_reason="The police took over the whole investigation the same hour.",
     )
     assert concern.status == Status.CLOSED
     pdf = exports.export_concern(concern, school.dsl, "Referral")

@@ -1,0 +1,134 @@
+"""A concern's states, the parts a child can have in it, and the kinds of chronology entry.
+
+Plain enums with their wording, apart from the models so that the rules (:mod:`safeguard.concerns.rules`), the
+forms and the reports can use them without the database.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Status(enum.StrEnum):
+    """Where a concern is in its life."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    REFERRED = "referred"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        """The name shown on screen."""
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    Status.NEW: "New",
+    Status.ACKNOWLEDGED: "Acknowledged",
+    Status.IN_PROGRESS: "In progress",
+    Status.REFERRED: "Referred",
+    Status.CLOSED: "Closed",
+}
+
+# The moves a DSL may make. Reopening a closed concern brings it back to "in progress".
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.NEW: frozenset({Status.ACKNOWLEDGED}),
+    Status.ACKNOWLEDGED: frozenset({Status.IN_PROGRESS, Status.REFERRED, Status.CLOSED}),
+    Status.IN_PROGRESS: frozenset({Status.REFERRED, Status.CLOSED}),
+    Status.REFERRED: frozenset({Status.IN_PROGRESS, Status.CLOSED}),
+    Status.CLOSED: frozenset({Status.IN_PROGRESS}),
+}
+
+
+class Part(enum.StrEnum):
+    """A child's part in a concern, so that linking pupils never marks the child who harmed as a victim."""
+
+    SUBJECT = "subject"
+    HARMED = "harmed"
+    WITNESS = "witness"
+
+    @property
+    def label(self) -> str:
+        """The part as a form and a report name it ("A witness")."""
+        return _PART_WORDING[self][0]
+
+    @property
+    def in_chronology(self) -> str:
+        """The part as a line of the child's chronology says it ("this child was a witness")."""
+        return _PART_WORDING[self][1]
+
+    @property
+    def in_list(self) -> str:
+        """The part beside a child's name in a list ("a witness"); empty for the child the concern is about."""
+        return _PART_WORDING[self][2]
+
+
+# Every wording of a part, in one place: as a form and a report name it, in the chronology, and in the queue.
+_PART_WORDING = {
+    Part.SUBJECT: ("The child the concern is about", "about this child", ""),
+    Part.HARMED: (
+        "A child who may have caused harm",
+        "this child may have caused harm",
+        "a child who may have caused harm",
+    ),
+    Part.WITNESS: ("A witness", "this child was a witness", "a witness"),
+}
+
+
+class EventKind(enum.StrEnum):
+    """What a chronology entry records."""
+
+    LOGGED = "logged"
+    ADDENDUM = "addendum"
+    ACKNOWLEDGED = "acknowledged"
+    ASSIGNED = "assigned"
+    LEVEL_OF_NEED = "level_of_need"
+    NOTE = "note"
+    ACTION = "action"
+    REFERRAL = "referral"
+    DECISION = "decision"
+    STATUS = "status"
+    LINKED = "linked"
+    ESCALATED = "escalated"
+    FOLLOW_UP_DONE = "follow_up_done"
+    ATTACHMENT = "attachment"
+    PROTOCOL_ANSWER = "protocol_answer"
+
+
+# What a DSL records, each with its wording: the forms offer these, the services check against them, and the
+# guided-response protocols may name them as required actions.
+ACTION_KINDS = {
+    "spoke_with_child": "Spoke with the child",
+    "informed_parents": "Informed parents or carers",
+    "not_informing_parents": "Decided not to inform parents or carers",
+    "referral": "Referral",
+    "agency_report": "Report to an agency",
+    "other": "Other action",
+}
+# The actions that go to another agency: recorded as referrals in the chronology.
+REFERRAL_KINDS = frozenset({"referral", "agency_report"})
+REFERRAL_TARGETS = {
+    "childrens-social-care": "Children's social care",
+    "police": "Police",
+    "lado": "Local authority designated officer (LADO)",
+    "early-help": "Early help",
+    "camhs": "Child and adolescent mental health services (CAMHS)",
+}
+# How a referral target reads inside a sentence ("Referral to children's social care").
+REFERRAL_TARGETS_IN_TEXT = {
+    "childrens-social-care": "children's social care",
+    "police": "the police",
+    "lado": "the local authority designated officer (LADO)",
+    "early-help": "early help",
+    "camhs": "child and adolescent mental health services (CAMHS)",
+}
+DECISION_KINDS = {
+    "refer": "Refer to another agency",
+    "not_to_refer": "Not to refer",
+    "monitor": "Monitor in school",
+    "early_help": "Offer early help",
+    "no_further_action": "No further action",
+    "other": "Other decision",
+}

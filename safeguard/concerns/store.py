@@ -1,0 +1,1038 @@
+"""Every statement about concerns, as named functions. Services decide; this module only reads and writes.
+
+**Reads** are ``select()`` statements built once, when this module is imported, with every value bound (a value
+never becomes part of the SQL). Lists come back as rows decoded by name (the dataclasses and named tuples below);
+the one concern a page shows or an action changes comes back as the mapped :class:`Concern`, whose attributes and
+relationships are its named fields.
+
+**Writes** are ``insert()`` and ``update()`` statements run on the transaction's connection
+(:func:`safeguard.core.statements.transaction_connection`), never through the session's unit of work: a concern's
+row changes only through :func:`update_concern`, which refuses a change made from an out-of-date version (two DSLs
+saving at once) and then brings the session's copy of the concern up to date. New rows (events, children, follow-ups,
+attachments) are appended the same way. Nothing here commits: the request (or the command) does, once.
+
+Every statement names the school first: the indexes lead with ``school_id``, and no row of another school is read.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    Label,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+    true,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import aliased, defaultload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+
+from safeguard.auth import store as accounts
+from safeguard.auth.models import Role, User
+from safeguard.concerns.models import (
+    Attachment,
+    Concern,
+    ConcernCategory,
+    ConcernEvent,
+    ConcernLink,
+    ConcernPupil,
+    ConcernSequence,
+    FollowUp,
+)
+from safeguard.concerns.rules import acknowledgement_overdue, follow_up_overdue, is_open
+from safeguard.concerns.states import EventKind, Part, Status
+from safeguard.core.extensions import db
+from safeguard.core.sqltypes import UTCDateTime, json_nested, json_objects, utc_from_json
+from safeguard.core.statements import transaction_connection
+from safeguard.notifications import store as alerts
+from safeguard.pupils import store as pupils_store
+from safeguard.pupils.models import Pupil, display_name
+
+PAGE_SIZE = 25
+# Overdue follow-ups listed above the queue, at most.
+FOLLOW_UPS_SHOWN = 20
+
+_SCHOOL = bindparam("school_id")
+_CONCERN_ID = bindparam("concern_id")
+_NOW = bindparam("now", type_=UTCDateTime())
+_TODAY = bindparam("today", type_=Date())
+
+
+class StaleConcern(Exception):
+    """The concern changed after the person opened it; nothing was saved."""
+
+    def __init__(self, concern: Concern, seen_version: int) -> None:
+        super().__init__("This concern was changed by someone else after you opened it.")
+        self.concern = concern
+        self.seen_version = seen_version
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One concern
+
+
+def _shown_by_name(*people: Any) -> list[Any]:
+    """Loader options for the people a page only names (the reporter, the assignee): their roles and school are
+    loaded only if something asks for them, rather than with a query per list and a join per person."""
+    options = []
+    for person in people:
+        options += [defaultload(person).lazyload(User.role_rows), defaultload(person).lazyload(User.school)]
+    return options
+
+
+_CONCERN = (
+    select(Concern)
+    .where(Concern.id == _CONCERN_ID, Concern.school_id == _SCHOOL)
+    .options(*_shown_by_name(Concern.reporter, Concern.assignee))
+)
+_CONCERN_BY_REFERENCE = select(Concern).where(Concern.school_id == _SCHOOL, Concern.reference == bindparam("reference"))
+
+
+def concern(school_id: int, concern_id: int) -> Concern | None:
+    """One concern of the school, or ``None`` (another school's concerns do not exist here)."""
+    return db.session.scalar(_CONCERN, {"school_id": school_id, "concern_id": concern_id})
+
+
+def concern_by_reference(school_id: int, reference: str) -> Concern | None:
+    """One concern of the school by its reference (``OAK-2026-0042``, in any case), or ``None``."""
+    return db.session.scalar(_CONCERN_BY_REFERENCE, {"school_id": school_id, "reference": reference.strip().upper()})
+
+
+def update_concern(concern: Concern, expected_version: int, **values: Any) -> None:
+    """Change a concern's columns, refusing if it is no longer at ``expected_version``; its version moves on.
+
+    The check and the change are one statement, so two DSLs saving from the same version at the same instant cannot
+    both succeed: the second finds no row at that version and is told (:class:`StaleConcern`). The session's copy
+    then holds what was written.
+    """
+    table = Concern.__table__
+    statement = (
+        table.update()
+        .where(table.c.id == concern.id, table.c.school_id == concern.school_id, table.c.version == expected_version)
+        .values(**values, version=table.c.version + 1)
+        .returning(table.c.version)
+    )
+    version = transaction_connection().execute(statement).scalar()
+    if version is None:
+        raise StaleConcern(concern, expected_version)
+    for name, value in values.items():
+        set_committed_value(concern, name, value)
+    set_committed_value(concern, "version", version)
+    # The people the concern names follow their ids when next read.
+    db.session.expire(concern, ["assignee", "acknowledged_by"])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A concern's own lists
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One entry of a concern's chronology."""
+
+    id: int
+    at: datetime
+    kind: str
+    summary: str
+    text: str | None
+    detail: dict[str, Any]
+    visible_to_reporter: bool
+    actor_name: str | None
+
+
+@dataclass(frozen=True)
+class AttachmentRow:
+    """A document attached to a concern."""
+
+    id: int
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    storage_name: str
+    uploaded_at: datetime
+    uploaded_by: str
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    """A date by which something must be chased."""
+
+    id: int
+    what: str
+    due_on: date
+    done_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LinkedConcern:
+    """A concern linked to another."""
+
+    id: int
+    reference: str
+    status: Status
+
+
+_EVENTS = (
+    select(
+        ConcernEvent.id,
+        ConcernEvent.at,
+        ConcernEvent.kind,
+        ConcernEvent.summary,
+        ConcernEvent.text,
+        ConcernEvent.detail,
+        ConcernEvent.visible_to_reporter,
+        User.display_name.label("actor_name"),
+    )
+    .outerjoin(User, User.id == ConcernEvent.actor_id)
+    .where(ConcernEvent.school_id == _SCHOOL, ConcernEvent.concern_id == _CONCERN_ID)
+    .order_by(ConcernEvent.at, ConcernEvent.id)
+)
+_EVENTS_FOR_REPORTER = _EVENTS.where(ConcernEvent.visible_to_reporter.is_(True))
+_PROTOCOL_ANSWERS = (
+    select(ConcernEvent.detail)
+    .where(
+        ConcernEvent.school_id == _SCHOOL,
+        ConcernEvent.concern_id == _CONCERN_ID,
+        ConcernEvent.kind == EventKind.PROTOCOL_ANSWER.value,
+    )
+    .order_by(ConcernEvent.at, ConcernEvent.id)
+)
+_ATTACHMENTS = (
+    select(
+        Attachment.id,
+        Attachment.original_name,
+        Attachment.content_type,
+        Attachment.size,
+        Attachment.sha256,
+        Attachment.storage_name,
+        Attachment.uploaded_at,
+        User.display_name.label("uploaded_by"),
+    )
+    .join(User, User.id == Attachment.uploaded_by_id)
+    .where(Attachment.school_id == _SCHOOL, Attachment.concern_id == _CONCERN_ID)
+    .order_by(Attachment.id)
+)
+_ATTACHMENT = _ATTACHMENTS.where(Attachment.id == bindparam("attachment_id"))
+_FOLLOW_UPS = (
+    select(FollowUp.id, FollowUp.what, FollowUp.due_on, FollowUp.done_at)
+    .where(FollowUp.school_id == _SCHOOL, FollowUp.concern_id == _CONCERN_ID)
+    .order_by(FollowUp.done_at.is_not(None), FollowUp.due_on, FollowUp.id)
+)
+_FOLLOW_UP = _FOLLOW_UPS.where(FollowUp.id == bindparam("follow_up_id"))
+_LINKS = select(ConcernLink.concern_id, ConcernLink.related_id).where(
+    ConcernLink.school_id == _SCHOOL,
+    or_(ConcernLink.concern_id == _CONCERN_ID, ConcernLink.related_id == _CONCERN_ID),
+)
+_LINKED = (
+    select(Concern.id, Concern.reference, Concern.status)
+    .where(
+        Concern.school_id == _SCHOOL,
+        Concern.id.in_(
+            select(ConcernLink.related_id)
+            .where(ConcernLink.school_id == _SCHOOL, ConcernLink.concern_id == _CONCERN_ID)
+            .union(
+                select(ConcernLink.concern_id).where(
+                    ConcernLink.school_id == _SCHOOL, ConcernLink.related_id == _CONCERN_ID
+                )
+            )
+        ),
+    )
+    .order_by(Concern.logged_at, Concern.id)
+)
+_LINK_EXISTS = select(ConcernLink.concern_id).where(
+    ConcernLink.concern_id == bindparam("first"), ConcernLink.related_id == bindparam("second")
+)
+
+
+def _of(concern: Concern) -> dict[str, int]:
+    return {"school_id": concern.school_id, "concern_id": concern.id}
+
+
+def events(concern: Concern, *, reporter_view: bool = False) -> list[EventRow]:
+    """A concern's chronology, oldest first; the reporter sees only what is meant for them."""
+    statement = _EVENTS_FOR_REPORTER if reporter_view else _EVENTS
+    return [EventRow(**row._mapping) for row in db.session.execute(statement, _of(concern))]
+
+
+def protocol_answers(concern: Concern) -> list[dict[str, Any]]:
+    """The details of every guided-response answer recorded on a concern, oldest first."""
+    return list(db.session.scalars(_PROTOCOL_ANSWERS, _of(concern)))
+
+
+def attachments(concern: Concern) -> list[AttachmentRow]:
+    """A concern's attachments, in upload order."""
+    return [AttachmentRow(**row._mapping) for row in db.session.execute(_ATTACHMENTS, _of(concern))]
+
+
+def attachment(concern: Concern, attachment_id: int) -> AttachmentRow | None:
+    """One attachment of a concern, or ``None``."""
+    row = db.session.execute(_ATTACHMENT, _of(concern) | {"attachment_id": attachment_id}).first()
+    return AttachmentRow(**row._mapping) if row else None
+
+
+def follow_ups(concern: Concern) -> list[FollowUpRow]:
+    """A concern's follow-ups, open ones first, soonest first."""
+    return [FollowUpRow(**row._mapping) for row in db.session.execute(_FOLLOW_UPS, _of(concern))]
+
+
+def follow_up(concern: Concern, follow_up_id: int) -> FollowUpRow | None:
+    """One follow-up of a concern, or ``None``."""
+    row = db.session.execute(_FOLLOW_UP, _of(concern) | {"follow_up_id": follow_up_id}).first()
+    return FollowUpRow(**row._mapping) if row else None
+
+
+def linked(concern: Concern) -> list[LinkedConcern]:
+    """The concerns linked to this one, oldest first."""
+    rows = db.session.execute(_LINKED, _of(concern))
+    return [LinkedConcern(row.id, row.reference, Status(row.status)) for row in rows]
+
+
+def are_linked(first: Concern, second: Concern) -> bool:
+    """Whether two concerns are already linked (a link is kept once, the lower id first)."""
+    low, high = sorted((first.id, second.id))
+    return db.session.execute(_LINK_EXISTS, {"first": low, "second": high}).first() is not None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# "My concerns"
+
+
+@dataclass(frozen=True)
+class ReportedConcern:
+    """A concern on its reporter's list."""
+
+    id: int
+    reference: str
+    logged_at: datetime
+    status: str
+
+
+_REPORTED_BY = (
+    select(Concern.id, Concern.reference, Concern.logged_at, Concern.status)
+    .where(Concern.school_id == _SCHOOL, Concern.reporter_id == bindparam("reporter_id"))
+    .order_by(Concern.logged_at.desc(), Concern.id.desc())
+    .limit(bindparam("limit", type_=Integer(), literal_execute=True))
+    .offset(bindparam("offset", type_=Integer(), literal_execute=True))
+)
+_REPORTED_COUNT = select(func.count()).where(
+    Concern.school_id == _SCHOOL, Concern.reporter_id == bindparam("reporter_id")
+)
+
+
+def reported_by(school_id: int, reporter_id: int, page: int = 1) -> tuple[list[ReportedConcern], int]:
+    """The concerns a member of staff logged, newest first, one page at a time, and how many there are."""
+    values = {"school_id": school_id, "reporter_id": reporter_id}
+    total = db.session.scalar(_REPORTED_COUNT, values) or 0
+    page_values = values | {"limit": PAGE_SIZE, "offset": (max(1, page) - 1) * PAGE_SIZE}
+    return [ReportedConcern(**row._mapping) for row in db.session.execute(_REPORTED_BY, page_values)], total
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A child's chronology
+
+
+# The child's concerns, with their reference and the child's part in each, then their events. ``OFFSET 0`` keeps the
+# planner from merging the subquery into a join that looks each concern up once per event (docs/performance.md).
+_CHILDS_CONCERNS = (
+    select(ConcernPupil.concern_id, ConcernPupil.part, Concern.reference)
+    .join(Concern, and_(Concern.id == ConcernPupil.concern_id, Concern.school_id == _SCHOOL))
+    .where(ConcernPupil.school_id == _SCHOOL, ConcernPupil.pupil_id == bindparam("pupil_id"))
+    .offset(0)
+    .subquery("childs_concerns")
+)
+# ``at`` is read as stored (naive UTC): the chronology puts it in the school's zone itself (see
+# safeguard.concerns.chronology), which a thousand conversions through the column type would only repeat.
+_CHRONOLOGY = (
+    select(
+        type_coerce(ConcernEvent.at, DateTime()).label("at"),
+        ConcernEvent.concern_id,
+        _CHILDS_CONCERNS.c.reference,
+        _CHILDS_CONCERNS.c.part,
+        ConcernEvent.summary,
+    )
+    .join(_CHILDS_CONCERNS, _CHILDS_CONCERNS.c.concern_id == ConcernEvent.concern_id)
+    .where(ConcernEvent.school_id == _SCHOOL)
+    .order_by(ConcernEvent.at.desc(), ConcernEvent.id.desc())
+)
+_CHRONOLOGY_LATEST = _CHRONOLOGY.limit(bindparam("limit", type_=Integer(), literal_execute=True))
+
+# One line of a child's chronology, as the driver gives it: a row read by name (``entry.at``, ``entry.reference``…).
+#   at          when it happened, naive UTC as stored
+#   concern_id  the concern it belongs to, and its reference
+#   part        the child's part in that concern (a Part value)
+#   summary     the event's one line
+ChronologyEntry = Row[tuple[datetime, int, str, str, str]]
+
+
+def pupil_chronology(school_id: int, pupil_id: int, limit: int | None = None) -> list[ChronologyEntry]:
+    """Every entry of every concern about a child, across years, newest first.
+
+    :param limit: only the latest this many entries.
+    """
+    statement = _CHRONOLOGY_LATEST if limit else _CHRONOLOGY
+    values = {"school_id": school_id, "pupil_id": pupil_id} | ({"limit": limit} if limit else {})
+    return list(transaction_connection().execute(statement, values).all())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The queue
+
+
+@dataclass
+class QueueFilters:
+    """What the DSL asked the queue for."""
+
+    status: str = "open"  # open | all | one Status value
+    category: str = ""
+    pupil_id: int | None = None
+    assignee_id: int | None = None  # 0 means unassigned
+    date_from: date | None = None
+    date_to: date | None = None
+    search: str = ""
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class QueuePupil:
+    """A child on a line of the queue."""
+
+    name: str
+    part: Part
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the queue."""
+
+    id: int
+    reference: str
+    urgent: bool
+    status: Status
+    logged_at: datetime
+    level_of_need: str | None
+    reporter: str
+    assignee: str | None
+    overdue: bool
+    follow_up_due: bool
+    pupils: list[QueuePupil] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OverdueFollowUp:
+    """A follow-up past its date and not done."""
+
+    concern_id: int
+    what: str
+    due_on: date
+
+
+@dataclass
+class QueuePage:
+    """One page of the queue, with what the page shows around it."""
+
+    concerns: list[QueueRow]
+    total: int
+    page: int
+    pages: int
+    # Concerns by status: every open status, and "closed" only when the closed or all concerns were asked for.
+    counts: dict[str, int]
+    dsls: list[accounts.Person] = field(default_factory=list)
+    follow_ups: list[OverdueFollowUp] = field(default_factory=list)
+    awaiting_receipt: list[pupils_store.AwaitingReceipt] = field(default_factory=list)
+    unread_alerts: int = 0
+
+
+_PRIORITY = case(
+    # 0: urgent and not yet acknowledged; 1: acknowledgement overdue; 2: open; 3: closed.
+    (and_(Concern.status == Status.NEW.value, Concern.urgent.is_(True)), 0),
+    (acknowledgement_overdue(Concern.status, Concern.ack_due_at, _NOW), 1),
+    (is_open(Concern.status), 2),
+    else_=3,
+)
+# "Not closed" and "new" are also written into the SQL as constants where a partial index must be used: PostgreSQL
+# matches a partial index only to a constant, so with the value bound the prepared statement's generic plan could not
+# use the index.
+_NOT_CLOSED = Concern.status != literal_column(f"'{Status.CLOSED.value}'")
+_NEW = Concern.status == literal_column(f"'{Status.NEW.value}'")
+_CLOSED_COUNT = select(func.count()).where(Concern.school_id == _SCHOOL, Concern.status == Status.CLOSED.value)
+_LIMIT = bindparam("limit", type_=Integer(), literal_execute=True)
+_OFFSET = bindparam("offset", type_=Integer(), literal_execute=True)
+# How many of each tier a page may need: every row before the page's end could come from one tier.
+_TIER_LIMIT = bindparam("tier_limit", type_=Integer(), literal_execute=True)
+
+
+def _counts_column() -> Label[Any]:
+    """Open concerns by status, labelled ``by_status``. Closed ones only grow with a school's history, so they are
+    counted apart, and only when a DSL asks for them."""
+    by_status = (
+        select(Concern.status, func.count().label("n"))
+        .where(Concern.school_id == _SCHOOL, _NOT_CLOSED)
+        .group_by(Concern.status)
+        .subquery()
+    )
+    return select(json_objects(status=by_status.c.status, n=by_status.c.n)).scalar_subquery().label("by_status")
+
+
+def _overdue_follow_ups_column() -> Label[Any]:
+    """The school's follow-ups past their date and not done, oldest first, labelled ``follow_ups``."""
+    overdue = (
+        select(FollowUp.id, FollowUp.concern_id, FollowUp.what, FollowUp.due_on)
+        .where(FollowUp.school_id == _SCHOOL, follow_up_overdue(FollowUp.done_at, FollowUp.due_on, _TODAY))
+        .order_by(FollowUp.due_on, FollowUp.id)
+        .limit(FOLLOW_UPS_SHOWN)
+        .subquery()
+    )
+    columns = json_objects(
+        id=overdue.c.id, concern_id=overdue.c.concern_id, what=overdue.c.what, due_on=overdue.c.due_on
+    )
+    return select(columns).scalar_subquery().label("follow_ups")
+
+
+def _overdue_follow_ups(value: Any) -> list[OverdueFollowUp]:
+    rows = sorted(json_nested(value) or (), key=lambda f: (f["due_on"], f["id"]))
+    return [OverdueFollowUp(f["concern_id"], f["what"], date.fromisoformat(f["due_on"])) for f in rows]
+
+
+def _around_the_queue() -> list[Label[Any]]:
+    """Everything the queue page shows besides its rows, each from the package that owns it, as labelled columns of
+    the queue's one statement (a statement costs the app more than the index lookups it runs)."""
+    return [
+        _counts_column(),
+        accounts.dsls_column(_SCHOOL),
+        _overdue_follow_ups_column(),
+        pupils_store.awaiting_receipt_column(_SCHOOL),
+        alerts.unread_count_column(bindparam("user_id")),
+    ]
+
+
+def _open_page_in_order() -> Any:
+    """A page of the open queue's ids in the queue's order, read tier by tier, each in the order of an index.
+
+    The tiers are those of ``_PRIORITY``: urgent concerns not yet acknowledged, then those whose acknowledgement is
+    overdue (both from the small index of new concerns), then the rest of the open concerns (from the open-concerns
+    index). Each is read already in order and only as far as the page needs, instead of sorting every open concern.
+    """
+    overdue = acknowledgement_overdue(Concern.status, Concern.ack_due_at, _NOW)
+
+    def tier(priority: int, *conditions: Any) -> Select[Any]:
+        rows = (
+            select(Concern.id, literal_column(str(priority)).label("priority"), Concern.logged_at)
+            .where(Concern.school_id == _SCHOOL, *conditions)
+            .order_by(Concern.logged_at, Concern.id)
+            .limit(_TIER_LIMIT)
+            .subquery()
+        )
+        return select(rows.c.id, rows.c.priority, rows.c.logged_at)
+
+    return (
+        union_all(
+            tier(0, _NEW, Concern.urgent == true()),
+            tier(1, _NEW, Concern.urgent == false(), overdue),
+            tier(2, _NOT_CLOSED, not_(and_(_NEW, or_(Concern.urgent == true(), overdue)))),
+        )
+        .order_by(literal_column("priority"), literal_column("logged_at"), literal_column("id"))
+        .limit(_LIMIT)
+        .offset(_OFFSET)
+        .subquery()
+    )
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Which filters are set (not their values): one statement per shape."""
+
+    status: str  # "open", "all" or "one"
+    category: bool
+    pupil: bool
+    assignee: str  # "", "none" or "one"
+    date_from: bool
+    date_to: bool
+    search: bool
+
+    @property
+    def only_status(self) -> bool:
+        return not (self.category or self.pupil or self.assignee or self.date_from or self.date_to or self.search)
+
+
+def _shape_and_values(
+    school_id: int, filters: QueueFilters, now: datetime, today: date
+) -> tuple[_Shape, dict[str, Any]]:
+    statuses = {s.value for s in Status}
+    status = "open" if filters.status == "open" else "one" if filters.status in statuses else "all"
+    assignee = "" if filters.assignee_id is None else "none" if filters.assignee_id == 0 else "one"
+    term = filters.search.strip().lower()
+    shape = _Shape(
+        status,
+        bool(filters.category),
+        bool(filters.pupil_id),
+        assignee,
+        bool(filters.date_from),
+        bool(filters.date_to),
+        bool(term),
+    )
+    values = {
+        "school_id": school_id,
+        "now": now,
+        "today": today,
+        "status": filters.status,
+        "category": filters.category,
+        "pupil_id": filters.pupil_id,
+        "assignee_id": filters.assignee_id,
+        "date_from": filters.date_from,
+        "date_to": filters.date_to,
+        "term": term,
+        "like": f"%{term}%",
+    }
+    return shape, values
+
+
+def _search_condition() -> Any:
+    """A concern whose reference is the term, or one of whose children's names or UPN matches it."""
+    term, like = bindparam("term"), bindparam("like")
+    name_match = exists().where(
+        ConcernPupil.concern_id == Concern.id,
+        ConcernPupil.school_id == _SCHOOL,
+        ConcernPupil.pupil_id == Pupil.id,
+        or_(
+            func.lower(Pupil.legal_first_name + " " + Pupil.legal_last_name).like(like),
+            func.lower(Pupil.preferred_name).like(like),
+            func.lower(Pupil.upn) == term,
+        ),
+    )
+    return or_(func.lower(Concern.reference) == term, name_match)
+
+
+def _conditions(shape: _Shape) -> list[Any]:
+    """The filters of a shape, as conditions on the school's concerns."""
+    conditions: list[Any] = [Concern.school_id == _SCHOOL]
+    if shape.status == "open":
+        conditions.append(_NOT_CLOSED)
+    elif shape.status == "one":
+        conditions.append(Concern.status == bindparam("status"))
+    if shape.category:
+        conditions.append(
+            exists().where(
+                ConcernCategory.concern_id == Concern.id,
+                ConcernCategory.school_id == _SCHOOL,
+                ConcernCategory.category_id == bindparam("category"),
+            )
+        )
+    if shape.pupil:
+        conditions.append(
+            exists().where(
+                ConcernPupil.concern_id == Concern.id,
+                ConcernPupil.school_id == _SCHOOL,
+                ConcernPupil.pupil_id == bindparam("pupil_id"),
+            )
+        )
+    if shape.assignee == "none":
+        conditions.append(Concern.assignee_id.is_(None))
+    elif shape.assignee == "one":
+        conditions.append(Concern.assignee_id == bindparam("assignee_id"))
+    if shape.date_from:
+        conditions.append(func.date(Concern.logged_at) >= bindparam("date_from", type_=Date()))
+    if shape.date_to:
+        conditions.append(func.date(Concern.logged_at) <= bindparam("date_to", type_=Date()))
+    if shape.search:
+        conditions.append(_search_condition())
+    return conditions
+
+
+# A row's children and categories, read with the row (one statement for the page rather than three).
+_ROW_PUPILS = (
+    select(
+        json_objects(
+            position=ConcernPupil.position,
+            part=ConcernPupil.part,
+            first=Pupil.legal_first_name,
+            last=Pupil.legal_last_name,
+            preferred=Pupil.preferred_name,
+        )
+    )
+    .select_from(ConcernPupil)
+    .join(Pupil, Pupil.id == ConcernPupil.pupil_id)
+    .where(ConcernPupil.school_id == _SCHOOL, ConcernPupil.concern_id == Concern.id)
+    .correlate(Concern)
+    .scalar_subquery()
+)
+_ROW_CATEGORIES = (
+    select(json_objects(position=ConcernCategory.position, label=ConcernCategory.label))
+    .where(ConcernCategory.school_id == _SCHOOL, ConcernCategory.concern_id == Concern.id)
+    .correlate(Concern)
+    .scalar_subquery()
+)
+
+
+def _page_rows_column(ordered: Any) -> Label[Any]:
+    """The page's concerns in full, as JSON objects labelled ``page``, each with its place in the queue's order."""
+    reporter, assignee = aliased(User), aliased(User)
+    follow_up_due = (
+        exists()
+        .where(
+            FollowUp.school_id == _SCHOOL,
+            FollowUp.concern_id == Concern.id,
+            follow_up_overdue(FollowUp.done_at, FollowUp.due_on, _TODAY),
+        )
+        .correlate(Concern)
+    )
+    rows = (
+        select(
+            json_objects(
+                id=Concern.id,
+                reference=Concern.reference,
+                urgent=Concern.urgent,
+                status=Concern.status,
+                logged_at=Concern.logged_at,
+                level_of_need=Concern.level_of_need,
+                reporter=reporter.display_name,
+                assignee=assignee.display_name,
+                overdue=acknowledgement_overdue(Concern.status, Concern.ack_due_at, _NOW),
+                follow_up_due=follow_up_due,
+                pupils=_ROW_PUPILS,
+                categories=_ROW_CATEGORIES,
+                priority=ordered.c.priority,
+            )
+        )
+        .join(ordered, ordered.c.id == Concern.id)
+        .join(reporter, reporter.id == Concern.reporter_id)
+        .outerjoin(assignee, assignee.id == Concern.assignee_id)
+        .where(Concern.school_id == _SCHOOL)
+    )
+    return rows.scalar_subquery().label("page")
+
+
+@functools.lru_cache(maxsize=128)
+def _queue_statement(shape: _Shape) -> Select[Any]:
+    """The queue's one statement for a shape of filters: one row holding everything the page shows."""
+    conditions = _conditions(shape)
+    if shape.status == "open" and shape.only_status:
+        ordered = _open_page_in_order()
+    else:
+        ordered = (
+            select(Concern.id, _PRIORITY.label("priority"), Concern.logged_at)
+            .where(*conditions)
+            .order_by(_PRIORITY, Concern.logged_at, Concern.id)
+            .limit(_LIMIT)
+            .offset(_OFFSET)
+            .subquery()
+        )
+    columns = _around_the_queue()
+    if shape.status == "all":
+        columns.append(_CLOSED_COUNT.scalar_subquery().label("closed"))
+    if not shape.only_status:
+        total = select(func.count()).select_from(select(Concern.id).where(*conditions).subquery())
+        columns.append(total.scalar_subquery().label("total"))
+    columns.append(_page_rows_column(ordered))
+    return select(*columns)
+
+
+def _queue_row(row: dict[str, Any]) -> QueueRow:
+    """One line of the queue from its JSON object (see :func:`_page_rows_column`)."""
+    return QueueRow(
+        id=row["id"],
+        reference=row["reference"],
+        urgent=bool(row["urgent"]),
+        status=Status(row["status"]),
+        logged_at=utc_from_json(row["logged_at"]),
+        level_of_need=row["level_of_need"],
+        reporter=row["reporter"],
+        assignee=row["assignee"],
+        overdue=bool(row["overdue"]),
+        follow_up_due=bool(row["follow_up_due"]),
+        pupils=[
+            QueuePupil(display_name(p["first"], p["last"], p["preferred"]), Part(p["part"]))
+            for p in sorted(json_nested(row["pupils"]) or (), key=lambda p: p["position"])
+        ],
+        categories=[c["label"] for c in sorted(json_nested(row["categories"]) or (), key=lambda c: c["position"])],
+    )
+
+
+def _queue_order(ranked: tuple[int, QueueRow]) -> tuple[int, datetime, int]:
+    priority, row = ranked
+    return priority, row.logged_at, row.id
+
+
+def _page_values(values: dict[str, Any], page: int) -> dict[str, Any]:
+    """The statement's values for one page: its rows, and how many of each tier of the open queue it may need."""
+    return values | {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE, "tier_limit": page * PAGE_SIZE}
+
+
+def _total(shape: _Shape, filters: QueueFilters, counts: dict[str, int], result: Any) -> int:
+    """How many concerns match: from the counts by status when only the status is filtered (no second pass)."""
+    if not shape.only_status:
+        return int(result.total)
+    if shape.status == "open":
+        return sum(n for status, n in counts.items() if status != Status.CLOSED.value)
+    if shape.status == "one":
+        return counts.get(filters.status, 0)
+    return sum(counts.values())
+
+
+def queue(
+    school_id: int, filters: QueueFilters, now: datetime, *, today: date | None = None, user_id: int | None = None
+) -> QueuePage:
+    """The school's concerns, urgent and overdue first, then oldest first, one page at a time, with what the page
+    shows around them.
+
+    ``today`` is the school's date (for follow-ups past their date; UTC's when not given) and ``user_id`` the person
+    whose unread alerts are counted. One statement whatever the filters; a second only for a page past the end, or to count closed
+    concerns when only they are asked for.
+    """
+    shape, values = _shape_and_values(school_id, filters, now, today or now.date())
+    statement = _queue_statement(shape)
+    values["user_id"] = user_id
+    requested = max(1, filters.page)
+    connection = transaction_connection()
+    result = connection.execute(statement, _page_values(values, requested)).one()
+    counts = {row["status"]: row["n"] for row in json_nested(result.by_status) or ()}
+    if shape.status == "all":
+        counts[Status.CLOSED.value] = result.closed
+    elif filters.status == Status.CLOSED.value:
+        counts[Status.CLOSED.value] = connection.scalar(_CLOSED_COUNT, {"school_id": school_id})
+    total = _total(shape, filters, counts, result)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(requested, pages)
+    page_rows = result.page
+    if page != requested:
+        # A page past the end (a link kept from when there were more): its last page instead.
+        page_rows = connection.execute(statement, _page_values(values, page)).one().page
+    ranked = sorted(((r["priority"], _queue_row(r)) for r in json_nested(page_rows) or ()), key=_queue_order)
+    return QueuePage(
+        [row for _, row in ranked],
+        total,
+        page,
+        pages,
+        counts,
+        dsls=accounts.people(result.dsls),
+        follow_ups=_overdue_follow_ups(result.follow_ups),
+        awaiting_receipt=pupils_store.transfers(result.awaiting),
+        unread_alerts=result.unread,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Logging a concern
+
+
+@dataclass(frozen=True)
+class BeforeLogging:
+    """What logging reads before it writes: how many of the chosen pupils are on the roll, and whom to alert."""
+
+    pupils_on_roll: int
+    dsls: list[accounts.Recipient]
+
+
+_BEFORE_LOGGING = select(
+    select(func.count())
+    .where(Pupil.school_id == _SCHOOL, Pupil.id.in_(bindparam("pupil_ids", expanding=True)))
+    .scalar_subquery()
+    .label("pupils_on_roll"),
+    accounts.recipients_column(_SCHOOL, [Role.DSL], "dsls"),
+)
+
+
+def before_logging(school_id: int, pupil_ids: Sequence[int]) -> BeforeLogging:
+    """How many of ``pupil_ids`` are on the school's roll, and the DSLs to alert, in one statement."""
+    row = (
+        transaction_connection().execute(_BEFORE_LOGGING, {"school_id": school_id, "pupil_ids": list(pupil_ids)}).one()
+    )
+    return BeforeLogging(row.pupils_on_roll, accounts.recipients(row.dsls))
+
+
+# A new concern's columns that its later life fills in: empty when it is logged.
+_SET_LATER = (
+    "assignee_id",
+    "level_of_need",
+    "outcome",
+    "outcome_rationale",
+    "acknowledged_at",
+    "acknowledged_by_id",
+    "escalated_at",
+    "closed_at",
+)
+_ADD_CONCERN = Concern.__table__.insert().returning(Concern.__table__.c.id)
+_SET_REFERENCE = (
+    Concern.__table__.update().where(Concern.__table__.c.id == _CONCERN_ID).values(reference=bindparam("reference"))
+)
+_TAKE_NUMBER = (
+    ConcernSequence.__table__.update()
+    .where(
+        ConcernSequence.__table__.c.school_id == bindparam("for_school"),
+        ConcernSequence.__table__.c.year == bindparam("for_year"),
+    )
+    .values(last_number=ConcernSequence.__table__.c.last_number + 1)
+    .returning(ConcernSequence.__table__.c.last_number)
+)
+
+
+def insert_concern(columns: dict[str, Any]) -> Concern:
+    """Add a concern's row and hand the session the concern it is, as if it had been loaded.
+
+    :param columns: every column but the id and those its later life fills in.
+    """
+    concern_id = transaction_connection().execute(_ADD_CONCERN, columns).scalar_one()
+    concern = Concern(id=concern_id, **(dict.fromkeys(_SET_LATER) | columns))
+    make_transient_to_detached(concern)
+    db.session.add(concern)
+    return concern
+
+
+def set_reference(concern: Concern, reference: str) -> None:
+    """Give a new concern its reference (written over the placeholder it was added under)."""
+    transaction_connection().execute(_SET_REFERENCE, {"concern_id": concern.id, "reference": reference})
+    set_committed_value(concern, "reference", reference)
+
+
+def take_number(school_id: int, year: int) -> int:
+    """Take the next number of the school's year. The row's lock is held to the commit: everyone else logging in the
+    school waits for it, so callers take it as late as they can."""
+    connection = transaction_connection()
+    values = {"for_school": school_id, "for_year": year}
+    number = connection.execute(_TAKE_NUMBER, values).scalar()
+    if number is None:
+        # The school's first concern of the year. Two people may log it at the same moment: both find no row, one
+        # creates it, the other's insert waits for that and does nothing; then each takes a number from it.
+        insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        start = insert(ConcernSequence.__table__).on_conflict_do_nothing()
+        connection.execute(start, {"school_id": school_id, "year": year, "last_number": 0})
+        number = connection.execute(_TAKE_NUMBER, values).scalar_one()
+    return int(number)
+
+
+def insert_children(concern_id: int, school_id: int, children: Sequence[tuple[int, Part]]) -> None:
+    """Add the children of a new concern, each with their part, in the order given."""
+    rows = [
+        {"concern_id": concern_id, "pupil_id": pupil_id, "school_id": school_id, "part": part.value, "position": n}
+        for n, (pupil_id, part) in enumerate(children)
+    ]
+    transaction_connection().execute(ConcernPupil.__table__.insert(), rows)
+
+
+def insert_categories(concern_id: int, school_id: int, categories: Sequence[tuple[str, str]]) -> None:
+    """Add the categories of a new concern, as ``(id, label)`` with the label in force now, in the order given."""
+    rows = [
+        {"concern_id": concern_id, "category_id": category_id, "school_id": school_id, "label": label, "position": n}
+        for n, (category_id, label) in enumerate(categories)
+    ]
+    transaction_connection().execute(ConcernCategory.__table__.insert(), rows)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Appending to a concern
+
+
+_ADD_EVENT = ConcernEvent.__table__.insert().returning(ConcernEvent.__table__.c.id)
+_ADD_FOLLOW_UP = FollowUp.__table__.insert()
+_ADD_LINK = ConcernLink.__table__.insert()
+_ADD_ATTACHMENT = Attachment.__table__.insert()
+_FOLLOW_UP_DONE = (
+    FollowUp.__table__.update()
+    .where(
+        FollowUp.__table__.c.id == bindparam("follow_up_id"),
+        FollowUp.__table__.c.concern_id == _CONCERN_ID,
+        FollowUp.__table__.c.done_at.is_(None),
+    )
+    .values(done_at=bindparam("done_at"), done_by_id=bindparam("done_by_id"))
+)
+
+
+def insert_event(columns: dict[str, Any]) -> int:
+    """Append an entry to a concern's chronology; return its id. Entries are never changed or removed."""
+    return int(transaction_connection().execute(_ADD_EVENT, columns).scalar_one())
+
+
+def insert_follow_up(concern: Concern, event_id: int, due_on: date, what: str) -> None:
+    """Add a follow-up to a concern, set by one of its events."""
+    row = {
+        "school_id": concern.school_id,
+        "concern_id": concern.id,
+        "event_id": event_id,
+        "due_on": due_on,
+        "what": what,
+    }
+    transaction_connection().execute(_ADD_FOLLOW_UP, row)
+
+
+def complete_follow_up(concern: Concern, follow_up_id: int, done_by_id: int, done_at: datetime) -> bool:
+    """Mark a follow-up done; ``False`` if it was done already (by someone else at the same moment)."""
+    values = {"follow_up_id": follow_up_id, "concern_id": concern.id, "done_by_id": done_by_id, "done_at": done_at}
+    return transaction_connection().execute(_FOLLOW_UP_DONE, values).rowcount == 1
+
+
+def insert_link(first: Concern, second: Concern) -> None:
+    """Link two concerns of a school (kept once, the lower id first)."""
+    low, high = sorted((first.id, second.id))
+    transaction_connection().execute(_ADD_LINK, {"concern_id": low, "related_id": high, "school_id": first.school_id})
+
+
+def insert_attachment(columns: dict[str, Any]) -> None:
+    """Add an attachment's row (the file itself is already stored; see safeguard.core.storage)."""
+    transaction_connection().execute(_ADD_ATTACHMENT, columns)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Escalation
+
+
+@dataclass(frozen=True)
+class Unacknowledged:
+    """A concern not acknowledged in time and not yet escalated, with the people to alert about it."""
+
+    id: int
+    school_id: int
+    reference: str
+    urgent: bool
+    ack_due_at: datetime
+    recipients: list[accounts.Recipient]
+
+
+_UNACKNOWLEDGED = select(Concern.id, Concern.school_id, Concern.reference, Concern.urgent, Concern.ack_due_at).where(
+    acknowledgement_overdue(Concern.status, Concern.ack_due_at, _NOW), Concern.escalated_at.is_(None)
+)
+_ESCALATION_RECIPIENTS = select(accounts.recipients_column(_SCHOOL, [Role.DSL, Role.HEAD], "recipients"))
+_MARK_ESCALATED = (
+    Concern.__table__.update()
+    .where(Concern.__table__.c.id == _CONCERN_ID, Concern.__table__.c.escalated_at.is_(None))
+    .values(escalated_at=_NOW)
+)
+
+
+def unacknowledged(now: datetime) -> list[Unacknowledged]:
+    """Every school's concerns not acknowledged in time and not yet escalated, with the DSLs and head to alert
+    (one statement for the concerns, and one for each school that has any)."""
+    rows = db.session.execute(_UNACKNOWLEDGED, {"now": now}).all()
+    recipients = {
+        school_id: accounts.recipients(db.session.scalar(_ESCALATION_RECIPIENTS, {"school_id": school_id}))
+        for school_id in {row.school_id for row in rows}
+    }
+    return [
+        Unacknowledged(r.id, r.school_id, r.reference, r.urgent, r.ack_due_at, recipients[r.school_id]) for r in rows
+    ]
+
+
+def mark_escalated(concern_id: int, now: datetime) -> bool:
+    """Record that a concern's escalation went out; ``False`` if another worker already did (it goes out once)."""
+    return transaction_connection().execute(_MARK_ESCALATED, {"concern_id": concern_id, "now": now}).rowcount == 1

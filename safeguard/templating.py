@@ -1,0 +1,63 @@
+"""Every helper the templates use, registered in one place: filters, globals and the values every page has.
+
+Templates only display: they get values prepared in Python (times already in the school's zone, lists already in
+order) and write the markup. Nothing here builds HTML; the main menu is a rendered template, kept by what it
+depends on (see :func:`main_menu`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from safeguard.concerns.presenters import ChronologyLine, chronology_lines
+from safeguard.concerns.store import ChronologyEntry
+from safeguard.core import permissions
+from safeguard.core.cache import app_cached
+from safeguard.core.formatting import local_date, local_datetime, school_zone
+from safeguard.notifications.services import unread_alert_count
+from safeguard.terminology import check_text
+
+
+def main_menu() -> Markup:
+    """The menu's items for the signed-in person on this page.
+
+    What it shows depends only on the page (the link marked as current), the person's capabilities and their unread
+    alerts, so it is rendered once for each and kept.
+    """
+    key = (request.script_root, request.endpoint, permissions.capabilities(current_user), unread_alert_count())
+    return app_cached("menu", key, lambda: Markup(render_template("_nav_items.html")))  # noqa: S704 (a template)
+
+
+def concern_url_base() -> str:
+    """The concern pages' address without the id, for lists that link hundreds of concerns."""
+    return url_for("concerns.show", concern_id=0).removesuffix("0")
+
+
+def child_chronology(entries: list[ChronologyEntry]) -> list[ChronologyLine]:
+    """The lines of a child's chronology, with times in the school's zone."""
+    return chronology_lines(entries, school_zone())
+
+
+def _page_values() -> dict[str, Any]:
+    """What every page may ask: the person's capabilities and unread alerts."""
+    return {
+        "Capability": permissions.Capability,
+        "can": lambda capability: permissions.has(current_user, capability),
+        "unread_alerts": unread_alert_count() if current_user.is_authenticated else 0,
+    }
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Register the filters, the globals and the page values with the app's Jinja environment."""
+    app.add_template_filter(local_datetime, "datetime")
+    app.add_template_filter(local_date, "date")
+    app.add_template_global(school_zone, "school_zone")
+    app.add_template_global(check_text, "wording_findings")
+    app.add_template_global(main_menu, "main_menu")
+    app.add_template_global(concern_url_base, "concern_url_base")
+    app.add_template_global(child_chronology, "child_chronology")
+    app.context_processor(_page_values)
