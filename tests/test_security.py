@@ -162,6 +162,7 @@ def test_hsts_in_production(tmp_path, database):
         {
             "PRODUCTION": True,
             "SECRET_KEY": "x" * 48,
+            "UPLOAD_ENCRYPTION_KEY": "A" * 43,
             "SQLALCHEMY_DATABASE_URI": database.fresh(),
             "INSTANCE_PATH": str(tmp_path),
         }

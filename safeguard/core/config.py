@@ -7,6 +7,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from safeguard.core.storage import StorageError, parse_key
+
 
 class ConfigError(RuntimeError):
     """Raised when the configuration cannot run safely (for example production without a real secret)."""
@@ -111,7 +113,7 @@ def local_secret_key(instance_path: str) -> str:
 
 
 def check_production(config: dict) -> None:
-    """Refuse to run in production with a missing or weak secret."""
+    """Refuse to run in production with a missing or weak secret, or without the key that seals attachments."""
     if not config.get("PRODUCTION"):
         return
     secret = config.get("SECRET_KEY")
@@ -120,3 +122,15 @@ def check_production(config: dict) -> None:
             "SECRET_KEY must be set to a random value of at least 32 characters in production "
             '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))").'
         )
+    _check_upload_key(config.get("UPLOAD_ENCRYPTION_KEY"))
+
+
+def _check_upload_key(configured: object) -> None:
+    """Refuse a missing or malformed UPLOAD_ENCRYPTION_KEY: attachments hold child data and are sealed at rest."""
+    make_one = 'make one with: python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())"'
+    if not configured:
+        raise ConfigError(f"UPLOAD_ENCRYPTION_KEY must be set in production to seal attachments at rest ({make_one}).")
+    try:
+        parse_key(str(configured))
+    except StorageError:
+        raise ConfigError(f"UPLOAD_ENCRYPTION_KEY must be 32 random bytes in base64 ({make_one}).") from None

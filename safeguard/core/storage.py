@@ -2,8 +2,8 @@
 
 Files live under ``UPLOAD_FOLDER`` (``instance/uploads`` by default), one folder per school, named by a random
 token; the original file name is kept only in the database. When ``UPLOAD_ENCRYPTION_KEY`` is set (32 bytes,
-base64) files are sealed with AES-256-GCM, so a copied disk or backup of the folder reveals nothing without the
-key, and any change to a file is detected when it is read.
+base64; production refuses to start without it) files are sealed with AES-256-GCM, so a copied disk or backup of
+the folder reveals nothing without the key, and any change to a file is detected when it is read.
 
 A file is written while the transaction that records it is still open, and belongs to that transaction: when the
 transaction (or the savepoint it was written in) is rolled back, or ends without a commit, the file is removed, so
