@@ -673,7 +673,8 @@ def change_status(concern: Concern, dsl: User, change: StatusChange, seen_versio
     texts = {"outcome": change.outcome, "rationale": change.rationale, "unanswered_reason": change.unanswered_reason}
     kept = check_wording(texts, change.wording_kept_reason)
     _change(concern, seen_version, status=new.value, **columns)
-    text = change.rationale.strip() or None if new == Status.CLOSED or current == Status.CLOSED else None
+    # A rationale given for any move is kept: it was typed for the record.
+    text = change.rationale.strip() or None
     _status_event(concern, dsl, current, new, text=text, extra=extra | _kept(kept))
 
 
