@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from safeguard.concerns.models import Attachment, Concern, Part
-from safeguard.concerns.services import PupilRole, Upload, log_concern
+from safeguard.concerns.services import NewConcern, PupilRole, Upload, log_concern
 from safeguard.core import storage
 from safeguard.core.sqltypes import utcnow
 from tests import factories
@@ -40,19 +40,16 @@ def _files(app) -> list[Path]:
 
 def _log_with_attachment(school, pupil, name: str = "body map.pdf") -> Concern:
     """Log a concern with one attachment through the service, without committing."""
-    now = utcnow()
-    return log_concern(
-        school.staff,
+    new = NewConcern(
         pupils=[PupilRole(pupil.id, Part.SUBJECT)],
-        observed_at=now,
+        observed_at=utcnow(),
         location="Playground",
         category_ids=["abuse-physical"],
         account='Amira said "my dad hit me with a belt". She had a bruise on her arm.',
         already_done="Listened and told her I must share it with the DSL.",
-        immediate_danger=False,
         uploads=[Upload(name, PDF)],
-        now=now,
     )
+    return log_concern(school.staff, new)
 
 
 def _post_concern(client, pupil):
