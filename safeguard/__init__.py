@@ -106,8 +106,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     # Import the models so that the metadata (and Alembic's autogenerate) knows every table.
-    from safeguard.core import models  # noqa: F401
     from safeguard.auth.models import User
+    from safeguard.app import models  # noqa: F401
 
     # One query for the person, their school and their roles. It runs on every request, so it is built once.
     signed_in_user = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("user_id"))
@@ -210,13 +210,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the ``flask --app safeguard`` commands."""
-    from safeguard.core.cli import register
+    from safeguard.app.cli import register
 
     register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Register the templates' filters and globals (all in :mod:`safeguard.templating`)."""
-    from safeguard.templating import register_template_helpers as register
+    """Register the templates' filters and globals (all in :mod:`safeguard.app.templating`)."""
+    from safeguard.app.templating import register_template_helpers as register
 
     register(app)

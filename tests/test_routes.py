@@ -10,7 +10,7 @@ import re
 import pytest
 
 from safeguard.auth.models import Role
-from safeguard.core.permissions import PERMISSION_ATTRIBUTE, PUBLIC, ROLE_CAPABILITIES
+from safeguard.auth.permissions import PERMISSION_ATTRIBUTE, PUBLIC, ROLE_CAPABILITIES
 from tests import factories
 
 ROLES = [role.value for role in Role]

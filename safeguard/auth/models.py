@@ -16,7 +16,7 @@ from safeguard.schools.models import School
 
 
 class Role(enum.StrEnum):
-    """What a person does in the school; permissions derive from these in :mod:`safeguard.core.permissions`."""
+    """What a person does in the school; permissions derive from these in :mod:`safeguard.auth.permissions`."""
 
     STAFF = "staff"
     DSL = "dsl"

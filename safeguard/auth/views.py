@@ -8,9 +8,9 @@ from flask_login import current_user, login_user, logout_user
 from safeguard.auth import services, twofactor
 from safeguard.auth.forms import ChangePasswordForm, EnrolForm, SignInForm, TwoFactorForm
 from safeguard.auth.models import User
+from safeguard.auth.permissions import Capability, public, requires
 from safeguard.core.extensions import db, limiter
 from safeguard.core.forms import ConfirmForm, attach_error
-from safeguard.core.permissions import Capability, public, requires
 from safeguard.core.sqltypes import utcnow
 from safeguard.core.urls import safe_next
 

@@ -20,15 +20,16 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from safeguard.audit import services as audit
+from safeguard.auth import permissions
 from safeguard.auth import store as accounts
+from safeguard.auth.permissions import Capability, ConcernAccess, requires
 from safeguard.concerns import forms, services, store
 from safeguard.concerns.states import Part, Status
-from safeguard.core import permissions, storage
+from safeguard.core import storage
 from safeguard.core.cache import app_cached
 from safeguard.core.extensions import db
 from safeguard.core.formatting import local_today, school_zone
 from safeguard.core.forms import as_id, attach_error
-from safeguard.core.permissions import Capability, ConcernAccess, requires
 from safeguard.core.sqltypes import utcnow
 from safeguard.exports.services import past_transfer_window
 from safeguard.notifications.services import remember_unread_alert_count

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from safeguard.core.permissions import Capability, public, requires
+from safeguard.auth.permissions import Capability, public, requires
 
 blueprint = Blueprint("main", __name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from safeguard.core.permissions import Capability, requires
+from safeguard.auth.permissions import Capability, requires
 from safeguard.notifications import services
 
 blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")

@@ -9,11 +9,11 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from safeguard.audit import services as audit
+from safeguard.auth import permissions
+from safeguard.auth.permissions import Capability, requires
 from safeguard.concerns import store as concerns_store
-from safeguard.core import permissions
 from safeguard.core.extensions import db
 from safeguard.core.forms import as_id, attach_error
-from safeguard.core.permissions import Capability, requires
 from safeguard.core.sqltypes import utcnow
 from safeguard.pupils import services
 from safeguard.pupils.forms import ConfirmImportForm, ImportForm, LeftForm

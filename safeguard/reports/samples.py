@@ -20,9 +20,9 @@ from sqlalchemy import select
 def main(out: str = "docs/samples") -> None:
     """Write the samples into ``out``."""
     from safeguard import create_app
+    from safeguard.app.demo import seed_demo
     from safeguard.auth.models import User
     from safeguard.concerns.models import Concern
-    from safeguard.core.demo import seed_demo
     from safeguard.core.extensions import db
     from safeguard.exports import services
     from safeguard.pupils.models import Pupil

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request
 
-from safeguard.core.permissions import Capability, requires
+from safeguard.auth.permissions import Capability, requires
 from safeguard.terminology import check_text, get_vocabulary, wording_problems
 from safeguard.terminology.forms import MAX_TEXT, WordingForm
 

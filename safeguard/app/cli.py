@@ -87,7 +87,7 @@ def user_create(school_code: str, email: str, name: str, role: str, password_std
 @click.command("demo")
 def demo() -> None:
     """Create the demo school with one user of each role (idempotent) and print the logins."""
-    from safeguard.core.demo import seed_demo
+    from safeguard.app.demo import seed_demo
 
     if current_app.config.get("PRODUCTION"):
         fail("the demo school is for trying Safeguard out, not for a production deployment")

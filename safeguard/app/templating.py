@@ -13,9 +13,9 @@ from flask import Flask, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
+from safeguard.auth import permissions
 from safeguard.concerns.presenters import ChronologyLine, chronology_lines
 from safeguard.concerns.store import ChronologyEntry
-from safeguard.core import permissions
 from safeguard.core.cache import app_cached
 from safeguard.core.formatting import local_date, local_datetime, school_zone
 from safeguard.notifications.services import unread_alert_count
