@@ -24,6 +24,7 @@ from safeguard.auth import passwords
 from safeguard.core import config as config_module
 from safeguard.core.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 from safeguard.core.paths import resource_dir
+from safeguard.core.proxy import apply_proxy_fix
 from safeguard.core.sqltypes import utcnow
 
 __all__ = ["create_app"]
@@ -47,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure(app, config)
+    apply_proxy_fix(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -57,11 +59,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # Refuse to start on an invalid vocabulary: every concern is recorded in its terms.
         terminology.get_vocabulary()
     if not app.testing:
-        # Everything built so far (modules, the app, templates, the vocabulary) lives as long as the process. Left
-        # to the garbage collector, each full collection walked all of it again: about 70 ms, stopping whichever
-        # request was running, every twenty-odd pages of a long chronology (the benchmark's slowest twentieth).
-        # Frozen, a full collection looks only at what requests leave behind. (Tests build hundreds of apps in
-        # one process, so they do not freeze.)
+        # Everything built so far (modules, the app, templates, the vocabulary) lives as long as the process;
+        # frozen, the garbage collector's full collections look only at what requests leave behind instead of
+        # walking all of it again in the middle of a request (docs/performance.md). Tests build hundreds of apps
+        # in one process, so they do not freeze.
         gc.freeze()
     return app
 

@@ -104,8 +104,8 @@ def record(
         prev_hash=last.hash if last else GENESIS,
     )
     event.hash = _content_hash(event)
-    # A plain insert rather than adding the object to the session (a quarter of this function's time): the row
-    # is never changed afterwards, so the unit of work has nothing to track.
+    # A plain insert, like every write (ARCHITECTURE.md): the row is never changed afterwards, so the session's
+    # unit of work would have nothing to track.
     event.id = connection.execute(_APPEND, {c: getattr(event, c) for c in _COLUMNS}).scalar_one()
     logger.info("%s school=%s actor=%s subject=%s:%s", kind, school_id, actor_id, subject_type, subject_id)
     return event

@@ -15,8 +15,8 @@ DEFAULT_ZONE = "Europe/London"
 
 def school_zone() -> ZoneInfo:
     """The signed-in user's school time zone (UK time when nobody is signed in)."""
-    # Kept for the request: a queue page formats a hundred times, and each lookup through the current_user proxy
-    # costs more than the formatting itself (measured by the benchmark's profile of the queue).
+    # Kept for the request: a list formats many times, and looking the school up through the current_user proxy
+    # each time would cost more than the formatting.
     in_request = has_request_context()
     if in_request and "school_zone" in g:
         return g.school_zone
@@ -28,16 +28,16 @@ def school_zone() -> ZoneInfo:
 
 
 _MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# Two-digit numbers looked up rather than formatted: a format spec such as ``:02d`` costs as much as the rest of
-# the line, and a child's chronology formats about 750 times.
+# Two-digit numbers looked up rather than formatted: a child's chronology writes hundreds of times, and a format
+# spec such as ``:02d`` costs as much as the rest of the line (docs/performance.md).
 _TWO_DIGITS = tuple(f"{n:02d}" for n in range(62))
 
 
 def format_local(local: datetime) -> str:
     """A time already in the school's zone as the school reads it, for example ``23 Nov 2026, 14:05``.
 
-    Built directly rather than with ``strftime``, which was half the time of a child's chronology; the month names
-    are English whatever the server's locale.
+    Built directly rather than with ``strftime`` (a long chronology writes hundreds); the month names are English
+    whatever the server's locale.
     """
     two = _TWO_DIGITS
     return f"{_date_text(local)}, {two[local.hour]}:{two[local.minute]}"
