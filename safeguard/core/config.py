@@ -49,6 +49,8 @@ DEFAULTS: dict[str, object] = {
     "BASE_URL": "http://127.0.0.1:5000",
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": False,
+    # Reverse proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto are trusted (see proxy.py).
+    "PROXY_HOPS": 0,
     # Argon2id cost (RFC 9106 low-memory profile). Lower only in tests.
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_KIB": 65536,
@@ -70,10 +72,11 @@ ENVIRONMENT = {
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "UPLOAD_ENCRYPTION_KEY": "UPLOAD_ENCRYPTION_KEY",
     "IDLE_TIMEOUT_MINUTES": "IDLE_TIMEOUT_MINUTES",
+    "PROXY_HOPS": "PROXY_HOPS",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
-_INTEGER_KEYS = {"MAIL_PORT", "IDLE_TIMEOUT_MINUTES"}
+_INTEGER_KEYS = {"MAIL_PORT", "IDLE_TIMEOUT_MINUTES", "PROXY_HOPS"}
 _BOOLEAN_KEYS = {"PRODUCTION", "MAIL_USE_TLS"}
 
 
@@ -86,11 +89,18 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]
             continue
         value: object = environ[variable]
         if key in _INTEGER_KEYS:
-            value = int(str(value))
+            value = _whole_number(variable, str(value))
         elif key in _BOOLEAN_KEYS:
             value = str(value).strip().lower() in _TRUE
         found[key] = value
     return found
+
+
+def _whole_number(variable: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{variable} must be a whole number, not {value!r}.") from None
 
 
 def normalise_database_url(url: str) -> str:
