@@ -11,6 +11,7 @@ from datetime import UTC
 
 from flask import has_request_context, request
 from sqlalchemy import bindparam, select, text
+from sqlalchemy.engine import Connection
 
 from safeguard.audit.models import AuditEvent
 from safeguard.core.extensions import db
@@ -60,6 +61,17 @@ _COLUMNS = [c.key for c in AuditEvent.__table__.columns if c.key != "id"]
 _APPEND = AuditEvent.__table__.insert().returning(AuditEvent.__table__.c.id)
 
 
+def _lock_chain(connection: Connection, chain: int) -> None:
+    """Hold the chain to the commit. Two requests appending to one chain at once would both read the same last row
+    and collide on the (chain, seq) unique constraint; with the lock taken first, the second waits and then reads
+    the first's row."""
+    if connection.dialect.name == "postgresql":
+        # An advisory lock per chain, released at commit.
+        connection.execute(_LOCK_CHAIN_POSTGRESQL, {"ns": _LOCK_NAMESPACE, "chain": chain})
+    elif connection.dialect.name == "sqlite":
+        connection.execute(_LOCK_CHAIN_SQLITE)
+
+
 def record(
     kind: str,
     summary: str,
@@ -72,6 +84,9 @@ def record(
 ) -> AuditEvent:
     """Append an event to the school's audit chain in the current transaction.
 
+    (Seven parameters: the row's own columns, all but the first two named at the call, rather than a dictionary
+    whose keys no checker sees.)
+
     :param kind: a dotted event name, for example ``concern.viewed``.
     :param summary: one line for a human reader; never a child's name or the text of a concern.
     :param detail: JSON-serialisable facts (ids, before and after values).
@@ -80,14 +95,7 @@ def record(
     chain = school_id or 0
     # What the caller added goes first: its ids may be this row's subject. Every view of a record comes here.
     connection = transaction_connection()
-    dialect = connection.dialect.name
-    # Two requests appending to one chain at once would both read the same last row and collide on the (chain, seq)
-    # unique constraint. Take the lock first, so that the second waits and then reads the first's row.
-    if dialect == "postgresql":
-        # An advisory lock per chain, released at commit.
-        connection.execute(_LOCK_CHAIN_POSTGRESQL, {"ns": _LOCK_NAMESPACE, "chain": chain})
-    elif dialect == "sqlite":
-        connection.execute(_LOCK_CHAIN_SQLITE)
+    _lock_chain(connection, chain)
     last = connection.execute(_CHAIN_HEAD, {"chain": chain}).first()
     event = AuditEvent(
         chain=chain,

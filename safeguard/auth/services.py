@@ -115,6 +115,21 @@ def record_sign_out(user: User) -> None:
     audit.record_about_user("auth.signed_out", "Signed out", user)
 
 
+def _check_new_account(email: str, display_name: str, roles: set[Role]) -> tuple[str, str]:
+    """The new account's e-mail address and name as they will be kept, after checking them and its roles."""
+    email = (email or "").strip().lower()
+    display_name = (display_name or "").strip()
+    if "@" not in email or len(email) > 254:
+        raise AccountError("Enter a valid e-mail address.", field="email")
+    if not display_name or len(display_name) > 120:
+        raise AccountError("Enter a name of up to 120 characters.", field="display_name")
+    if not roles:
+        raise AccountError("Choose at least one role.", field="roles")
+    if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise AccountError(f"An account with the e-mail address {email} already exists.", field="email")
+    return email, display_name
+
+
 def create_user(
     school: School,
     email: str,
@@ -128,16 +143,7 @@ def create_user(
 
     A generated password must be changed at first sign-in.
     """
-    email = (email or "").strip().lower()
-    display_name = (display_name or "").strip()
-    if "@" not in email or len(email) > 254:
-        raise AccountError("Enter a valid e-mail address.", field="email")
-    if not display_name or len(display_name) > 120:
-        raise AccountError("Enter a name of up to 120 characters.", field="display_name")
-    if not roles:
-        raise AccountError("Choose at least one role.", field="roles")
-    if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
-        raise AccountError(f"An account with the e-mail address {email} already exists.", field="email")
+    email, display_name = _check_new_account(email, display_name, roles)
     generated = None
     if password is None:
         password = generated = generate_password()

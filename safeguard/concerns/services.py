@@ -249,6 +249,23 @@ def _add_concern(reporter: User, new: NewConcern, checked: _Checked, now: dateti
     return store.insert_concern(columns)
 
 
+def _first_entry(concern: Concern, reporter: User, checked: _Checked, now: datetime) -> None:
+    """The chronology's first entry: who logged the concern, and whether it was marked urgent."""
+    _event(
+        concern,
+        reporter,
+        EventKind.LOGGED,
+        f"Concern logged by {reporter.display_name}" + (" — marked urgent" if checked.urgent else ""),
+        detail={
+            "urgent": checked.urgent,
+            "immediate_danger": concern.immediate_danger,
+            "categories": [c.id for c in checked.categories],
+        },
+        visible_to_reporter=True,
+        at=now,
+    )
+
+
 def log_concern(reporter: User, new: NewConcern, *, now: datetime | None = None) -> Concern:
     """Record a new concern, route it to the DSL team and return it.
 
@@ -261,19 +278,7 @@ def log_concern(reporter: User, new: NewConcern, *, now: datetime | None = None)
     concern = _add_concern(reporter, new, checked, now)
     store.insert_children(concern.id, concern.school_id, [(p.pupil_id, p.part) for p in new.pupils])
     store.insert_categories(concern.id, concern.school_id, [(c.id, c.label) for c in checked.categories])
-    _event(
-        concern,
-        reporter,
-        EventKind.LOGGED,
-        f"Concern logged by {reporter.display_name}" + (" — marked urgent" if checked.urgent else ""),
-        detail={
-            "urgent": checked.urgent,
-            "immediate_danger": new.immediate_danger,
-            "categories": [c.id for c in checked.categories],
-        },
-        visible_to_reporter=True,
-        at=now,
-    )
+    _first_entry(concern, reporter, checked, now)
     for upload, content_type in zip(new.uploads, checked.content_types, strict=True):
         _store_attachment(concern, reporter, upload, content_type)
     number = store.take_number(concern.school_id, now.year)
