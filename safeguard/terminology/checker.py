@@ -90,6 +90,28 @@ _QUOTE_MARKS = re.compile("[\"“”„«»'‘’‚‹›]")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 
 
+def _opens(text: str, position: int, mark: str) -> bool:
+    """Whether the mark at ``position`` opens a quotation (a single quote after a letter is an apostrophe)."""
+    if mark not in _PAIRS:
+        return False
+    before = text[position - 1] if position else " "
+    return mark not in _OPENING_SINGLE or before.isspace() or before in '([{—–-/"“'
+
+
+def _closes(text: str, position: int, mark: str, opening: str) -> bool:
+    """Whether the mark at ``position`` closes the quotation ``opening`` began ("don't" inside one does not)."""
+    if mark not in _CLOSERS[opening]:
+        return False
+    after = text[position + 1] if position + 1 < len(text) else " "
+    return opening not in _OPENING_SINGLE or not after.isalnum()
+
+
+def _paragraph_end(breaks: list[int], start: int, length: int) -> int:
+    """Where the paragraph holding ``start`` ends: at the next blank line, or at the end of the text."""
+    index = bisect_right(breaks, start)
+    return breaks[index] if index < len(breaks) else length
+
+
 def quoted_spans(text: str) -> list[tuple[int, int]]:
     """The spans of ``text`` inside quotation marks, straight or curly, double or single.
 
@@ -106,29 +128,19 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     length = len(text)
     opening_at = None
     opening = ""
+    closed_by = length  # where the open quotation's paragraph ends
     for position, mark in marks:
-        if opening_at is not None and breaks:
-            index = bisect_right(breaks, opening_at)
-            if index < len(breaks) and breaks[index] < position:  # a paragraph break closes an unclosed quotation
-                spans.append((opening_at, breaks[index]))
-                opening_at = None
+        if opening_at is not None and closed_by < position:
+            spans.append((opening_at, closed_by))  # a paragraph break closes an unclosed quotation
+            opening_at = None
         if opening_at is None:
-            if mark not in _PAIRS:
-                continue
-            before = text[position - 1] if position else " "
-            if mark in _OPENING_SINGLE and not (before.isspace() or before in '([{—–-/"“'):
-                continue  # an apostrophe, not a quotation mark
-            opening_at, opening = position, mark
-            continue
-        if mark in _CLOSERS[opening]:
-            after = text[position + 1] if position + 1 < length else " "
-            if opening in _OPENING_SINGLE and after.isalnum():
-                continue  # "don't" inside a single-quoted passage
+            if _opens(text, position, mark):
+                opening_at, opening, closed_by = position, mark, _paragraph_end(breaks, position, length)
+        elif _closes(text, position, mark, opening):
             spans.append((opening_at, position + 1))
             opening_at = None
     if opening_at is not None:
-        index = bisect_right(breaks, opening_at)
-        spans.append((opening_at, breaks[index] if index < len(breaks) else length))
+        spans.append((opening_at, closed_by))
     return spans
 
 
