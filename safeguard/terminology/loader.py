@@ -1,228 +1,36 @@
 """Loading and validating the vocabulary files (``terminology/<locale>/*.yaml``).
 
-Every problem is reported with the file, the entry and the field, so that a reviewer can fix it without reading
-code. The app refuses to start on an invalid vocabulary; ``flask --app safeguard terminology lint`` runs the same
-checks in CI.
+The schemas below are the files' format. What a schema cannot say (an id used twice, a source meta.yaml does not
+define, a preferred term that is itself a term to avoid) is checked once each, by a file's ``problems()`` or by
+the functions after the schemas. Every problem is reported with the file, the entry and the field, so that a
+reviewer can fix it without reading code. The app refuses to start on an invalid vocabulary; ``flask --app
+safeguard terminology lint`` runs the same checks in CI.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
-import yaml
+from pydantic import AfterValidator, Field, StrictBool, ValidationInfo, field_validator
 
-from safeguard.protocols import ProtocolError, load_protocols
+from safeguard.core.datafiles import DataFileError, Schema, at_least_one, duplicate_ids, load, problem
+from safeguard.protocols import Protocol, ProtocolError, load_protocols
 from safeguard.terminology.checker import Checker
 from safeguard.terminology.model import Agency, Category, Term, Vocabulary
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-FILES = ("meta.yaml", "categories.yaml", "terms.yaml", "agencies.yaml")
+# A source is cited by its short name in capitals ("KCSIE Part one", "LUX; SOA").
+_SOURCE_NAME = re.compile(r"\b[A-Z]{2,6}\b")
 
 
-class VocabularyError(ValueError):
+class VocabularyError(DataFileError):
     """The vocabulary files are invalid; ``problems`` lists each one as ``file: entry: field: message``."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("invalid vocabulary:\n" + "\n".join(f"  - {p}" for p in problems))
-        self.problems = problems
-
-
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[str] = []
-
-    def add(self, file: str, entry: str, field: str, message: str) -> None:
-        self.items.append(f"{file}: {entry}: {field}: {message}")
-
-
-def _read(path: Path, problems: _Problems) -> Any:
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    except FileNotFoundError:
-        problems.add(path.name, "(file)", "(file)", "the file is missing")
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        problems.add(path.name, "(file)", "(file)", f"not valid YAML: {error}".replace("\n", " "))
-    return None
-
-
-def _text(value: Any, file: str, entry: str, field: str, problems: _Problems, required: bool = True) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            problems.add(file, entry, field, "is required")
-        return ""
-    if not isinstance(value, str | int | float):
-        problems.add(file, entry, field, "must be text")
-        return ""
-    return str(value).strip()
-
-
-def _flag(value: Any, file: str, entry: str, field: str, problems: _Problems) -> bool:
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        problems.add(file, entry, field, "must be true or false")
-        return False
-    return value
-
-
-def _known(item: dict, allowed: set[str], file: str, entry: str, problems: _Problems) -> None:
-    for key in sorted(set(item) - allowed):
-        problems.add(file, entry, key, "is not a known field")
-
-
-def _categories(data: Any, problems: _Problems) -> tuple[list[Category], dict[str, Category]]:
-    file = "categories.yaml"
-    groups: list[Category] = []
-    index: dict[str, Category] = {}
-    if not isinstance(data, dict) or not isinstance(data.get("groups"), list):
-        problems.add(file, "(file)", "groups", "must be a list of groups")
-        return groups, index
-
-    def make(item: Any, position: str, parent: str | None) -> Category | None:
-        if not isinstance(item, dict):
-            problems.add(file, position, "(entry)", "must be a mapping")
-            return None
-        entry = str(item.get("id") or position)
-        allowed = {"id", "label", "definition", "source", "guidance", "sensitive_imagery", "urgent_by_default"}
-        allowed |= {"categories"} if parent is None else {"parent"}
-        _known(item, allowed, file, entry, problems)
-        category_id = _text(item.get("id"), file, entry, "id", problems)
-        if category_id and not SLUG.match(category_id):
-            problems.add(file, entry, "id", "must be a slug: lower-case letters, digits and hyphens")
-        if category_id in index:
-            problems.add(file, entry, "id", "is a duplicate id")
-        declared_parent = item.get("parent")
-        if parent is not None and declared_parent is not None and declared_parent != parent:
-            problems.add(file, entry, "parent", f"names {declared_parent!r}, an unknown parent category here")
-        category = Category(
-            id=category_id,
-            label=_text(item.get("label"), file, entry, "label", problems),
-            definition=_text(item.get("definition"), file, entry, "definition", problems),
-            source=_text(item.get("source"), file, entry, "source", problems),
-            parent=parent,
-            sensitive_imagery=_flag(item.get("sensitive_imagery"), file, entry, "sensitive_imagery", problems),
-            urgent_by_default=_flag(item.get("urgent_by_default"), file, entry, "urgent_by_default", problems),
-            guidance=_text(item.get("guidance"), file, entry, "guidance", problems, required=False) or None,
-        )
-        if category.sensitive_imagery and not category.guidance:
-            problems.add(file, entry, "guidance", "is required when sensitive_imagery is true")
-        if category_id:
-            index.setdefault(category_id, category)
-        return category
-
-    for position, raw in enumerate(data["groups"], start=1):
-        group = make(raw, f"group {position}", None)
-        if group is None:
-            continue
-        children = raw.get("categories") if isinstance(raw, dict) else None
-        if not isinstance(children, list) or not children:
-            problems.add(file, group.id or f"group {position}", "categories", "must list at least one category")
-            children = []
-        for child_position, child_raw in enumerate(children, start=1):
-            child = make(child_raw, f"{group.id} category {child_position}", group.id)
-            if child is not None:
-                group.children.append(child)
-        groups.append(group)
-    return groups, index
-
-
-def _terms(data: Any, problems: _Problems) -> tuple[list[Term], list[str]]:
-    file = "terms.yaml"
-    terms: list[Term] = []
-    if not isinstance(data, dict) or not isinstance(data.get("terms"), list):
-        problems.add(file, "(file)", "terms", "must be a list of terms")
-        return terms, []
-    seen_ids: set[str] = set()
-    seen_forms: dict[str, str] = {}
-    for position, item in enumerate(data["terms"], start=1):
-        if not isinstance(item, dict):
-            problems.add(file, f"term {position}", "(entry)", "must be a mapping")
-            continue
-        entry = str(item.get("id") or f"term {position}")
-        _known(item, {"id", "term", "variants", "severity", "preferred", "reason", "source"}, file, entry, problems)
-        term_id = _text(item.get("id"), file, entry, "id", problems)
-        if term_id in seen_ids:
-            problems.add(file, entry, "id", "is a duplicate id")
-        seen_ids.add(term_id)
-        severity = item.get("severity")
-        if severity not in ("avoid", "caution"):
-            problems.add(file, entry, "severity", "must be avoid or caution")
-        variants = item.get("variants") or []
-        preferred = item.get("preferred")
-        if not isinstance(variants, list) or not all(isinstance(v, str) and v.strip() for v in variants):
-            problems.add(file, entry, "variants", "must be a list of words or phrases")
-            variants = []
-        if not isinstance(preferred, list) or not preferred or not all(isinstance(p, str) and p for p in preferred):
-            problems.add(file, entry, "preferred", "must list at least one preferred alternative")
-            preferred = []
-        term = Term(
-            id=term_id,
-            term=_text(item.get("term"), file, entry, "term", problems),
-            variants=tuple(v.strip() for v in variants),
-            severity=severity if severity in ("avoid", "caution") else "caution",
-            preferred=tuple(p.strip() for p in preferred),
-            reason=_text(item.get("reason"), file, entry, "reason", problems),
-            source=_text(item.get("source"), file, entry, "source", problems),
-        )
-        for form in term.forms:
-            key = normalise(form)
-            if key in seen_forms and seen_forms[key] != term_id:
-                problems.add(file, entry, "variants", f"{form!r} is already a form of {seen_forms[key]!r}")
-            seen_forms[key] = term_id
-        terms.append(term)
-    allowed = data.get("allowed") or []
-    if not isinstance(allowed, list) or not all(isinstance(a, str) for a in allowed):
-        problems.add(file, "allowed", "allowed", "must be a list of phrases")
-        allowed = []
-    # A preferred term that is itself flagged would send the writer round in circles.
-    checker = Checker(terms, [], preferred_are_safe=False)
-    for term in terms:
-        for preferred in term.preferred:
-            for finding in checker.check(preferred):
-                if finding.severity == "avoid":
-                    problems.add(
-                        file, term.id, "preferred", f"{preferred!r} is itself a term to avoid ({finding.text!r})"
-                    )
-    return terms, [a.strip() for a in allowed]
-
-
-def _agencies(data: Any, problems: _Problems) -> list[Agency]:
-    file = "agencies.yaml"
-    agencies: list[Agency] = []
-    if not isinstance(data, dict) or not isinstance(data.get("agencies"), list):
-        problems.add(file, "(file)", "agencies", "must be a list of agencies")
-        return agencies
-    seen: set[str] = set()
-    for position, item in enumerate(data["agencies"], start=1):
-        if not isinstance(item, dict):
-            problems.add(file, f"agency {position}", "(entry)", "must be a mapping")
-            continue
-        entry = str(item.get("id") or f"agency {position}")
-        _known(item, {"id", "name", "kind", "country", "address", "checked", "source"}, file, entry, problems)
-        agency_id = _text(item.get("id"), file, entry, "id", problems)
-        if agency_id in seen:
-            problems.add(file, entry, "id", "is a duplicate id")
-        seen.add(agency_id)
-        checked = item.get("checked")
-        if not isinstance(checked, date):
-            problems.add(file, entry, "checked", "must be a date (YYYY-MM-DD)")
-            checked = date.min
-        agencies.append(
-            Agency(
-                id=agency_id,
-                name=_text(item.get("name"), file, entry, "name", problems),
-                kind=_text(item.get("kind"), file, entry, "kind", problems),
-                country=_text(item.get("country"), file, entry, "country", problems),
-                address=_text(item.get("address"), file, entry, "address", problems),
-                checked=checked,
-                source=_text(item.get("source"), file, entry, "source", problems),
-            )
-        )
-    return agencies
+    title = "invalid vocabulary"
 
 
 def normalise(phrase: str) -> str:
@@ -230,55 +38,258 @@ def normalise(phrase: str) -> str:
     return re.sub(r"[\s\-\u2010-\u2015]+", "", phrase.lower())
 
 
-def load_vocabulary(directory: Path) -> Vocabulary:
-    """Read and validate one locale's folder; raise :class:`VocabularyError` listing every problem."""
-    problems = _Problems()
-    if not directory.is_dir():
-        raise VocabularyError([f"{directory}: (folder): (folder): the locale folder does not exist"])
-    meta = _read(directory / "meta.yaml", problems) or {}
-    raw_categories = _read(directory / "categories.yaml", problems)
-    raw_terms = _read(directory / "terms.yaml", problems)
-    raw_agencies = _read(directory / "agencies.yaml", problems)
-    if not isinstance(meta, dict):
-        problems.add("meta.yaml", "(file)", "(file)", "must be a mapping")
-        meta = {}
-    version = _text(meta.get("version"), "meta.yaml", "meta", "version", problems)
-    locale = _text(meta.get("locale"), "meta.yaml", "meta", "locale", problems)
-    if locale and locale != directory.name:
-        problems.add("meta.yaml", "meta", "locale", f"says {locale!r} but the folder is {directory.name!r}")
-    sources = meta.get("sources") if isinstance(meta.get("sources"), dict) else {}
-    if not sources:
-        problems.add("meta.yaml", "meta", "sources", "must map each short source name to its document")
-    groups, index = _categories(raw_categories, problems) if raw_categories is not None else ([], {})
-    terms, allowed = _terms(raw_terms, problems) if raw_terms is not None else ([], [])
-    agencies = _agencies(raw_agencies, problems) if raw_agencies is not None else []
-    # Every source cited must be one of the short names the meta file explains.
-    for file, entries in (
-        ("categories.yaml", list(index.values())),
-        ("terms.yaml", terms),
-        ("agencies.yaml", agencies),
-    ):
-        for item in entries:
-            for name in re.findall(r"\b[A-Z]{2,6}\b", item.source or ""):
-                if sources and name not in sources:
-                    problems.add(file, item.id, "source", f"cites {name!r}, which meta.yaml does not define")
-    protocols = {}
+def _slug(value: str) -> str:
+    if not SLUG.match(value):
+        raise ValueError("must be a slug: lower-case letters, digits and hyphens")
+    return value
+
+
+class _VocabularyFile(Schema):
+    """One of the locale's files: its name, the entries citing a source, and the checks across its entries."""
+
+    file_name: ClassVar[str]
+
+    def entries(self) -> Iterable[Any]:
+        """The file's entries, each with an ``id`` and a ``source`` citing meta.yaml's short names."""
+        return ()
+
+    def problems(self) -> list[str]:
+        """What the schema cannot say about the file's entries taken together."""
+        return []
+
+
+class MetaFile(_VocabularyFile):
+    """``meta.yaml``: the vocabulary's identity and the sources its entries cite."""
+
+    file_name = "meta.yaml"
+    file_entry: ClassVar[str] = "meta"
+
+    locale: str
+    version: str
+    name: str | None = None
+    sources: Annotated[dict[str, str], at_least_one("must map each short source name to its document")]
+
+
+class _CategoryFields(Schema):
+    """What a group and a category both have."""
+
+    id: Annotated[str, AfterValidator(_slug)]
+    label: str
+    definition: str
+    source: str
+    sensitive_imagery: StrictBool = False
+    urgent_by_default: StrictBool = False
+    # Validated when absent too, so that the rule below sees a missing guidance.
+    guidance: str | None = Field(None, validate_default=True)
+
+    @field_validator("guidance")
+    @classmethod
+    def _imagery_needs_guidance(cls, guidance: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("sensitive_imagery") and not guidance:
+            raise ValueError("is required when sensitive_imagery is true")
+        return guidance
+
+    def category(self, parent: str | None, children: Iterable[Category] = ()) -> Category:
+        """The vocabulary's :class:`Category` for this entry."""
+        fields = self.model_dump(include=set(_CategoryFields.model_fields))
+        return Category(**fields, parent=parent, children=list(children))
+
+
+class CategoryEntry(_CategoryFields):
+    """A category a concern can be filed under."""
+
+    # Optional: the group the category is listed in says it already.
+    parent: str | None = None
+
+
+class GroupEntry(_CategoryFields):
+    """A group of categories."""
+
+    categories: Annotated[tuple[CategoryEntry, ...], at_least_one("must list at least one category")]
+
+
+class CategoriesFile(_VocabularyFile):
+    """``categories.yaml``: the groups, each with its categories."""
+
+    file_name = "categories.yaml"
+    entry_lists: ClassVar[Mapping[str, str]] = {"groups": "group", "categories": "category"}
+
+    groups: tuple[GroupEntry, ...]
+
+    def entries(self) -> list[_CategoryFields]:
+        """Every group and category, in order."""
+        return [entry for group in self.groups for entry in (group, *group.categories)]
+
+    def problems(self) -> list[str]:
+        """Ids are unique across groups and categories, and a category's ``parent``, if given, is its group."""
+        return duplicate_ids(self.file_name, self.entries()) + [
+            problem(self.file_name, entry.id, "parent", f"names {entry.parent!r}, an unknown parent category here")
+            for group in self.groups
+            for entry in group.categories
+            if entry.parent not in (None, group.id)
+        ]
+
+    def vocabulary_groups(self) -> list[Category]:
+        """The groups as the vocabulary holds them, each with its categories."""
+        return [group.category(None, (entry.category(group.id) for entry in group.categories)) for group in self.groups]
+
+
+class TermEntry(Schema):
+    """A term to avoid or use with caution, with its variants and what to say instead."""
+
+    id: str
+    term: str
+    variants: tuple[str, ...] = ()
+    severity: Literal["avoid", "caution"]
+    preferred: Annotated[tuple[str, ...], at_least_one("must list at least one preferred alternative")]
+    reason: str
+    source: str
+
+
+class TermsFile(_VocabularyFile):
+    """``terms.yaml``: the terms the checker flags, and correct phrases it never flags."""
+
+    file_name = "terms.yaml"
+    entry_lists: ClassVar[Mapping[str, str]] = {"terms": "term"}
+
+    terms: tuple[TermEntry, ...]
+    allowed: tuple[str, ...] = ()
+
+    def entries(self) -> tuple[TermEntry, ...]:
+        """Every term."""
+        return self.terms
+
+    def vocabulary_terms(self) -> list[Term]:
+        """The terms as the vocabulary holds them."""
+        return [Term(**dict(entry)) for entry in self.terms]
+
+    def problems(self) -> list[str]:
+        """Ids are unique, no two terms share a form, and no preferred alternative is itself a term to avoid."""
+        terms = self.vocabulary_terms()
+        return duplicate_ids(self.file_name, terms) + _shared_forms(terms) + _flagged_preferred(terms)
+
+
+class AgencyEntry(Schema):
+    """Somewhere a concern can be reported."""
+
+    id: str
+    name: str
+    kind: str
+    country: str
+    address: str
+    checked: date = Field(strict=True)
+    source: str
+
+
+class AgenciesFile(_VocabularyFile):
+    """``agencies.yaml``: where to report, with the date each entry was last confirmed."""
+
+    file_name = "agencies.yaml"
+    entry_lists: ClassVar[Mapping[str, str]] = {"agencies": "agency"}
+
+    agencies: tuple[AgencyEntry, ...]
+
+    def entries(self) -> tuple[AgencyEntry, ...]:
+        """Every agency."""
+        return self.agencies
+
+    def problems(self) -> list[str]:
+        """Ids are unique."""
+        return duplicate_ids(self.file_name, self.agencies)
+
+
+def _shared_forms(terms: list[Term]) -> list[str]:
+    """A problem for each form (term or variant) already a form of an earlier term."""
+    problems = []
+    owners: dict[str, str] = {}
+    for term in terms:
+        for form in term.forms:
+            owner = owners.setdefault(normalise(form), term.id)
+            if owner != term.id:
+                problems.append(problem("terms.yaml", term.id, "variants", f"{form!r} is already a form of {owner!r}"))
+    return problems
+
+
+def _flagged_preferred(terms: list[Term]) -> list[str]:
+    """A preferred alternative that is itself a term to avoid would send the writer round in circles."""
+    checker = Checker(terms, [], preferred_are_safe=False)
+    return [
+        problem("terms.yaml", term.id, "preferred", f"{preferred!r} is itself a term to avoid ({finding.text!r})")
+        for term in terms
+        for preferred in term.preferred
+        for finding in checker.check(preferred)
+        if finding.severity == "avoid"
+    ]
+
+
+def _meta_problems(meta: MetaFile, folder: Path, files: Iterable[_VocabularyFile | None]) -> list[str]:
+    """The locale is the folder's, and every source an entry cites is one of the short names meta.yaml explains."""
+    problems = [
+        problem(file.file_name, entry.id, "source", f"cites {name!r}, which meta.yaml does not define")
+        for file in files
+        if file is not None
+        for entry in file.entries()
+        for name in _SOURCE_NAME.findall(entry.source)
+        if name not in meta.sources
+    ]
+    if meta.locale != folder.name:
+        message = f"says {meta.locale!r} but the folder is {folder.name!r}"
+        problems.insert(0, problem("meta.yaml", "meta", "locale", message))
+    return problems
+
+
+FileT = TypeVar("FileT", bound=_VocabularyFile)
+
+
+def _read(schema: type[FileT], directory: Path, problems: list[str]) -> FileT | None:
+    """The file validated and checked, or ``None`` when invalid; its problems are added to ``problems``."""
     try:
-        protocols = load_protocols(
-            directory / "protocols", categories=set(index), agencies={agency.id for agency in agencies}
+        file = load(schema, directory / schema.file_name)
+    except DataFileError as error:
+        problems.extend(error.problems)
+        return None
+    problems.extend(file.problems())
+    return file
+
+
+def _protocols(
+    directory: Path, categories: CategoriesFile | None, agencies: AgenciesFile | None, problems: list[str]
+) -> dict[str, Protocol]:
+    """The locale's protocols, their categories and agencies checked against the files that are valid."""
+    try:
+        return load_protocols(
+            directory / "protocols",
+            categories={entry.id for entry in categories.entries()} if categories else None,
+            agencies={entry.id for entry in agencies.agencies} if agencies else None,
         )
     except ProtocolError as error:
-        problems.items.extend(f"protocols/{problem}" for problem in error.problems)
-    if problems.items:
-        raise VocabularyError(problems.items)
+        problems.extend(f"protocols/{problem}" for problem in error.problems)
+        return {}
+
+
+def load_vocabulary(directory: Path) -> Vocabulary:
+    """Read and validate one locale's folder; raise :class:`VocabularyError` listing every problem."""
+    if not directory.is_dir():
+        raise VocabularyError([problem(str(directory), "(folder)", "(folder)", "the locale folder does not exist")])
+    problems: list[str] = []
+    meta = _read(MetaFile, directory, problems)
+    categories = _read(CategoriesFile, directory, problems)
+    terms = _read(TermsFile, directory, problems)
+    agencies = _read(AgenciesFile, directory, problems)
+    if meta is not None:
+        problems.extend(_meta_problems(meta, directory, (categories, terms, agencies)))
+    protocols = _protocols(directory, categories, agencies, problems)
+    if problems or meta is None or categories is None or terms is None or agencies is None:
+        raise VocabularyError(problems)
+    groups = categories.vocabulary_groups()
     return Vocabulary(
-        locale=locale,
-        version=version,
-        sources={str(k): str(v) for k, v in sources.items()},
+        locale=meta.locale,
+        version=meta.version,
+        sources=dict(meta.sources),
         groups=groups,
-        categories=index,
-        terms=terms,
-        allowed=allowed,
-        agencies=agencies,
+        categories={category.id: category for group in groups for category in (group, *group.children)},
+        terms=terms.vocabulary_terms(),
+        allowed=list(terms.allowed),
+        agencies=[Agency(**dict(entry)) for entry in agencies.agencies],
         protocols=protocols,
     )

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from safeguard import create_app
 from safeguard.terminology import VocabularyError, clear_cache, get_vocabulary, vocabulary_root
@@ -15,22 +13,6 @@ from safeguard.terminology.loader import load_vocabulary
 from tests import factories
 
 SOURCE = Path(__file__).resolve().parents[2] / "terminology"
-
-
-@pytest.fixture
-def broken(tmp_path):
-    """A writable copy of the vocabulary to break."""
-    shutil.copytree(SOURCE, tmp_path / "terminology")
-    folder = tmp_path / "terminology" / "en-GB"
-
-    def edit(name: str, change) -> Path:
-        path = folder / name
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        change(data)
-        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-        return folder
-
-    return edit
 
 
 def test_the_shipped_vocabulary_is_complete():
