@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safeguard.core.extensions import db
+from safeguard.core.extensions import Model
 from safeguard.core.sqltypes import UTCDateTime, utcnow
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One audited event. Rows are only ever added; each holds a hash over its content and the previous row's hash.
 
     The chain is kept per school (``school_id`` NULL for deployment-wide events such as a failed sign-in for an

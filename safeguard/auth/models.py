@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, Select, String, func
 from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship, validates
 from sqlalchemy.sql.expression import BindParameter
 
-from safeguard.core.extensions import db
+from safeguard.core.extensions import Model, db
 from safeguard.core.sqltypes import UTCDateTime, utcnow
 from safeguard.schools.models import School
 
@@ -53,7 +53,7 @@ def parse_roles(text: str) -> set[Role]:
     return roles
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who signs in. Never deleted: deactivating keeps every record they made attributable."""
 
     __tablename__ = "users"
@@ -134,7 +134,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.role_summary}>"
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     """One role held by one user; a DSL who also administers the school holds two rows."""
 
     __tablename__ = "user_roles"
@@ -160,7 +160,7 @@ def users_with_role(school_id: int | BindParameter[int], role: Role) -> Select:
     )
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A single-use code for signing in without the authenticator app, stored hashed."""
 
     __tablename__ = "recovery_codes"

@@ -24,7 +24,7 @@ from safeguard.auth.models import User
 from safeguard.concerns.rules import acknowledgement_overdue
 from safeguard.concerns.states import EventKind as EventKind
 from safeguard.concerns.states import Part, Status
-from safeguard.core.extensions import db
+from safeguard.core.extensions import Model
 from safeguard.core.sqltypes import UTCDateTime, utcnow
 from safeguard.pupils.models import Pupil
 
@@ -32,7 +32,7 @@ from safeguard.pupils.models import Pupil
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
-class Concern(db.Model):
+class Concern(Model):
     """A concern about one or more children. The original account is never edited; addenda are events."""
 
     __tablename__ = "concerns"
@@ -143,7 +143,7 @@ class Concern(db.Model):
         return f"<Concern {self.reference}>"
 
 
-class ConcernPupil(db.Model):
+class ConcernPupil(Model):
     """A pupil's part in a concern."""
 
     __tablename__ = "concern_pupils"
@@ -164,7 +164,7 @@ class ConcernPupil(db.Model):
         return Part(self.part).label
 
 
-class ConcernCategory(db.Model):
+class ConcernCategory(Model):
     """A category of the vocabulary, as it was labelled when the concern was logged."""
 
     __tablename__ = "concern_categories"
@@ -180,7 +180,7 @@ class ConcernCategory(db.Model):
     concern: Mapped[Concern] = relationship(back_populates="category_links")
 
 
-class ConcernEvent(db.Model):
+class ConcernEvent(Model):
     """One entry in a concern's chronology: who, when, what, before and after. Never updated or deleted."""
 
     __tablename__ = "concern_events"
@@ -204,7 +204,7 @@ class ConcernEvent(db.Model):
     actor: Mapped[User | None] = relationship(lazy="joined")
 
 
-class FollowUp(db.Model):
+class FollowUp(Model):
     """A date by which something must be chased, set on an action; overdue ones surface in the queue."""
 
     __tablename__ = "follow_ups"
@@ -220,7 +220,7 @@ class FollowUp(db.Model):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class ConcernLink(db.Model):
+class ConcernLink(Model):
     """Two concerns about one incident (for example, several pupils involved)."""
 
     __tablename__ = "concern_links"
@@ -230,7 +230,7 @@ class ConcernLink(db.Model):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """A document attached to a concern (a scanned note, a letter, a body map). Stored outside the web root."""
 
     __tablename__ = "attachments"
@@ -254,7 +254,7 @@ class Attachment(db.Model):
     uploaded_by: Mapped[User] = relationship(lazy="joined")
 
 
-class ConcernSequence(db.Model):
+class ConcernSequence(Model):
     """The last reference number given in a school's year."""
 
     __tablename__ = "concern_sequences"

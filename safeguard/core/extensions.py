@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import select
 import sqlite3
+from typing import TYPE_CHECKING, Any
 
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -35,6 +36,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    # At run time db.Model is a class that Flask-SQLAlchemy builds from Base, which a type checker cannot follow as a
+    # base class; for it, a model is a Base (whose Mapped[] columns are all it needs).
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -43,7 +51,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_write_ahead_log(dbapi_connection, _record) -> None:
+def _sqlite_write_ahead_log(dbapi_connection: Any, _record: Any) -> None:
     """Put an SQLite database in write-ahead-log mode (kept in the file; a no-op once set).
 
     In SQLite's default rollback-journal mode a reader blocks a writer's commit and a commit blocks every reader:
@@ -55,7 +63,7 @@ def _sqlite_write_ahead_log(dbapi_connection, _record) -> None:
 
 
 @event.listens_for(Pool, "checkout")
-def _closed_by_the_server(dbapi_connection, _record, _proxy) -> None:
+def _closed_by_the_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     """Refuse a pooled PostgreSQL connection that the server has closed; the pool then opens a fresh one.
 
     A connection waiting in the pool has nothing to read unless the server has ended it (a restart, a fail-over,

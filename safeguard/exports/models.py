@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safeguard.core.extensions import db
+from safeguard.core.extensions import Model
 from safeguard.core.sqltypes import UTCDateTime, utcnow
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
-class Export(db.Model):
+class Export(Model):
     """One exported document: what, for whom, by whom, and the digest of the record content it held."""
 
     __tablename__ = "exports"

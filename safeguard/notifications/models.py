@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safeguard.core.extensions import db
+from safeguard.core.extensions import Model
 from safeguard.core.sqltypes import UTCDateTime, utcnow
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
-class Notification(db.Model):
+class Notification(Model):
     """An alert shown to one person in the app until they read it."""
 
     __tablename__ = "notifications"
@@ -30,7 +30,7 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """An e-mail written in the same transaction as the change it reports, delivered later by the worker.
 
     If the mail server is down the row stays here and is retried with back-off: nothing is lost.

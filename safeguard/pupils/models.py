@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint, and_, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safeguard.core.extensions import db
+from safeguard.core.extensions import Model, db
 from safeguard.core.sqltypes import UTCDateTime, utcnow
 
 # Flags a DSL needs to see at a glance, with the label shown on screen and in exports.
@@ -24,7 +24,7 @@ PUPIL_FLAGS = {
 AWAITING_RECEIPT = "transfer_sent_at IS NOT NULL AND transfer_confirmed_at IS NULL"
 
 
-class Pupil(db.Model):
+class Pupil(Model):
     """A child on the school's roll, now or in the past. Never deleted: a pupil who leaves is marked as left."""
 
     __tablename__ = "pupils"
