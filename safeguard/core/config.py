@@ -6,6 +6,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from safeguard.core.storage import StorageError, parse_key
 
@@ -122,7 +123,7 @@ def local_secret_key(instance_path: str) -> str:
     return key
 
 
-def check_production(config: dict) -> None:
+def check_production(config: dict[str, Any]) -> None:
     """Refuse to run in production with a missing or weak secret, or without the key that seals attachments."""
     if not config.get("PRODUCTION"):
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import select
 import sqlite3
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -13,7 +13,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, Table, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
@@ -33,6 +33,11 @@ class Base(DeclarativeBase):
     """Declarative base for every model, carrying the naming convention."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:
+        # Every model names its table, so its __table__ is a Table (SQLAlchemy types it as any FROM clause), whose
+        # insert() and update() the stores use.
+        __table__: ClassVar[Table]
 
 
 db = SQLAlchemy(model_class=Base)

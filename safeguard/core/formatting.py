@@ -19,7 +19,8 @@ def school_zone() -> ZoneInfo:
     # each time would cost more than the formatting.
     in_request = has_request_context()
     if in_request and "school_zone" in g:
-        return g.school_zone
+        kept: ZoneInfo = g.school_zone
+        return kept
     signed_in = in_request and current_user and current_user.is_authenticated
     zone = zone_named(current_user.school.timezone if signed_in else None)
     if in_request:

@@ -27,4 +27,4 @@ def apply_proxy_fix(app: Flask) -> None:
             f"PROXY_HOPS must be the number of reverse proxies in front of Safeguard (0, 1, 2 …), not {configured!r}."
         )
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]

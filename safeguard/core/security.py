@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import Response, current_app, request
 
 # Scripts and styles come only from the app itself: no inline code, no CDN, no framing.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -21,7 +21,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def apply_security_headers(response):
+def apply_security_headers(response: Response) -> Response:
     """Add the CSP and related headers; forbid caching of anything shown to a signed-in user."""
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

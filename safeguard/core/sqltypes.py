@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, literal_column
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
@@ -17,7 +19,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored as naive UTC and always returned as an aware UTC datetime.
 
     SQLite keeps no time zone and PostgreSQL converts on the way out; storing naive UTC and attaching UTC on
@@ -27,7 +29,7 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """Convert an aware datetime to naive UTC; refuse a naive one, whose zone would be a guess."""
         if value is None:
             return None
@@ -35,14 +37,14 @@ class UTCDateTime(TypeDecorator):
             raise ValueError("timestamps must carry a time zone")
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """Attach UTC to the stored naive value."""
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
 
 
-class json_rows(FunctionElement):
+class json_rows(FunctionElement[Any]):
     """Aggregate: the rows of a group as one JSON array of arrays, ``[[a, b], [a, b], …]``, read back as Python
     lists (``None`` when the group is empty on PostgreSQL, ``[]`` on SQLite).
 
@@ -58,12 +60,12 @@ class json_rows(FunctionElement):
 
 
 @compiles(json_rows, "postgresql")
-def _json_rows_postgresql(element: json_rows, compiler, **kw) -> str:
+def _json_rows_postgresql(element: json_rows, compiler: SQLCompiler, **kw: Any) -> str:
     return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
 
 
 @compiles(json_rows, "sqlite")
-def _json_rows_sqlite(element: json_rows, compiler, **kw) -> str:
+def _json_rows_sqlite(element: json_rows, compiler: SQLCompiler, **kw: Any) -> str:
     return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
 
 
@@ -74,7 +76,7 @@ def utc_from_json(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
-class json_objects(FunctionElement):
+class json_objects(FunctionElement[Any]):
     """Aggregate: the rows of a group as one JSON array of objects keyed by name, ``[{"id": 1, …}, …]``, read back as
     Python dicts (``None`` when the group is empty on PostgreSQL, ``[]`` on SQLite).
 
@@ -97,12 +99,12 @@ class json_objects(FunctionElement):
 
 
 @compiles(json_objects, "postgresql")
-def _json_objects_postgresql(element: json_objects, compiler, **kw) -> str:
+def _json_objects_postgresql(element: json_objects, compiler: SQLCompiler, **kw: Any) -> str:
     return f"json_agg(json_build_object({compiler.process(element.clauses, **kw)}))"
 
 
 @compiles(json_objects, "sqlite")
-def _json_objects_sqlite(element: json_objects, compiler, **kw) -> str:
+def _json_objects_sqlite(element: json_objects, compiler: SQLCompiler, **kw: Any) -> str:
     return f"json_group_array(json_object({compiler.process(element.clauses, **kw)}))"
 
 

@@ -113,7 +113,8 @@ _PENDING = "safeguard.storage.pending"
 
 
 def _pending(session: Session) -> list[tuple[Path, SessionTransaction]]:
-    return session.info.setdefault(_PENDING, [])
+    pending: list[tuple[Path, SessionTransaction]] = session.info.setdefault(_PENDING, [])
+    return pending
 
 
 def _within(transaction: SessionTransaction, outer: SessionTransaction) -> bool:
