@@ -13,3 +13,6 @@
 # MAIL_PASSWORD = "..."
 # MAIL_FROM = "safeguard@example-trust.org.uk"
 # RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"   # needed when several gunicorn workers run
+# UPLOAD_ENCRYPTION_KEY = "32 random bytes in base64 (required in production): python -c \"import os, base64; print(base64.b64encode(os.urandom(32)).decode())\""
+# PROXY_HOPS = 1                                        # how many reverse proxies in front of the app to trust
+# IMPORT_STASH_MINUTES = 60                             # how long an uploaded pupil file waits for confirmation

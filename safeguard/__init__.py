@@ -107,8 +107,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     # Import the models so that the metadata (and Alembic's autogenerate) knows every table.
-    from safeguard.auth.models import User
     from safeguard.app import models  # noqa: F401
+    from safeguard.auth.models import User
 
     # One query for the person, their school and their roles. It runs on every request, so it is built once.
     signed_in_user = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("user_id"))
