@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from safeguard.audit.models import AuditEvent
 from safeguard.auth.models import Role, User
+from safeguard.schools import services as school_services
 from tests import factories
 
 
@@ -97,6 +99,7 @@ def test_school_settings_are_saved(client, school, sign_in, db):
         "name": "Oakfield Primary",
         "dsl_contact": "01632 960000",
         "protective_marking": "OFFICIAL-SENSITIVE",
+        "timezone": "Europe/London",
         "urgent_ack_minutes": "10",
         "routine_ack_school_days": "2",
         "levels_of_need": "Level 1\n  Level 2\n\nLevel 3",
@@ -112,3 +115,66 @@ def test_school_settings_are_saved(client, school, sign_in, db):
     assert response.status_code == 400 and "Between 1 and 240 minutes." in response.get_data(as_text=True)
     db.session.refresh(school.school)
     assert school.school.urgent_ack_minutes == 10
+
+
+def _settings(school) -> dict:
+    return {
+        "name": school.name,
+        "dsl_contact": school.dsl_contact,
+        "protective_marking": school.protective_marking,
+        "timezone": school.timezone,
+        "urgent_ack_minutes": str(school.urgent_ack_minutes),
+        "routine_ack_school_days": str(school.routine_ack_school_days),
+        "levels_of_need": school.levels_of_need,
+    }
+
+
+def test_the_school_time_zone_is_chosen_from_a_list_and_the_change_is_audited(client, school, sign_in, db):
+    sign_in(school.admin)
+    page = client.get("/admin/school").get_data(as_text=True)
+    assert '<option selected value="Europe/London">' in page and '<option value="Europe/Paris">' in page
+    response = factories.submit_form(
+        client, "/admin/school", {**_settings(school.school), "timezone": "Europe/Paris"}, follow_redirects=True
+    )
+    assert "settings have been saved" in response.get_data(as_text=True)
+    db.session.refresh(school.school)
+    assert school.school.timezone == "Europe/Paris"
+    assert '<option selected value="Europe/Paris">' in client.get("/admin/school").get_data(as_text=True)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.kind == "school.settings_changed"))
+    assert event.actor_id == school.admin.id
+    assert event.detail == {"before": {"timezone": "Europe/London"}, "after": {"timezone": "Europe/Paris"}}
+
+
+def test_a_time_zone_that_does_not_exist_is_refused_with_a_clear_message(client, school, sign_in, db):
+    sign_in(school.admin)
+    from_the_list = "Choose a time zone from the list, for example Europe/London."
+    for bad, message in (
+        ("Europe/Atlantis", from_the_list),
+        ("localtime", from_the_list),
+        ("Europe/Paris<script>", from_the_list),
+        ("", "Choose the school&#39;s time zone."),
+    ):
+        response = factories.submit_form(client, "/admin/school", {**_settings(school.school), "timezone": bad})
+        assert response.status_code == 400, bad
+        assert message in response.get_data(as_text=True), bad
+    db.session.refresh(school.school)
+    assert school.school.timezone == "Europe/London"
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.kind == "school.settings_changed")) is None
+
+
+def test_only_administrators_change_the_time_zone(client, school, sign_in, db):
+    sign_in(school.dsl)
+    assert client.get("/admin/school").status_code == 403
+    token = factories.csrf_token(client, "/")
+    response = client.post(
+        "/admin/school", data={**_settings(school.school), "timezone": "Asia/Tokyo", "csrf_token": token}
+    )
+    assert response.status_code == 403
+    db.session.refresh(school.school)
+    assert school.school.timezone == "Europe/London"
+
+
+def test_the_settings_service_refuses_an_unknown_time_zone(app, school, db):
+    with pytest.raises(school_services.SchoolError, match="'Mars/Olympus' is not a time zone"):
+        school_services.update_settings(school.school, actor=school.admin, timezone="Mars/Olympus")
+    assert school.school.timezone == "Europe/London"

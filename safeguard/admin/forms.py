@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange
+from wtforms import EmailField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange
 
 from safeguard.auth.models import ROLE_LABELS, Role
 from safeguard.core.forms import ConfirmForm, MultiCheckboxField
+from safeguard.schools.models import TIME_ZONES
 
 __all__ = ["ConfirmForm", "SchoolSettingsForm", "UserForm"]
 
 ROLE_CHOICES = [SelectChoice(role.value, ROLE_LABELS[role]) for role in Role]
+TIME_ZONE_CHOICES = sorted(TIME_ZONES)
 
 
 class UserForm(FlaskForm):
@@ -53,6 +55,17 @@ class SchoolSettingsForm(FlaskForm):
         "Protective marking",
         description="Printed at the top and bottom of every exported page.",
         validators=[DataRequired("Enter a protective marking."), Length(max=60)],
+    )
+    timezone = SelectField(
+        "Time zone",
+        choices=TIME_ZONE_CHOICES,
+        description="Times on screen and in exported documents are shown in this zone, and each document names it.",
+        # Checked by AnyOf rather than by the field itself, whose message ("Not a valid choice") says too little.
+        validate_choice=False,
+        validators=[
+            DataRequired("Choose the school's time zone."),
+            AnyOf(TIME_ZONE_CHOICES, "Choose a time zone from the list, for example Europe/London."),
+        ],
     )
     urgent_ack_minutes = IntegerField(
         "Minutes to acknowledge an urgent concern",

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from safeguard.admin.forms import ConfirmForm, SchoolSettingsForm, UserForm
 from safeguard.auth import services, twofactor
 from safeguard.auth.models import Role, User
+from safeguard.auth.permissions import Capability, requires
 from safeguard.core.extensions import db
 from safeguard.core.forms import attach_error
-from safeguard.core.permissions import Capability, requires
 from safeguard.core.sqltypes import utcnow
 from safeguard.schools import services as school_services
 
@@ -141,17 +141,22 @@ def school_settings():
     school = current_user.school
     form = SchoolSettingsForm(obj=school)
     if form.validate_on_submit():
-        school_services.update_settings(
-            school,
-            actor=current_user,
-            name=form.name.data,
-            dsl_contact=form.dsl_contact.data or "",
-            protective_marking=form.protective_marking.data,
-            urgent_ack_minutes=form.urgent_ack_minutes.data,
-            routine_ack_school_days=form.routine_ack_school_days.data,
-            levels_of_need=form.levels_of_need.data,
-        )
-        flash("The school's settings have been saved.", "success")
-        return redirect(url_for("admin.school_settings"))
+        try:
+            school_services.update_settings(
+                school,
+                actor=current_user,
+                name=form.name.data,
+                dsl_contact=form.dsl_contact.data or "",
+                protective_marking=form.protective_marking.data,
+                timezone=form.timezone.data,
+                urgent_ack_minutes=form.urgent_ack_minutes.data,
+                routine_ack_school_days=form.routine_ack_school_days.data,
+                levels_of_need=form.levels_of_need.data,
+            )
+        except school_services.SchoolError as error:
+            attach_error(form, error)
+        else:
+            flash("The school's settings have been saved.", "success")
+            return redirect(url_for("admin.school_settings"))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/school.html", form=form, school=school), status

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from zoneinfo import available_timezones
 
 from sqlalchemy import CheckConstraint, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, validates
@@ -15,6 +16,9 @@ SCHOOL_CODE = re.compile(r"^[A-Z]{2,6}$")
 DEFAULT_PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
 # The default ladder of levels of need (the thresholds most local authorities in England use).
 DEFAULT_LEVELS_OF_NEED = "Universal\nEarly help\nChild in need\nChild protection"
+# The IANA time zones a school may work in: every zone this server's time zone database knows, but "localtime"
+# (whatever the server is set to) and "Factory" (no place at all).
+TIME_ZONES = frozenset(available_timezones() - {"localtime", "Factory"})
 
 
 class School(db.Model):
@@ -31,7 +35,7 @@ class School(db.Model):
     protective_marking: Mapped[str] = mapped_column(String(60), default=DEFAULT_PROTECTIVE_MARKING)
     # How the DSL team can be reached, printed on reports for outside agencies.
     dsl_contact: Mapped[str] = mapped_column(String(300), default="")
-    # IANA time zone the school works in; school days and times on screen use it.
+    # IANA time zone the school works in (one of TIME_ZONES); school days, times on screen and in exports use it.
     timezone: Mapped[str] = mapped_column(String(60), default="Europe/London")
     # Minutes within which an urgent concern must be acknowledged before all DSLs and the head are alerted.
     urgent_ack_minutes: Mapped[int] = mapped_column(Integer, default=15)

@@ -7,11 +7,15 @@ from sqlalchemy import select
 from safeguard.audit import services as audit
 from safeguard.auth.models import User
 from safeguard.core.extensions import db
-from safeguard.schools.models import SCHOOL_CODE, School
+from safeguard.schools.models import SCHOOL_CODE, TIME_ZONES, School
 
 
 class SchoolError(ValueError):
-    """A rule about schools was broken."""
+    """A rule about schools was broken; ``field`` names the setting at fault, when there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def find_school(code: str) -> School | None:
@@ -41,21 +45,38 @@ def create_school(name: str, code: str) -> School:
     return school
 
 
-def update_settings(school: School, *, actor: User, **settings: str | int) -> None:
-    """Change the school's settings, auditing before and after."""
-    allowed = {
+# The settings an administrator may change.
+SETTINGS = frozenset(
+    {
         "name",
         "dsl_contact",
         "protective_marking",
+        "timezone",
         "urgent_ack_minutes",
         "routine_ack_school_days",
         "levels_of_need",
     }
-    cleaned = {k: (v.strip() if isinstance(v, str) else v) for k, v in settings.items() if k in allowed}
+)
+
+
+def _cleaned(settings: dict[str, str | int]) -> dict[str, str | int]:
+    """The known settings, trimmed, the levels of need one per line; an unknown time zone is refused."""
+    cleaned = {k: (v.strip() if isinstance(v, str) else v) for k, v in settings.items() if k in SETTINGS}
+    if "timezone" in cleaned and cleaned["timezone"] not in TIME_ZONES:
+        raise SchoolError(
+            f"{cleaned['timezone']!r} is not a time zone: choose one from the list, for example Europe/London.",
+            field="timezone",
+        )
     if "levels_of_need" in cleaned:
         cleaned["levels_of_need"] = "\n".join(
             line.strip() for line in str(cleaned["levels_of_need"]).splitlines() if line.strip()
         )
+    return cleaned
+
+
+def update_settings(school: School, *, actor: User, **settings: str | int) -> None:
+    """Change the school's settings, auditing before and after; an unknown time zone is refused."""
+    cleaned = _cleaned(settings)
     changed = {k: v for k, v in cleaned.items() if getattr(school, k) != v}
     if not changed:
         return
