@@ -12,22 +12,24 @@ import hashlib
 import json
 import socket
 import statistics
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 
 from safeguard import reports
 from safeguard.audit import services as audit
 from safeguard.auth.models import Role, User
-from safeguard.concerns import queries
-from safeguard.concerns.models import Concern, ConcernCategory, ConcernEvent, ConcernPupil, EventKind, Status
+from safeguard.concerns.models import Concern
+from safeguard.concerns.states import EventKind, Status
 from safeguard.core.extensions import db
 from safeguard.core.schooldays import school_days_between
 from safeguard.core.sqltypes import utcnow
+from safeguard.exports import store
 from safeguard.exports.models import Export
 from safeguard.pupils.models import Pupil, awaiting_receipt
 from safeguard.reports import data as rd
@@ -69,12 +71,15 @@ def pupil_info(pupil: Pupil) -> rd.PupilInfo:
     )
 
 
-def _role_label(user: User) -> str:
-    labels = {Role.DSL: "DSL", Role.HEAD: "Head teacher", Role.ADMIN: "Administrator", Role.STAFF: "Staff"}
-    return ", ".join(labels[r] for r in Role if r in user.roles)
+_Keyed = TypeVar("_Keyed", store.PupilLinkRow, store.CategoryRow, store.EventRow)
+
+_ROLE_LABELS = {Role.DSL: "DSL", Role.HEAD: "Head teacher", Role.ADMIN: "Administrator", Role.STAFF: "Staff"}
+
+# An entry's line in the chronology and the details printed under it.
+EventLines = Callable[[store.EventRow], tuple[str, tuple[str, ...]]]
 
 
-def _event_details(event: ConcernEvent) -> tuple[str, ...]:
+def _detail_lines(event: store.EventRow) -> tuple[str, ...]:
     detail = event.detail or {}
     lines: list[str] = []
     if event.text and event.kind != EventKind.ADDENDUM:
@@ -83,74 +88,139 @@ def _event_details(event: ConcernEvent) -> tuple[str, ...]:
         lines.append(f"Reason: {detail['reason']}")
     if detail.get("unanswered_protocol_steps_reason"):
         lines.append(f"Guided-response steps left unanswered because: {detail['unanswered_protocol_steps_reason']}")
-    if event.kind == EventKind.PROTOCOL_ANSWER:
-        lines.append(
-            f"{detail.get('protocol_title', detail.get('protocol_id', ''))} (version {detail.get('protocol_version', '?')}): "
-            f"{detail.get('step_text', '')} — {detail.get('answer_label', '')}"
-        )
     return tuple(line for line in lines if line)
 
 
-def concern_info(concern: Concern) -> rd.ConcernInfo:
-    """Everything a concern report shows, read from the record."""
-    events = queries.events(concern)
-    addenda = tuple(
-        rd.Addendum(at=e.at, author=e.actor.display_name if e.actor else "Safeguard", text=e.text or "")
-        for e in events
-        if e.kind == EventKind.ADDENDUM
+def _protocol_answer(detail: dict) -> str:
+    return (
+        f"{detail.get('protocol_title', detail.get('protocol_id', ''))} (version {detail.get('protocol_version', '?')}): "
+        f"{detail.get('step_text', '')} — {detail.get('answer_label', '')}"
     )
-    follow_ups = {f.event_id: f.due_on for f in queries.follow_ups(concern)}
-    chronology = tuple(
-        rd.EventInfo(
-            at=e.at,
-            actor=e.actor.display_name if e.actor else "Safeguard",
-            kind=e.kind,
-            summary=e.summary,
-            details=_event_details(e),
-            follow_up_on=follow_ups.get(e.id),
-        )
-        for e in events
-        if e.kind != EventKind.ADDENDUM
+
+
+def event_lines(event: store.EventRow) -> tuple[str, tuple[str, ...]]:
+    """An entry's line in the chronology and the details under it, each fact once.
+
+    A guided-response answer is shown by the protocol's title and version, the step and the answer; its reason is
+    stored both as the entry's text and in its detail, and is shown once.
+    """
+    if event.kind != EventKind.PROTOCOL_ANSWER:
+        return event.summary, _detail_lines(event)
+    detail = event.detail or {}
+    shown = replace(event, text=None) if event.text == detail.get("reason") else event
+    return _protocol_answer(detail), _detail_lines(shown)
+
+
+def _lines_with_answers_twice(event: store.EventRow) -> tuple[str, tuple[str, ...]]:
+    """The lines exports had before each answer was shown once: still needed to verify those exports."""
+    lines = _detail_lines(event)
+    if event.kind == EventKind.PROTOCOL_ANSWER:
+        lines = (*lines, _protocol_answer(event.detail or {}))
+    return event.summary, lines
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """The parts of a set of concerns as read from the store, by concern id (or by event id for follow-ups)."""
+
+    roles: dict[int, set[str]]
+    pupils: dict[int, list[store.PupilLinkRow]]
+    categories: dict[int, list[store.CategoryRow]]
+    events: dict[int, list[store.EventRow]]
+    follow_ups: dict[int, date]
+    lines: EventLines
+
+
+def _by_concern(rows: Iterable[_Keyed]) -> dict[int, list[_Keyed]]:
+    grouped: dict[int, list[_Keyed]] = defaultdict(list)
+    for row in rows:
+        grouped[row.concern_id].append(row)
+    return grouped
+
+
+def _read_parts(school_id: int, selection: store.Selection, lines: EventLines) -> _Parts:
+    roles: dict[int, set[str]] = defaultdict(set)
+    for held in store.reporters_roles(school_id, selection):
+        roles[held.user_id].add(held.role)
+    return _Parts(
+        roles=roles,
+        pupils=_by_concern(store.pupil_links(school_id, selection)),
+        categories=_by_concern(store.categories(school_id, selection)),
+        events=_by_concern(store.events(school_id, selection)),
+        follow_ups={f.event_id: f.due_on for f in store.follow_ups(school_id, selection)},
+        lines=lines,
     )
+
+
+def _event_info(event: store.EventRow, parts: _Parts) -> rd.EventInfo:
+    summary, details = parts.lines(event)
+    return rd.EventInfo(
+        at=event.at,
+        actor="Safeguard" if event.actor_name is None else event.actor_name,
+        kind=event.kind,
+        summary=summary,
+        details=details,
+        follow_up_on=parts.follow_ups.get(event.id),
+    )
+
+
+def _concern_info(row: store.ConcernRow, parts: _Parts) -> rd.ConcernInfo:
+    events = parts.events.get(row.id, [])
     return rd.ConcernInfo(
-        id=concern.id,
-        reference=concern.reference,
-        status=concern.status_enum.label,
-        urgent=concern.urgent,
-        level_of_need=concern.level_of_need,
-        outcome=concern.outcome,
-        outcome_rationale=concern.outcome_rationale,
-        reporter=concern.reporter.display_name,
-        reporter_role=_role_label(concern.reporter),
-        observed_at=concern.observed_at,
-        logged_at=concern.logged_at,
-        acknowledged_at=concern.acknowledged_at,
-        location=concern.location,
-        categories=tuple((c.category_id, c.label) for c in concern.category_links),
-        vocabulary_version=concern.vocabulary_version,
-        account=concern.account,
-        already_done=concern.already_done,
-        pupils=tuple(rd.PupilLink(pupil=pupil_info(link.pupil), part=link.part) for link in concern.pupil_links),
-        addenda=addenda,
-        events=chronology,
-        kept_wording_reason=concern.wording_kept_reason,
+        id=row.id,
+        reference=row.reference,
+        status=Status(row.status).label,
+        urgent=row.urgent,
+        level_of_need=row.level_of_need,
+        outcome=row.outcome,
+        outcome_rationale=row.outcome_rationale,
+        reporter=row.reporter_name,
+        reporter_role=", ".join(_ROLE_LABELS[r] for r in Role if r.value in parts.roles[row.reporter_id]),
+        observed_at=row.observed_at,
+        logged_at=row.logged_at,
+        acknowledged_at=row.acknowledged_at,
+        location=row.location,
+        categories=tuple((c.category_id, c.label) for c in parts.categories.get(row.id, [])),
+        vocabulary_version=row.vocabulary_version,
+        account=row.account,
+        already_done=row.already_done,
+        pupils=tuple(rd.PupilLink(pupil=pupil_info(p.pupil), part=p.part) for p in parts.pupils.get(row.id, [])),
+        addenda=tuple(
+            rd.Addendum(at=e.at, author="Safeguard" if e.actor_name is None else e.actor_name, text=e.text or "")
+            for e in events
+            if e.kind == EventKind.ADDENDUM
+        ),
+        events=tuple(_event_info(e, parts) for e in events if e.kind != EventKind.ADDENDUM),
+        kept_wording_reason=row.wording_kept_reason,
     )
 
 
-def child_file(pupil: Pupil, include_other_children: bool) -> rd.ChildFile:
+def concern_infos(
+    school_id: int, selection: store.Selection, lines: EventLines = event_lines
+) -> tuple[rd.ConcernInfo, ...]:
+    """Everything the reports show of the selected concerns, oldest first, in a fixed number of statements.
+
+    :param lines: how each chronology entry is written (the default, or the layout of earlier exports).
+    """
+    rows = store.concerns(school_id, selection)
+    if not rows:
+        return ()
+    parts = _read_parts(school_id, selection, lines)
+    return tuple(_concern_info(row, parts) for row in rows)
+
+
+def concern_info(concern: Concern, lines: EventLines = event_lines) -> rd.ConcernInfo | None:
+    """Everything a concern report shows, read from the record (``None`` if the concern is not there)."""
+    found = concern_infos(concern.school_id, store.one_concern(concern.school_id, concern.id), lines)
+    return found[0] if found else None
+
+
+def child_file(pupil: Pupil, include_other_children: bool, lines: EventLines = event_lines) -> rd.ChildFile:
     """Every concern about a child, oldest first."""
-    concern_ids = select(ConcernPupil.concern_id).where(
-        ConcernPupil.school_id == pupil.school_id, ConcernPupil.pupil_id == pupil.id
-    )
-    concerns = db.session.scalars(
-        select(Concern)
-        .where(Concern.school_id == pupil.school_id, Concern.id.in_(concern_ids))
-        .order_by(Concern.logged_at, Concern.id)
-    ).all()
     return rd.ChildFile(
         school=school_info(db.session.get(School, pupil.school_id)),
         pupil=pupil_info(pupil),
-        concerns=tuple(concern_info(c) for c in concerns),
+        concerns=concern_infos(pupil.school_id, store.concerns_about(pupil.school_id, pupil.id), lines),
         include_other_children=include_other_children,
     )
 
@@ -172,6 +242,25 @@ def _months(first: date, last: date) -> list[tuple[int, int]]:
     return months
 
 
+def _by_month(rows: list[store.LoggedRow], period_from: date, period_to: date, zone: ZoneInfo) -> dict:
+    # Every month of the period appears, with none logged shown as 0: a quiet month is a fact governors need too.
+    months = dict.fromkeys(_months(period_from, period_to), 0)
+    for row in rows:
+        local_logged = row.logged_at.astimezone(zone)
+        months[(local_logged.year, local_logged.month)] += 1
+    return months
+
+
+def _by_status(rows: list[store.LoggedRow]) -> tuple[tuple[str, int], ...]:
+    counts = Counter(row.status for row in rows)
+    return tuple((status.label, counts[status]) for status in Status if counts[status])
+
+
+def _by_level_of_need(rows: list[store.LoggedRow]) -> tuple[tuple[str, int], ...]:
+    counts = Counter(row.level_of_need for row in rows)
+    return tuple(sorted(((level or "Not set", n) for level, n in counts.items()), key=lambda pair: pair[0]))
+
+
 def period_summary(school: School, period_from: date, period_to: date) -> rd.PeriodSummary:
     """Counts and times for governors: no names or identifying details of any child."""
     if period_to < period_from:
@@ -179,42 +268,17 @@ def period_summary(school: School, period_from: date, period_to: date) -> rd.Per
     zone = ZoneInfo(school.timezone)
     start = datetime.combine(period_from, time.min, zone)
     end = datetime.combine(period_to + timedelta(days=1), time.min, zone)
-    in_period = (Concern.school_id == school.id, Concern.logged_at >= start, Concern.logged_at < end)
-    total = db.session.scalar(select(func.count()).select_from(Concern).where(*in_period))
-    by_category = db.session.execute(
-        select(ConcernCategory.label, func.count())
-        .join(Concern, Concern.id == ConcernCategory.concern_id)
-        .where(ConcernCategory.school_id == school.id, *in_period)
-        .group_by(ConcernCategory.label)
-        .order_by(func.count().desc(), ConcernCategory.label)
-    ).all()
-    by_status = db.session.execute(
-        select(Concern.status, func.count()).where(*in_period).group_by(Concern.status)
-    ).all()
-    by_level = [
-        (level or "Not set", n)
-        for level, n in db.session.execute(
-            select(Concern.level_of_need, func.count()).where(*in_period).group_by(Concern.level_of_need)
-        ).all()
-    ]
-    rows = db.session.execute(select(Concern.logged_at, Concern.acknowledged_at).where(*in_period)).all()
-    # Every month of the period appears, with none logged shown as 0: a quiet month is a fact governors need too.
-    months = dict.fromkeys(_months(period_from, period_to), 0)
-    waits: list[float] = []
-    for logged_at, acknowledged_at in rows:
-        local_logged = logged_at.astimezone(zone)
-        months[(local_logged.year, local_logged.month)] += 1
-        if acknowledged_at is not None:
-            waits.append((acknowledged_at - logged_at).total_seconds() / 60)
-    status_order = [s.value for s in Status]
+    rows = store.logged_between(school.id, start, end)
+    waits = [(r.acknowledged_at - r.logged_at).total_seconds() / 60 for r in rows if r.acknowledged_at is not None]
+    months = _by_month(rows, period_from, period_to, zone)
     return rd.PeriodSummary(
         school=school_info(school),
         period_from=period_from,
         period_to=period_to,
-        total=total,
-        by_category=tuple((label, n) for label, n in by_category),
-        by_status=tuple((Status(s).label, n) for s, n in sorted(by_status, key=lambda row: status_order.index(row[0]))),
-        by_level_of_need=tuple(sorted(((label, n) for label, n in by_level), key=lambda r: r[0])),
+        total=len(rows),
+        by_category=tuple((c.label, c.concerns) for c in store.category_counts(school.id, start, end)),
+        by_status=_by_status(rows),
+        by_level_of_need=_by_level_of_need(rows),
         by_month=tuple((date(year, month, 1).strftime("%b %Y"), n) for (year, month), n in months.items()),
         ack_median_minutes=round(statistics.median(waits), 1) if waits else None,
         ack_p90_minutes=round(_percentile(waits, 0.9), 1) if waits else None,
@@ -246,45 +310,48 @@ def operator_name(user: User | None) -> str:
     return f"Command line ({account} on {socket.gethostname()})"
 
 
-def _meta(user: User | None, reason: str) -> rd.ExportMeta:
-    return rd.ExportMeta(generated_by=operator_name(user), generated_at=utcnow(), reason=reason)
+def _meta(user: User | None, reason: str, school: School) -> rd.ExportMeta:
+    return rd.ExportMeta(generated_by=operator_name(user), generated_at=utcnow(), reason=reason, zone=school.timezone)
 
 
-def _log(
-    school_id: int,
-    kind: str,
-    subject_id: int | None,
-    parameters: str,
-    content,
-    pdf: bytes,
-    user: User | None,
-    meta: rd.ExportMeta,
-    include_other_children: bool = False,
-) -> Export:
+@dataclass(frozen=True)
+class _Document:
+    """A document built, with what the export log keeps to rebuild its content and recognise the file."""
+
+    kind: str  # concern | child_file | transfer | summary
+    school_id: int
+    subject_id: int | None
+    content: object
+    pdf: bytes
+    parameters: str = ""
+    include_other_children: bool = False
+
+
+def _log(document: _Document, user: User | None, meta: rd.ExportMeta) -> Export:
     # Who, when and why are logged exactly as the document prints them: verification rebuilds from this row.
     export = Export(
-        school_id=school_id,
-        kind=kind,
-        subject_id=subject_id,
-        parameters=parameters,
-        digest=reports.content_digest(content),
-        file_sha256=hashlib.sha256(pdf).hexdigest(),
+        school_id=document.school_id,
+        kind=document.kind,
+        subject_id=document.subject_id,
+        parameters=document.parameters,
+        digest=reports.content_digest(document.content),
+        file_sha256=hashlib.sha256(document.pdf).hexdigest(),
         generated_by_id=user.id if user else None,
         generated_by_name=meta.generated_by[:200],
         generated_at=meta.generated_at,
         reason=meta.reason,
-        include_other_children=include_other_children,
+        include_other_children=document.include_other_children,
     )
     db.session.add(export)
     db.session.flush()
     audit.record(
         "export.created",
-        f"Exported {kind.replace('_', ' ')}",
-        school_id=school_id,
+        f"Exported {document.kind.replace('_', ' ')}",
+        school_id=document.school_id,
         actor_id=user.id if user else None,
-        subject_type=kind,
-        subject_id=subject_id,
-        detail={"reason": meta.reason, "export": export.id, "include_other_children": include_other_children},
+        subject_type=document.kind,
+        subject_id=document.subject_id,
+        detail={"reason": meta.reason, "export": export.id, "include_other_children": document.include_other_children},
     )
     return export
 
@@ -303,9 +370,9 @@ def export_concern(concern: Concern, user: User | None, reason: str) -> Exported
     reason = _reason(reason)
     content = concern_info(concern)
     school = db.session.get(School, concern.school_id)
-    meta = _meta(user, reason)
+    meta = _meta(user, reason, school)
     pdf = reports.build_concern_report(content, school_info(school), meta)
-    export = _log(concern.school_id, "concern", concern.id, "", content, pdf, user, meta)
+    export = _log(_Document("concern", concern.school_id, concern.id, content, pdf), user, meta)
     return ExportedFile(pdf, f"{concern.reference}.pdf", export)
 
 
@@ -313,20 +380,18 @@ def export_child_file(pupil: Pupil, user: User | None, reason: str, include_othe
     """Build the child's safeguarding file (other children redacted unless the DSL chose otherwise)."""
     reason = _reason(reason)
     content = child_file(pupil, include_other_children)
-    meta = _meta(user, reason)
+    meta = _meta(user, reason, db.session.get(School, pupil.school_id))
     pdf = reports.build_child_file(content, meta)
-    export = _log(
-        pupil.school_id,
+    document = _Document(
         "child_file",
+        pupil.school_id,
         pupil.id,
-        _encode_parameters(include_other_children=str(int(include_other_children))),
         content,
         pdf,
-        user,
-        meta,
-        include_other_children,
+        parameters=_encode_parameters(include_other_children=str(int(include_other_children))),
+        include_other_children=include_other_children,
     )
-    return ExportedFile(pdf, f"safeguarding-file-{pupil.upn}.pdf", export)
+    return ExportedFile(pdf, f"safeguarding-file-{pupil.upn}.pdf", _log(document, user, meta))
 
 
 def export_transfer(
@@ -336,7 +401,8 @@ def export_transfer(
     to_school, method = (to_school or "").strip(), (method or "").strip() or "Secure transfer"
     if not to_school:
         raise ExportError("Enter the name of the receiving school.", field="to_school")
-    meta = _meta(user, _reason(reason))
+    school = db.session.get(School, pupil.school_id)
+    meta = _meta(user, _reason(reason), school)
     now = meta.generated_at
     pupil.transfer_to = to_school[:200]
     pupil.transfer_method = method[:200]
@@ -346,12 +412,12 @@ def export_transfer(
         child_file=child_file(pupil, include_other_children=False),
         to_school=pupil.transfer_to,
         method=pupil.transfer_method,
-        sent_on=now.astimezone(ZoneInfo(db.session.get(School, pupil.school_id).timezone)).date(),
+        sent_on=now.astimezone(ZoneInfo(school.timezone)).date(),
         sent_by=meta.generated_by,
     )
     pdf = reports.build_transfer_record(content, meta)
     parameters = _encode_parameters(to=pupil.transfer_to, method=pupil.transfer_method)
-    export = _log(pupil.school_id, "transfer", pupil.id, parameters, content, pdf, user, meta)
+    export = _log(_Document("transfer", pupil.school_id, pupil.id, content, pdf, parameters), user, meta)
     return ExportedFile(pdf, f"transfer-{pupil.upn}.pdf", export)
 
 
@@ -377,7 +443,7 @@ TRANSFER_WINDOW_SCHOOL_DAYS = 5
 
 
 # The transfers page's list, built once, read from the partial index of transfers awaiting receipt (the queue reads
-# the same pupils with its other small lists, in concerns.queries).
+# the same pupils with its other small lists, through pupils.store).
 _AWAITING_RECEIPT = (
     select(Pupil).where(Pupil.school_id == bindparam("school_id"), awaiting_receipt).order_by(Pupil.transfer_sent_at)
 )
@@ -410,18 +476,10 @@ def export_summary(school: School, user: User | None, period_from: date, period_
     """Build the period summary for governors and the local authority."""
     reason = _reason(reason)
     content = period_summary(school, period_from, period_to)
-    meta = _meta(user, reason)
+    meta = _meta(user, reason, school)
     pdf = reports.build_period_summary(content, meta)
-    export = _log(
-        school.id,
-        "summary",
-        None,
-        _encode_parameters(**{"from": period_from.isoformat(), "to": period_to.isoformat()}),
-        content,
-        pdf,
-        user,
-        meta,
-    )
+    parameters = _encode_parameters(**{"from": period_from.isoformat(), "to": period_to.isoformat()})
+    export = _log(_Document("summary", school.id, None, content, pdf, parameters), user, meta)
     return ExportedFile(pdf, f"safeguarding-summary-{school.code}-{period_from}-{period_to}.pdf", export)
 
 
@@ -437,7 +495,6 @@ class Verification:
     outcome: str
     message: str
     export: Export | None = None
-    first_change: ConcernEvent | None = None
 
 
 def _encode_parameters(**values: str) -> str:
@@ -452,12 +509,12 @@ def _parameters(export: Export) -> dict[str, str]:
     return dict(part.split("=", 1) for part in export.parameters.split("|") if "=" in part)
 
 
-def _current_content(export: Export):
+def _current_content(export: Export, lines: EventLines = event_lines) -> object | None:
     """Rebuild the content the export would hold if it were made now from the record."""
     params = _parameters(export)
     if export.kind == "concern":
-        concern = db.session.get(Concern, export.subject_id)
-        return concern_info(concern) if concern else None
+        found = concern_infos(export.school_id, store.one_concern(export.school_id, export.subject_id), lines)
+        return found[0] if found else None
     if export.kind == "summary":
         school = db.session.get(School, export.school_id)
         return period_summary(school, date.fromisoformat(params["from"]), date.fromisoformat(params["to"]))
@@ -465,14 +522,28 @@ def _current_content(export: Export):
     if pupil is None:
         return None
     if export.kind == "child_file":
-        return child_file(pupil, params.get("include_other_children") == "1")
+        return child_file(pupil, params.get("include_other_children") == "1", lines)
     return rd.TransferInfo(
-        child_file=child_file(pupil, include_other_children=False),
+        child_file=child_file(pupil, include_other_children=False, lines=lines),
         to_school=params.get("to", ""),
         method=params.get("method", ""),
         sent_on=export.generated_at.astimezone(ZoneInfo(db.session.get(School, export.school_id).timezone)).date(),
         sent_by=export_author(export),
     )
+
+
+def _matches_record(export: Export) -> bool:
+    """Whether the record as held now would give the export's content.
+
+    An export made before each guided-response answer was shown once holds its answers twice: it is compared with
+    the record written that way too, so that it still matches an unchanged record.
+    """
+    now = _current_content(export)
+    if now is None:
+        return False
+    if reports.content_digest(now) == export.digest:
+        return True
+    return reports.content_digest(_current_content(export, _lines_with_answers_twice)) == export.digest
 
 
 def export_author(export: Export) -> str:
@@ -483,22 +554,33 @@ def export_author(export: Export) -> str:
     return user.display_name if user else "Command line"
 
 
-def _first_change_after(export: Export) -> ConcernEvent | None:
+def _first_change_after(export: Export) -> store.ChangeRow | None:
     """The first chronology entry recorded after the export, among the records it covered."""
-    query = select(ConcernEvent).where(
-        ConcernEvent.school_id == export.school_id, ConcernEvent.at > export.generated_at
-    )
     if export.kind == "concern":
-        query = query.where(ConcernEvent.concern_id == export.subject_id)
+        selection = store.one_concern(export.school_id, export.subject_id)
     elif export.kind in ("child_file", "transfer"):
-        query = query.where(
-            ConcernEvent.concern_id.in_(
-                select(ConcernPupil.concern_id).where(
-                    ConcernPupil.school_id == export.school_id, ConcernPupil.pupil_id == export.subject_id
-                )
+        selection = store.concerns_about(export.school_id, export.subject_id)
+    else:
+        selection = None
+    return store.first_change_after(export.school_id, selection, export.generated_at)
+
+
+def _altered(pdf: bytes, school_id: int | None) -> Verification:
+    """The answer for a file no export has: one carrying a known verification code was changed after export."""
+    embedded = reports.read_verification(pdf)
+    if embedded:
+        known = select(Export).where(Export.digest == embedded)
+        if school_id is not None:
+            known = known.where(Export.school_id == school_id)
+        original = db.session.scalar(known.limit(1))
+        if original is not None:
+            return Verification(
+                "altered",
+                "This file is NOT the document as exported: it carries the verification code of an export made "
+                f"on {original.generated_at:%d %b %Y at %H:%M} UTC, but the file has been changed since.",
+                original,
             )
-        )
-    return db.session.scalar(query.order_by(ConcernEvent.at, ConcernEvent.id).limit(1))
+    return Verification("unknown", "This file was not exported by Safeguard here, or it has been changed.")
 
 
 def verify(pdf: bytes, school_id: int | None = None) -> Verification:
@@ -512,23 +594,9 @@ def verify(pdf: bytes, school_id: int | None = None) -> Verification:
         query = query.where(Export.school_id == school_id)
     export = db.session.scalar(query.order_by(Export.id).limit(1))
     if export is None:
-        embedded = reports.read_verification(pdf)
-        if embedded:
-            known = select(Export).where(Export.digest == embedded)
-            if school_id is not None:
-                known = known.where(Export.school_id == school_id)
-            original = db.session.scalar(known.limit(1))
-            if original is not None:
-                return Verification(
-                    "altered",
-                    "This file is NOT the document as exported: it carries the verification code of an export made "
-                    f"on {original.generated_at:%d %b %Y at %H:%M} UTC, but the file has been changed since.",
-                    original,
-                )
-        return Verification("unknown", "This file was not exported by Safeguard here, or it has been changed.")
-    now = _current_content(export)
+        return _altered(pdf, school_id)
     when = f"{export.generated_at:%d %b %Y at %H:%M} UTC by {export_author(export)}"
-    if now is not None and reports.content_digest(now) == export.digest:
+    if _matches_record(export):
         return Verification(
             "matches", f"This PDF is unaltered and matches the record as held now (exported {when}).", export
         )
@@ -540,4 +608,4 @@ def verify(pdf: bytes, school_id: int | None = None) -> Verification:
         )
     else:
         message = f"This PDF is unaltered (exported {when}), but the record has changed since it was exported."
-    return Verification("changed", message, export, change)
+    return Verification("changed", message, export)

@@ -8,12 +8,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, send_file,
 from flask_login import current_user
 
 from safeguard.audit import services as audit
-from safeguard.concerns import queries
-from safeguard.core import permissions
+from safeguard.auth import permissions
+from safeguard.auth.permissions import Capability, requires
 from safeguard.core.forms import attach_error
-from safeguard.core.permissions import Capability, requires
 from safeguard.core.sqltypes import utcnow
-from safeguard.exports import forms, services
+from safeguard.exports import forms, services, store
 from safeguard.pupils.views import load_pupil
 
 blueprint = Blueprint("exports", __name__, url_prefix="/exports")
@@ -39,7 +38,7 @@ def index():
 @requires(Capability.EXPORT)
 def concern(concern_id: int):
     """Export a concern report."""
-    record = queries.get_concern(current_user.school_id, concern_id)
+    record = store.concern(current_user.school_id, concern_id)
     if record is None:
         abort(404)
     form = forms.ExportForm()

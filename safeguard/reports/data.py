@@ -1,6 +1,6 @@
 """The plain data the PDF documents are built from. Nothing here touches the database.
 
-Times are aware UTC datetimes; the documents show them in the school's time zone.
+Times are aware UTC datetimes; the documents show them in the school's time zone, which each page names.
 """
 
 from __future__ import annotations
@@ -135,10 +135,16 @@ class PeriodSummary:
     acknowledged_count: int
 
 
+# The zone of a school that has not chosen one (the schools table's default).
+DEFAULT_ZONE = "Europe/London"
+
+
 @dataclass(frozen=True)
 class ExportMeta:
-    """Who exported, when and why (not part of the record content)."""
+    """Who exported, when, why, and the school's time zone the times are shown in (not part of the record content:
+    the record's times are the same instants whatever zone a document shows them in)."""
 
     generated_by: str
     generated_at: datetime
     reason: str
+    zone: str = DEFAULT_ZONE  # an IANA name, for example Europe/Paris

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, Spacer
 
-from safeguard.reports.base import FONT, FONT_BOLD, Heading, build, grid, key_values, local, styles, subheading, text
+from safeguard.reports.base import (
+    FONT,
+    FONT_BOLD,
+    Heading,
+    build,
+    day,
+    grid,
+    key_values,
+    local,
+    styles,
+    subheading,
+    text,
+)
 from safeguard.reports.data import (
     PART_LABELS,
     ChildFile,
@@ -33,12 +49,12 @@ def _pupil_rows(links, width: float) -> list:
         p: PupilInfo = link.pupil
         name = p.legal_name + (f" (known as {p.preferred_name})" if p.preferred_name else "")
         if p.left_on:
-            name += f" — left {local(p.left_on)}" + (f" for {p.destination}" if p.destination else "")
+            name += f" — left {day(p.left_on)}" + (f" for {p.destination}" if p.destination else "")
         rows.append(
             [
                 name,
                 PART_LABELS.get(link.part, link.part),
-                local(p.date_of_birth) if p.upn != "redacted" else "—",
+                day(p.date_of_birth) if p.upn != "redacted" else "—",
                 p.upn,
                 f"{p.year_group} {p.class_name}".strip() or "—",
                 ", ".join(p.flags) or "—",
@@ -47,13 +63,13 @@ def _pupil_rows(links, width: float) -> list:
     return [grid(rows, [width * f for f in (0.22, 0.19, 0.12, 0.17, 0.12, 0.18)])]
 
 
-def _chronology(concern: ConcernInfo, width: float) -> list:
-    rows: list[list] = [["When (UK time)", "Who", "What"]]
+def _chronology(concern: ConcernInfo, width: float, zone: ZoneInfo) -> list:
+    rows: list[list] = [["When", "Who", "What"]]
     for event in concern.events:
         what = [(event.summary, "plain"), *((detail, "plain") for detail in event.details)]
         if event.follow_up_on:
-            what.append((f"Follow up by {local(event.follow_up_on)}", "italic"))
-        rows.append([local(event.at), event.actor, what])
+            what.append((f"Follow up by {day(event.follow_up_on)}", "italic"))
+        rows.append([local(event.at, zone), event.actor, what])
     return [grid(rows, [width * 0.2, width * 0.2, width * 0.6])]
 
 
@@ -67,51 +83,54 @@ def concern_title(concern: ConcernInfo) -> str:
     return f"Concern {concern.reference}" + ("  (URGENT)" if concern.urgent else "")
 
 
-def concern_story(concern: ConcernInfo, width: float, heading: str = "h1", key: str | None = None) -> list:
-    """The flowables of one concern: details, children, account, addenda, chronology and outcome."""
-    s = styles()
-    story: list = [CondPageBreak(60 * mm), Heading(concern_title(concern), s[heading], key)]
+def _concern_details(concern: ConcernInfo, width: float, zone: ZoneInfo) -> list:
     categories = [(label, "plain") for _, label in concern.categories]
     categories.append((f"Vocabulary version {concern.vocabulary_version}", "small"))
-    story.append(
-        key_values(
-            [
-                ("Status", concern.status),
-                ("Level of need", concern.level_of_need or "Not set"),
-                ("Reported by", f"{concern.reporter} ({concern.reporter_role})"),
-                ("Happened or disclosed", local(concern.observed_at)),
-                ("Where", concern.location or "—"),
-                ("Logged", local(concern.logged_at)),
-                ("Acknowledged", local(concern.acknowledged_at) if concern.acknowledged_at else "Not yet acknowledged"),
-                ("Categories", categories),
-            ],
-            width,
-        )
-    )
-    story += [*subheading("Children"), *_pupil_rows(concern.pupils, width)]
-    story += [
+    acknowledged = local(concern.acknowledged_at, zone) if concern.acknowledged_at else "Not yet acknowledged"
+    pairs = [
+        ("Status", concern.status),
+        ("Level of need", concern.level_of_need or "Not set"),
+        ("Reported by", f"{concern.reporter} ({concern.reporter_role})"),
+        ("Happened or disclosed", local(concern.observed_at, zone)),
+        ("Where", concern.location or "—"),
+        ("Logged", local(concern.logged_at, zone)),
+        ("Acknowledged", acknowledged),
+        ("Categories", categories),
+    ]
+    return [key_values(pairs, width)]
+
+
+def _account(concern: ConcernInfo, zone: ZoneInfo) -> list:
+    """The account as recorded, what the reporter had already done, and the information added later."""
+    s = styles()
+    story: list = [
         *subheading("Account as recorded (the child's words are in quotation marks, exactly as written)"),
         Paragraph(text(concern.account), s["account"]),
     ]
     if concern.kept_wording_reason:
         story.append(Paragraph(f"<b>Flagged wording kept because:</b> {text(concern.kept_wording_reason)}", s["small"]))
     if concern.already_done:
-        story += [
-            *subheading("What the reporter had already done"),
-            Paragraph(text(concern.already_done), s["body"]),
-        ]
+        story += [*subheading("What the reporter had already done"), Paragraph(text(concern.already_done), s["body"])]
     if concern.addenda:
         story += subheading("Information added later")
         for addendum in concern.addenda:
-            story.append(
-                KeepTogether(
-                    [
-                        Paragraph(f"{local(addendum.at)} — {text(addendum.author)}", s["small"]),
-                        Paragraph(text(addendum.text), s["account"]),
-                    ]
-                )
-            )
-    story += [*subheading("Chronology of actions, referrals and decisions"), *_chronology(concern, width)]
+            written = Paragraph(f"{local(addendum.at, zone)} — {text(addendum.author)}", s["small"])
+            story.append(KeepTogether([written, Paragraph(text(addendum.text), s["account"])]))
+    return story
+
+
+def concern_story(
+    concern: ConcernInfo, width: float, zone: ZoneInfo, heading: str = "h1", key: str | None = None
+) -> list:
+    """The flowables of one concern: details, children, account, addenda, chronology and outcome.
+
+    :param zone: the school's time zone, which every time is shown in.
+    """
+    story: list = [CondPageBreak(60 * mm), Heading(concern_title(concern), styles()[heading], key)]
+    story += _concern_details(concern, width, zone)
+    story += [*subheading("Children"), *_pupil_rows(concern.pupils, width)]
+    story += _account(concern, zone)
+    story += [*subheading("Chronology of actions, referrals and decisions"), *_chronology(concern, width, zone)]
     outcome = [("Outcome", concern.outcome or "Open — no outcome yet")]
     if concern.outcome_rationale:
         outcome.append(("Rationale", concern.outcome_rationale))
@@ -129,7 +148,7 @@ def build_concern_report(concern: ConcernInfo, school: SchoolInfo, meta: ExportM
             Paragraph(f"Exported for: {text(meta.reason)}", s["small"]),
             Spacer(1, 4),
             *_school_block(school, width),
-            *concern_story(concern, width, heading="h2"),
+            *concern_story(concern, width, ZoneInfo(meta.zone), heading="h2"),
         ]
 
     return build(
@@ -146,72 +165,90 @@ SUMMARY_KEY = "summary-chronology"
 RECEIPT_KEY = "receipt"
 
 
-def _child_file_story(file: ChildFile, meta: ExportMeta, width: float, title: str, extra_contents=()) -> list:
+def _the_child(file: ChildFile, aliases: dict[int, str], width: float) -> list:
+    """The child's details, and how other children are shown."""
     s = styles()
-    shown, aliases = redact(file)
     p = file.pupil
-    story: list = [Paragraph(text(title), s["title"]), Paragraph(f"Exported for: {text(meta.reason)}", s["small"])]
-    story += _school_block(file.school, width)
-    story += [
+    left = (day(p.left_on) + (f", for {p.destination}" if p.destination else "")) if p.left_on else "On roll"
+    story: list = [
         Paragraph("The child", s["h2"]),
         key_values(
             [
                 ("Name", p.legal_name + (f" (known as {p.preferred_name})" if p.preferred_name else "")),
-                ("Date of birth", local(p.date_of_birth)),
+                ("Date of birth", day(p.date_of_birth)),
                 ("UPN", p.upn),
                 ("Year and class", f"{p.year_group} {p.class_name}".strip() or "—"),
                 ("Flags", ", ".join(p.flags) or "None"),
-                (
-                    "Left",
-                    (local(p.left_on) + (f", for {p.destination}" if p.destination else ""))
-                    if p.left_on
-                    else "On roll",
-                ),
+                ("Left", left),
                 ("Concerns in this file", str(len(file.concerns))),
             ],
             width,
         ),
     ]
     if file.include_other_children:
-        story.append(
-            Paragraph(
-                "Other children are named in this file: the DSL chose to include them for this referral.", s["warning"]
-            )
-        )
+        named = "Other children are named in this file: the DSL chose to include them for this referral."
+        story.append(Paragraph(named, s["warning"]))
     elif aliases:
+        shown_as = ", ".join(sorted(set(aliases.values())))
         story.append(
             Paragraph(
-                f"Other children are shown as {', '.join(sorted(set(aliases.values())))}: their details are not the "
-                "receiving party's to see.",
+                f"Other children are shown as {shown_as}: their details are not the receiving party's to see.",
                 s["small"],
             )
         )
+    return story
+
+
+def _summary_chronology(shown: ChildFile, width: float, zone: ZoneInfo) -> list:
+    """Every entry about the child, oldest first, one line each."""
+    rows: list[list] = [["When", "Concern", "Child's part", "What"]]
+    for concern in shown.concerns:
+        part = next((link.part for link in concern.pupils if link.pupil.id == shown.pupil.id), "subject")
+        for event in concern.events:
+            rows.append([local(event.at, zone), concern.reference, PART_LABELS.get(part, part), event.summary])
+    if len(rows) == 1:
+        rows.append(["—", "No concerns recorded", "", ""])
+    return [
+        PageBreak(),
+        Heading("Summary chronology", styles()["h1"], SUMMARY_KEY),
+        grid(rows, [width * 0.18, width * 0.17, width * 0.2, width * 0.45]),
+    ]
+
+
+def _child_file_story(file: ChildFile, meta: ExportMeta, width: float, title: str, extra_contents=()) -> list:
+    s = styles()
+    shown, aliases = redact(file)
+    zone = ZoneInfo(meta.zone)
+    story: list = [Paragraph(text(title), s["title"]), Paragraph(f"Exported for: {text(meta.reason)}", s["small"])]
+    story += _school_block(file.school, width)
+    story += _the_child(file, aliases, width)
     entries = [("Summary chronology", SUMMARY_KEY)]
     entries += [(concern_title(concern), concern_key(concern)) for concern in shown.concerns]
     entries += list(extra_contents)
     story += [Paragraph("Contents", s["h2"]), Contents(entries)]
-    # Summary chronology: every entry about the child, oldest first, one line each.
-    story += [PageBreak(), Heading("Summary chronology", s["h1"], SUMMARY_KEY)]
-    rows: list[list] = [["When (UK time)", "Concern", "Child's part", "What"]]
+    story += _summary_chronology(shown, width, zone)
     for concern in shown.concerns:
-        part = next((link.part for link in concern.pupils if link.pupil.id == p.id), "subject")
-        for event in concern.events:
-            rows.append([local(event.at), concern.reference, PART_LABELS.get(part, part), event.summary])
-    if len(rows) == 1:
-        rows.append(["—", "No concerns recorded", "", ""])
-    story.append(grid(rows, [width * 0.18, width * 0.17, width * 0.2, width * 0.45]))
-    for concern in shown.concerns:
-        story += concern_story(concern, width, heading="h1", key=concern_key(concern))
+        story += concern_story(concern, width, zone, heading="h1", key=concern_key(concern))
     return story
 
 
+@dataclass(frozen=True)
+class _Appendix:
+    """Pages after a child's file (the transfer's receipt to sign), and their entries in the contents."""
+
+    story: Callable[[float], list]
+    entries: tuple[tuple[str, str], ...]
+
+
 def _build_child_document(
-    file: ChildFile, meta: ExportMeta, title: str, subject: str, content, extra=None, extra_contents=()
+    content: ChildFile | TransferInfo, meta: ExportMeta, title: str, subject: str, appendix: _Appendix | None = None
 ) -> bytes:
+    file = content.child_file if isinstance(content, TransferInfo) else content
+
     def story(width: float) -> list:
-        made = _child_file_story(file, meta, width, title, extra_contents)
-        if extra:
-            made += extra(width)
+        made = _child_file_story(file, meta, width, title, appendix.entries if appendix else ())
+        if appendix:
+            made += appendix.story(width)
         return made
 
     return build(story, school=file.school, title=title, subject=subject, meta=meta, content=content)
@@ -220,7 +257,7 @@ def _build_child_document(
 def build_child_file(file: ChildFile, meta: ExportMeta) -> bytes:
     """The child's safeguarding file, other children redacted unless the DSL chose otherwise."""
     title = f"Safeguarding file — {file.pupil.legal_name}"
-    return _build_child_document(file, meta, title, "Child protection file", file)
+    return _build_child_document(file, meta, title, "Child protection file")
 
 
 def build_transfer_record(transfer: TransferInfo, meta: ExportMeta) -> bytes:
@@ -244,10 +281,10 @@ def build_transfer_record(transfer: TransferInfo, meta: ExportMeta) -> bytes:
             key_values(
                 [
                     ("Child", file.pupil.legal_name),
-                    ("Date of birth", local(file.pupil.date_of_birth)),
+                    ("Date of birth", day(file.pupil.date_of_birth)),
                     ("UPN", file.pupil.upn),
                     ("Sent by", f"{transfer.sent_by}, {file.school.name}"),
-                    ("Sent on", local(transfer.sent_on)),
+                    ("Sent on", day(transfer.sent_on)),
                     ("How", transfer.method),
                     ("Concerns in the file", str(len(file.concerns))),
                 ],
@@ -264,15 +301,8 @@ def build_transfer_record(transfer: TransferInfo, meta: ExportMeta) -> bytes:
         ]
 
     title = f"Transfer record — {file.pupil.legal_name} to {transfer.to_school}"
-    return _build_child_document(
-        file,
-        meta,
-        title,
-        "Child protection file transfer",
-        transfer,
-        extra=receipt,
-        extra_contents=[("Receipt to sign and return", RECEIPT_KEY)],
-    )
+    appendix = _Appendix(receipt, (("Receipt to sign and return", RECEIPT_KEY),))
+    return _build_child_document(transfer, meta, title, "Child protection file transfer", appendix)
 
 
 def _bar_chart(pairs: tuple[tuple[str, int], ...], width: float, title: str, horizontal: bool) -> Drawing:
@@ -327,7 +357,7 @@ def build_period_summary(summary: PeriodSummary, meta: ExportMeta) -> bytes:
         made = [
             Paragraph("Safeguarding summary", s["title"]),
             Paragraph(
-                f"{local(summary.period_from)} to {local(summary.period_to)} — {text(summary.school.name)}", s["body"]
+                f"{day(summary.period_from)} to {day(summary.period_to)} — {text(summary.school.name)}", s["body"]
             ),
             Paragraph(
                 "This summary holds counts only: no child's name or identifying detail. Exported for: "

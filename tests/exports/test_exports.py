@@ -312,7 +312,7 @@ def test_the_queue_shows_a_transfer_unconfirmed_after_5_school_days(client, scho
 
 
 def _answer(concern, dsl, step: str, answer: str, reason: str = "") -> None:
-    services.answer_protocol_step(concern, dsl, "sharing-nudes", step, answer, reason, None)
+    services.answer_protocol_step(concern, dsl, services.ProtocolAnswer("sharing-nudes", step, answer, reason), None)
 
 
 def test_each_guided_answer_and_each_reason_is_in_the_report_once(app, school, children, db):

@@ -1,0 +1,268 @@
+"""The statements the exports run: a set of concerns read whole, and a period's concerns for its counts.
+
+A set of concerns (one concern, or every concern about a child) is named by a :data:`Selection`, a statement of
+their ids; each function below reads one part of all of them in one statement, so a document costs the same number
+of statements whether it holds one concern or two hundred. Rows are decoded by name into the dataclasses here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import lazyload
+
+from safeguard.auth.models import User, UserRole
+from safeguard.concerns.models import Concern, ConcernCategory, ConcernEvent, ConcernPupil, FollowUp
+from safeguard.core.extensions import db
+from safeguard.pupils.models import Pupil
+
+# The ids of the concerns a document covers.
+Selection = Select[tuple[int]]
+
+_Row = TypeVar("_Row")
+
+
+def _decoded(kind: type[_Row], statement: Select[Any]) -> list[_Row]:
+    """Run ``statement`` and build a ``kind`` from each row, by the names of its columns."""
+    return [kind(**row._mapping) for row in db.session.execute(statement)]
+
+
+def concern(school_id: int, concern_id: int) -> Concern | None:
+    """A concern of the school, or ``None``: only its own columns (a report reads the rest with the functions below)."""
+    return db.session.scalar(
+        select(Concern).where(Concern.school_id == school_id, Concern.id == concern_id).options(lazyload("*"))
+    )
+
+
+def one_concern(school_id: int, concern_id: int) -> Selection:
+    """A single concern of the school."""
+    return select(Concern.id).where(Concern.school_id == school_id, Concern.id == concern_id)
+
+
+def concerns_about(school_id: int, pupil_id: int) -> Selection:
+    """Every concern of the school a pupil is linked to, in any part."""
+    return select(ConcernPupil.concern_id).where(ConcernPupil.school_id == school_id, ConcernPupil.pupil_id == pupil_id)
+
+
+@dataclass(frozen=True)
+class ConcernRow:
+    """A concern's own columns and its reporter's name."""
+
+    id: int
+    reference: str
+    status: str
+    urgent: bool
+    level_of_need: str | None
+    outcome: str | None
+    outcome_rationale: str | None
+    reporter_id: int
+    reporter_name: str
+    observed_at: datetime
+    logged_at: datetime
+    acknowledged_at: datetime | None
+    location: str
+    vocabulary_version: str
+    account: str
+    already_done: str
+    wording_kept_reason: str | None
+
+
+def concerns(school_id: int, selection: Selection) -> list[ConcernRow]:
+    """The selected concerns, oldest first."""
+    return _decoded(
+        ConcernRow,
+        select(
+            Concern.id,
+            Concern.reference,
+            Concern.status,
+            Concern.urgent,
+            Concern.level_of_need,
+            Concern.outcome,
+            Concern.outcome_rationale,
+            Concern.reporter_id,
+            User.display_name.label("reporter_name"),
+            Concern.observed_at,
+            Concern.logged_at,
+            Concern.acknowledged_at,
+            Concern.location,
+            Concern.vocabulary_version,
+            Concern.account,
+            Concern.already_done,
+            Concern.wording_kept_reason,
+        )
+        .join(User, User.id == Concern.reporter_id)
+        .where(Concern.school_id == school_id, Concern.id.in_(selection))
+        .order_by(Concern.logged_at, Concern.id),
+    )
+
+
+@dataclass(frozen=True)
+class RoleRow:
+    """One role held by a person."""
+
+    user_id: int
+    role: str
+
+
+def reporters_roles(school_id: int, selection: Selection) -> list[RoleRow]:
+    """The roles of the people who reported the selected concerns."""
+    reporters = select(Concern.reporter_id).where(Concern.school_id == school_id, Concern.id.in_(selection))
+    return _decoded(RoleRow, select(UserRole.user_id, UserRole.role).where(UserRole.user_id.in_(reporters)))
+
+
+@dataclass(frozen=True)
+class PupilLinkRow:
+    """A pupil linked to a concern, and their part in it."""
+
+    concern_id: int
+    part: str
+    pupil: Pupil
+
+
+def pupil_links(school_id: int, selection: Selection) -> list[PupilLinkRow]:
+    """The pupils of the selected concerns, each concern's in the order they were entered."""
+    statement = (
+        select(ConcernPupil.concern_id, ConcernPupil.part, Pupil)
+        .join(Pupil, Pupil.id == ConcernPupil.pupil_id)
+        .where(ConcernPupil.school_id == school_id, ConcernPupil.concern_id.in_(selection))
+        .order_by(ConcernPupil.concern_id, ConcernPupil.position)
+    )
+    return [PupilLinkRow(row.concern_id, row.part, row.Pupil) for row in db.session.execute(statement)]
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    """A category of a concern, with the label it had when the concern was logged."""
+
+    concern_id: int
+    category_id: str
+    label: str
+
+
+def categories(school_id: int, selection: Selection) -> list[CategoryRow]:
+    """The categories of the selected concerns, each concern's in the order they were chosen."""
+    return _decoded(
+        CategoryRow,
+        select(ConcernCategory.concern_id, ConcernCategory.category_id, ConcernCategory.label)
+        .where(ConcernCategory.school_id == school_id, ConcernCategory.concern_id.in_(selection))
+        .order_by(ConcernCategory.concern_id, ConcernCategory.position),
+    )
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """A chronology entry and the name of who made it (``None`` for Safeguard itself)."""
+
+    id: int
+    concern_id: int
+    at: datetime
+    kind: str
+    summary: str
+    text: str | None
+    detail: dict | None
+    actor_name: str | None
+
+
+def events(school_id: int, selection: Selection) -> list[EventRow]:
+    """The chronology entries of the selected concerns, oldest first."""
+    return _decoded(
+        EventRow,
+        select(
+            ConcernEvent.id,
+            ConcernEvent.concern_id,
+            ConcernEvent.at,
+            ConcernEvent.kind,
+            ConcernEvent.summary,
+            ConcernEvent.text,
+            ConcernEvent.detail,
+            User.display_name.label("actor_name"),
+        )
+        .outerjoin(User, User.id == ConcernEvent.actor_id)
+        .where(ConcernEvent.school_id == school_id, ConcernEvent.concern_id.in_(selection))
+        .order_by(ConcernEvent.at, ConcernEvent.id),
+    )
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    """The date an entry is to be followed up by."""
+
+    event_id: int
+    due_on: date
+
+
+def follow_ups(school_id: int, selection: Selection) -> list[FollowUpRow]:
+    """The follow-ups of the selected concerns, open ones first, each group by date."""
+    return _decoded(
+        FollowUpRow,
+        select(FollowUp.event_id, FollowUp.due_on)
+        .where(FollowUp.school_id == school_id, FollowUp.concern_id.in_(selection))
+        .order_by(FollowUp.done_at.is_not(None), FollowUp.due_on),
+    )
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """A chronology entry that changed a record: when, and what."""
+
+    at: datetime
+    summary: str
+
+
+def first_change_after(school_id: int, selection: Selection | None, after: datetime) -> ChangeRow | None:
+    """The first chronology entry recorded after ``after`` among the selected concerns (all the school's if none)."""
+    statement = select(ConcernEvent.at, ConcernEvent.summary).where(
+        ConcernEvent.school_id == school_id, ConcernEvent.at > after
+    )
+    if selection is not None:
+        statement = statement.where(ConcernEvent.concern_id.in_(selection))
+    found = _decoded(ChangeRow, statement.order_by(ConcernEvent.at, ConcernEvent.id).limit(1))
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class LoggedRow:
+    """A concern logged in a period, as far as its counts and response times need it."""
+
+    logged_at: datetime
+    acknowledged_at: datetime | None
+    status: str
+    level_of_need: str | None
+
+
+def logged_between(school_id: int, start: datetime, end: datetime) -> list[LoggedRow]:
+    """The school's concerns logged from ``start`` up to (not including) ``end``."""
+    return _decoded(
+        LoggedRow,
+        select(Concern.logged_at, Concern.acknowledged_at, Concern.status, Concern.level_of_need).where(
+            Concern.school_id == school_id, Concern.logged_at >= start, Concern.logged_at < end
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    """How many concerns of a period carry a category (by its label)."""
+
+    label: str
+    concerns: int
+
+
+def category_counts(school_id: int, start: datetime, end: datetime) -> list[CategoryCount]:
+    """Concerns logged from ``start`` up to ``end`` by category label, most frequent first."""
+    return _decoded(
+        CategoryCount,
+        select(ConcernCategory.label, func.count().label("concerns"))
+        .join(Concern, Concern.id == ConcernCategory.concern_id)
+        .where(
+            ConcernCategory.school_id == school_id,
+            Concern.school_id == school_id,
+            Concern.logged_at >= start,
+            Concern.logged_at < end,
+        )
+        .group_by(ConcernCategory.label)
+        .order_by(func.count().desc(), ConcernCategory.label),
+    )

@@ -1,0 +1,241 @@
+"""The pages and exports a DSL uses run as many statements for a child with 12 concerns as for one with 2.
+
+Each test builds a child's records with 2 concerns, counts the statements one request (or command) runs, then
+grows the records to 12 concerns with more events on every one and counts again. A statement run once per concern
+or per event (an N+1) makes the second count larger and fails the test.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import event
+
+from safeguard.auth.models import User
+from safeguard.concerns import services
+from safeguard.concerns.models import Concern
+from safeguard.core.extensions import db
+from safeguard.exports import services as exports
+from safeguard.pupils.models import Pupil
+from tests import factories
+
+
+@dataclass
+class Records:
+    """A child, the concerns about them, and who logged and handles them."""
+
+    people: factories.SchoolWithStaff
+    reporter: User
+    dsl: User
+    child: Pupil
+    witness: Pupil
+    concerns: list[Concern] = field(default_factory=list)
+
+    @property
+    def first(self) -> Concern:
+        """The child's first concern: the one whose page and report are measured."""
+        return self.concerns[0]
+
+
+def _log(records: Records, number: int) -> Concern:
+    concern = factories.concern(
+        records.reporter,
+        [(records.child, "subject"), (records.witness, "witness")],
+        categories=["online-sharing-nudes", "abuse-emotional"],
+        account=f'Concern {number}: Amira said "they keep sharing a picture of me". Oliver saw it on a phone.',
+    )
+    services.acknowledge(concern, records.dsl, None)
+    return concern
+
+
+def _add_events(records: Records, concern: Concern, count: int) -> None:
+    """Notes, an action with a follow-up date, an addendum and guided-response answers: every kind a report reads."""
+    steps = iter([("imagery-secured", "done"), ("adult-involved", "no-adult"), ("coercion", "not-coerced")])
+    for n in range(count):
+        services.add_note(concern, records.dsl, f"Spoke with Amira again ({n}).", None)
+        services.record_action(
+            concern,
+            records.dsl,
+            services.ActionInput(kind="other", details=f"Checked in at lunch ({n})", follow_up_on=date.today()),
+            None,
+        )
+        services.add_addendum(concern, records.reporter, f"Amira added something at home time ({n}).")
+        step = next(steps, None)
+        if step:
+            services.answer_protocol_step(concern, records.dsl, services.ProtocolAnswer("sharing-nudes", *step), None)
+
+
+def _grow(records: Records, total: int, events_each: int) -> None:
+    """Bring the child's concerns up to ``total``, and add ``events_each`` rounds of events to every one."""
+    while len(records.concerns) < total:
+        records.concerns.append(_log(records, len(records.concerns) + 1))
+    for concern in records.concerns:
+        _add_events(records, concern, events_each)
+    db.session.commit()
+
+
+@pytest.fixture
+def records(school) -> Records:
+    """A child with 2 concerns, one event of each kind on each."""
+    made = Records(
+        people=school,
+        reporter=school.staff,
+        dsl=school.dsl,
+        child=factories.pupil(school.school, "Amira", "Haddad", child_in_need=True),
+        witness=factories.pupil(school.school, "Oliver", "Bennett"),
+    )
+    _grow(made, total=2, events_each=1)
+    return made
+
+
+@pytest.fixture
+def count_statements(app) -> Callable:
+    """``with count_statements() as seen:`` collects the SQL of every statement run on the app's engine."""
+
+    @contextmanager
+    def counting() -> Iterator[list[str]]:
+        seen: list[str] = []
+
+        def note(_connection, _cursor, statement, _parameters, _context, _executemany) -> None:
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            yield seen
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+
+    return counting
+
+
+def _pdf_text(data: bytes) -> str:
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
+
+
+def _post(client, url: str, data: dict):
+    token = factories.csrf_token(client, url)
+    return lambda: client.post(url, data={**data, "csrf_token": token})
+
+
+@dataclass(frozen=True)
+class Target:
+    """One page or export: who uses it, how to ask for it, and what a user sees once the child has 12 concerns."""
+
+    role: str
+    request: Callable  # (client, records, tmp_path) -> a function that makes the request or command
+    shows_all: Callable  # (response, records) -> whether what came back reflects all the child's concerns
+
+
+def _export_pupil(client, records, _tmp):
+    return _post(client, f"/exports/pupil/{records.child.id}", {"reason": "Referral to children's social care"})
+
+
+def _export_transfer(client, records, _tmp):
+    data = {"to_school": "Riverside Academy", "method": "Secure e-mail to the DSL", "reason": "Transfer"}
+    return _post(client, f"/exports/transfer/{records.child.id}", data)
+
+
+def _export_summary(client, _records, _tmp):
+    today = date.today()
+    data = {"period_from": (today - timedelta(days=7)).isoformat(), "period_to": today.isoformat(), "reason": "Gov"}
+    return _post(client, "/exports/summary", data)
+
+
+def _verify(change: bool):
+    def request(client, records, tmp):
+        exported = exports.export_child_file(records.child, records.dsl, "Police request", False)
+        if change:
+            services.add_note(records.first, records.dsl, "A note made after the export.", None)
+        db.session.commit()
+        path = tmp / "file.pdf"
+        path.write_bytes(exported.pdf)
+        runner = client.application.test_cli_runner()
+        return lambda: runner.invoke(args=["verify-pdf", str(path)])
+
+    return request
+
+
+def _newest_reference(records: Records) -> str:
+    return records.concerns[-1].reference
+
+
+def _child_file_holds_all(response, records) -> bool:
+    return f"Concerns in this file {len(records.concerns)}" in _pdf_text(response.data)
+
+
+TARGETS = {
+    "queue": Target(
+        "dsl",
+        lambda client, _r, _t: lambda: client.get("/concerns/"),
+        lambda response, r: _newest_reference(r) in response.get_data(as_text=True),
+    ),
+    "concern page": Target(
+        "dsl",
+        lambda client, r, _t: lambda: client.get(f"/concerns/{r.first.id}"),
+        # The page holds the child's whole chronology: the newest concern is in it.
+        lambda response, r: _newest_reference(r) in response.get_data(as_text=True),
+    ),
+    "child's page": Target(
+        "dsl",
+        lambda client, r, _t: lambda: client.get(f"/pupils/{r.child.id}"),
+        lambda response, r: _newest_reference(r) in response.get_data(as_text=True),
+    ),
+    "my concerns": Target(
+        "staff",
+        lambda client, _r, _t: lambda: client.get("/concerns/mine"),
+        lambda response, r: _newest_reference(r) in response.get_data(as_text=True),
+    ),
+    "concern report": Target(
+        "dsl",
+        lambda client, r, _t: _post(client, f"/exports/concern/{r.first.id}", {"reason": "LADO referral"}),
+        # Its first round of events and the two added since.
+        lambda response, _r: _pdf_text(response.data).count("Spoke with Amira again") == 3,
+    ),
+    "child's file": Target("dsl", _export_pupil, _child_file_holds_all),
+    "transfer record": Target("dsl", _export_transfer, _child_file_holds_all),
+    "period summary": Target(
+        "head",
+        _export_summary,
+        lambda response, r: f"Concerns logged {len(r.concerns)}" in _pdf_text(response.data),
+    ),
+    "verify-pdf, unchanged": Target(
+        "dsl", _verify(change=False), lambda result, _r: "matches the record as held now" in result.output
+    ),
+    "verify-pdf, changed since": Target(
+        "dsl", _verify(change=True), lambda result, _r: "the record has changed since: it diverged on" in result.output
+    ),
+}
+
+
+def _measure(target: Target, client, records: Records, tmp_path, count_statements) -> tuple[list[str], object]:
+    request = target.request(client, records, tmp_path)
+    request()  # once unmeasured, so that both counts are of a page or command already visited
+    request = target.request(client, records, tmp_path)
+    with count_statements() as seen:
+        response = request()
+    return seen, response
+
+
+def _succeeded(response) -> bool:
+    return getattr(response, "status_code", None) == 200 or getattr(response, "exit_code", None) in (0, 1)
+
+
+@pytest.mark.parametrize("name", list(TARGETS))
+def test_statements_do_not_grow_with_the_number_of_concerns(name, client, records, sign_in, tmp_path, count_statements):
+    target = TARGETS[name]
+    sign_in(records.people.user(target.role))
+    few, response = _measure(target, client, records, tmp_path, count_statements)
+    assert _succeeded(response)
+    _grow(records, total=12, events_each=2)
+    many, response = _measure(target, client, records, tmp_path, count_statements)
+    assert _succeeded(response) and target.shows_all(response, records), name
+    extra = [statement for statement in many if statement not in few or many.count(statement) > few.count(statement)]
+    assert len(many) == len(few), (
+        f"{name}: {len(few)} statements for 2 concerns, {len(many)} for 12; repeated: {sorted(set(extra))[:3]}"
+    )
