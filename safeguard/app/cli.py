@@ -6,6 +6,7 @@ Bad input prints a one-line error and exits non-zero; each command commits once,
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -22,7 +23,7 @@ from safeguard.schools import services as school_services
 from safeguard.terminology.cli import terminology_cli
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     """Print a one-line error and exit with ``code``."""
     click.echo(f"Error: {message}", err=True)
     sys.exit(code)

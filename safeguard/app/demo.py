@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from safeguard.auth import services as auth_services
 from safeguard.auth import twofactor
-from safeguard.auth.models import Role
+from safeguard.auth.models import Role, User
 from safeguard.auth.passwords import generate_password
 from safeguard.concerns import services as concern_services
 from safeguard.concerns.models import Concern, Part
@@ -94,7 +94,7 @@ def _seed_pupils(school) -> list[Pupil]:
     return pupils
 
 
-def _seed_concerns(school, pupils: list[Pupil], users: dict[str, object]) -> None:
+def _seed_concerns(school, pupils: list[Pupil], users: dict[str, User]) -> None:
     if db.session.scalar(select(func.count()).select_from(Concern).where(Concern.school_id == school.id)):
         return
     teacher, dsl = users["teacher@oak.example"], users["dsl@oak.example"]

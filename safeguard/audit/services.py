@@ -8,12 +8,14 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
+from typing import Any
 
 from flask import has_request_context, request
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Connection
 
 from safeguard.audit.models import AuditEvent
+from safeguard.auth.models import User
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import utcnow
 from safeguard.core.statements import transaction_connection
@@ -80,7 +82,7 @@ def record(
     actor_id: int | None = None,
     subject_type: str | None = None,
     subject_id: int | None = None,
-    detail: dict | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append an event to the school's audit chain in the current transaction.
 
@@ -119,7 +121,9 @@ def record(
     return event
 
 
-def record_about_user(kind: str, summary: str, user, *, actor=None, detail: dict | None = None) -> AuditEvent:
+def record_about_user(
+    kind: str, summary: str, user: User, *, actor: User | None = None, detail: dict[str, Any] | None = None
+) -> AuditEvent:
     """Audit an event about an account (sign-in, roles, second factor…) in its school's chain.
 
     :param actor: who did it; ``None`` means the person themselves (or the system, for a lockout).

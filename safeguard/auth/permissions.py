@@ -114,7 +114,7 @@ def public(view: F) -> F:
     return view
 
 
-def same_school(user: User, record) -> bool:
+def same_school(user: User | None, record) -> bool:
     """Whether ``record`` belongs to the user's school."""
     return user is not None and getattr(user, "is_authenticated", False) and record.school_id == user.school_id
 
@@ -152,7 +152,9 @@ def can_act_on_concern(user: User | None, concern) -> bool:
 
 def can_add_information(user: User | None, concern) -> bool:
     """Whether ``user`` may add an addendum: the reporter, or a DSL."""
-    return can_act_on_concern(user, concern) or (same_school(user, concern) and concern.reporter_id == user.id)
+    return can_act_on_concern(user, concern) or (
+        user is not None and same_school(user, concern) and concern.reporter_id == user.id
+    )
 
 
 def can_export(user: User | None, record) -> bool:

@@ -13,13 +13,13 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; types-WTForms is at 3.2
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from safeguard.concerns.states import ACTION_KINDS, DECISION_KINDS, REFERRAL_TARGETS, Part, Status

@@ -12,7 +12,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 import filetype
@@ -326,8 +326,11 @@ def _store_attachment(concern: Concern, user: User, upload: Upload, content_type
 class _Record(Protocol):
     """A concern as an entry needs it: its id and school."""
 
-    id: int
-    school_id: int
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def school_id(self) -> int: ...
 
 
 def _event(
@@ -507,9 +510,9 @@ class ActionInput:
     reason: str = ""
     target: str = ""
     agency_id: str = ""
-    on: datetime | None = None
+    on: date | None = None
     external_reference: str = ""
-    follow_up_on: datetime | None = None
+    follow_up_on: date | None = None
     follow_up_what: str = ""
     wording_kept_reason: str | None = None
 
@@ -599,7 +602,12 @@ def record_decision(
 
 
 def _status_event(
-    concern: Concern, actor: User, before: Status, after: Status, text: str | None = None, extra: dict | None = None
+    concern: Concern,
+    actor: User,
+    before: Status,
+    after: Status,
+    text: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     """The chronology entry and audit row of a change of status (the change itself is already written)."""
     _event(
@@ -716,7 +724,9 @@ def answer_protocol_step(
         raise ConcernError(problem, field="reason" if "reason" in problem else "answer")
     kept = check_wording({"reason": given.reason}, given.wording_kept_reason)
     step = protocol.step(given.step_id)
-    answer = step.answer(given.answer_id)
+    answer = step.answer(given.answer_id) if step is not None else None
+    if step is None or answer is None:  # check_answer has refused an unknown step or answer already
+        raise ConcernError("That answer does not apply to this step.", field="answer")
     _change(concern, seen_version)
     _event(
         concern,

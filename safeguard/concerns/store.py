@@ -23,6 +23,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Date,
     DateTime,
     Integer,
@@ -73,8 +74,8 @@ PAGE_SIZE = 25
 # Overdue follow-ups listed above the queue, at most.
 FOLLOW_UPS_SHOWN = 20
 
-_SCHOOL = bindparam("school_id")
-_CONCERN_ID = bindparam("concern_id")
+_SCHOOL: BindParameter[int] = bindparam("school_id")
+_CONCERN_ID: BindParameter[int] = bindparam("concern_id")
 _NOW = bindparam("now", type_=UTCDateTime())
 _TODAY = bindparam("today", type_=Date())
 
@@ -611,7 +612,8 @@ def _shape_and_values(
 
 def _search_condition() -> Any:
     """A concern whose reference is the term, or one of whose children's names or UPN matches it."""
-    term, like = bindparam("term"), bindparam("like")
+    term: BindParameter[str] = bindparam("term")
+    like: BindParameter[str] = bindparam("like")
     name_match = exists().where(
         ConcernPupil.concern_id == Concern.id,
         ConcernPupil.school_id == _SCHOOL,

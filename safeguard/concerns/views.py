@@ -29,7 +29,7 @@ from safeguard.core import storage
 from safeguard.core.cache import app_cached
 from safeguard.core.extensions import db
 from safeguard.core.formatting import local_today, school_zone
-from safeguard.core.forms import as_id, attach_error
+from safeguard.core.forms import as_id, attach_error, required_data
 from safeguard.core.sqltypes import utcnow
 from safeguard.exports.services import past_transfer_window
 from safeguard.notifications.services import remember_unread_alert_count
@@ -58,7 +58,8 @@ def _pupil_rows(form: forms.LogConcernForm) -> list[tuple[forms.PupilPartForm, P
     found = pupils_store.on_roll(current_user.school_id, ids)
     rows = []
     for entry in form.pupils.entries:
-        pupil = found.get(as_id(entry.form.pupil_id.data))
+        pupil_id = as_id(entry.form.pupil_id.data)
+        pupil = found.get(pupil_id) if pupil_id is not None else None
         if pupil is not None:
             rows.append((entry.form, pupil))
     return rows
@@ -68,7 +69,7 @@ def _rebuild_pupils(form: forms.LogConcernForm, add: int | None = None, remove: 
     """Add or remove a pupil on the form (the no-JavaScript path), keeping the others and their parts."""
     kept = [(f.pupil_id.data, f.part.data) for f, _ in _pupil_rows(form) if str(f.pupil_id.data) != str(remove)]
     new = add is not None and str(add) not in {str(pid) for pid, _ in kept}
-    if new and add in pupils_store.on_roll(current_user.school_id, [add]):
+    if new and add is not None and add in pupils_store.on_roll(current_user.school_id, [add]):
         kept.append((str(add), Part.SUBJECT.value if not kept else Part.WITNESS.value))
     while form.pupils.entries:
         form.pupils.pop_entry()
@@ -127,9 +128,9 @@ def _log(form: forms.LogConcernForm):
     ]
     new = services.NewConcern(
         pupils=pupils,
-        observed_at=form.observed_at.data.replace(tzinfo=school_zone()),
+        observed_at=required_data(form.observed_at.data).replace(tzinfo=school_zone()),
         category_ids=form.categories.data or [],
-        account=form.account.data,
+        account=required_data(form.account.data),
         location=form.location.data or "",
         already_done=form.already_done.data or "",
         immediate_danger=form.immediate_danger.data == "yes",
@@ -236,7 +237,8 @@ def queue():
 # The concern page
 
 
-ACTION_FORMS = {
+# FlaskForm is untyped (Flask-WTF ships no types), so these are Any to the type checker.
+ACTION_FORMS: dict[str, type[forms.FlaskForm]] = {
     "acknowledge": forms.AcknowledgeForm,
     "assign": forms.AssignForm,
     "level": forms.LevelOfNeedForm,
@@ -549,7 +551,7 @@ def addendum(concern_id: int):
     form = forms.AddendumForm(prefix="addendum")
     if form.validate_on_submit():
         try:
-            services.add_addendum(concern, current_user, form.text.data, form.wording_kept_reason.data)
+            services.add_addendum(concern, current_user, required_data(form.text.data), form.wording_kept_reason.data)
         except services.ConcernError as error:
             db.session.rollback()
             concern = load_concern(concern_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -24,6 +26,17 @@ def attach_error(form: FlaskForm, error: Exception, default_field: str | None = 
         field.errors.append(str(error))
     else:
         form.form_errors.append(str(error))
+
+
+T = TypeVar("T")
+
+
+def required_data(data: T | None) -> T:
+    """The data of a field whose validators require it (``DataRequired``, ``InputRequired``), once its form has
+    validated: never ``None`` then (the field's type says "or None" because it may not have been submitted)."""
+    if data is None:
+        raise ValueError("a required field has no data: validate the form first")
+    return data
 
 
 class ConfirmForm(FlaskForm):

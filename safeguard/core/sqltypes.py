@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import JSON, DateTime, literal_column
 from sqlalchemy.engine import Dialect
@@ -69,6 +69,10 @@ def _json_rows_sqlite(element: json_rows, compiler: SQLCompiler, **kw: Any) -> s
     return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
 
 
+@overload
+def utc_from_json(value: str) -> datetime: ...
+@overload
+def utc_from_json(value: None) -> None: ...
 def utc_from_json(value: str | None) -> datetime | None:
     """A stored timestamp read from :class:`json_rows` (ISO text of naive UTC) as an aware UTC datetime."""
     if value is None:

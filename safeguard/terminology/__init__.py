@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from flask import current_app, has_app_context
-from wtforms import SelectChoice
+from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; types-WTForms is at 3.2
 
 from safeguard.core.paths import resource_dir
 from safeguard.terminology.checker import Checker, Finding, quoted_spans
