@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Any, Protocol, TypeAlias, cast
 
 from flask import current_app, g
 from flask_login import current_user
-from sqlalchemy import Row, bindparam, func, or_, select, update
+from sqlalchemy import CursorResult, Row, bindparam, func, or_, select, update
 
 from safeguard.auth.models import User
 from safeguard.core.extensions import db
@@ -48,13 +48,18 @@ def concern_link(concern_id: int) -> str:
 _ADD_NOTIFICATIONS = Notification.__table__.insert()
 _OUTBOX = OutboxMessage.__table__
 _ADD_OUTBOX = _OUTBOX.insert()
+# A message a worker has claimed: id, to_address, subject, body, attempts (see claim_due).
+Claimed: TypeAlias = "Row[int, str, str, str, int]"
 
 
 class Person(Protocol):
     """Someone to alert: a :class:`User`, or a row with their id and e-mail address."""
 
-    id: int
-    email: str
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def email(self) -> str: ...
 
 
 def alert(
@@ -125,7 +130,8 @@ def unread_alert_count() -> int:
     """How many unread alerts the signed-in person has (shown in the menu), counted once per request."""
     if "unread_alerts" not in g:
         g.unread_alerts = db.session.scalar(_UNREAD, {"user_id": current_user.id})
-    return g.unread_alerts
+    count: int = g.unread_alerts
+    return count
 
 
 def remember_unread_alert_count(count: int) -> None:
@@ -206,7 +212,7 @@ def deliver_outbox(
     return sent, retried
 
 
-def claim_due(now: datetime, token: str, batch: int) -> list[Row]:
+def claim_due(now: datetime, token: str, batch: int) -> list[Claimed]:
     """Claim up to ``batch`` messages that are due and that no other worker holds, and commit the claim.
 
     On PostgreSQL the rows another worker is claiming at the same moment are skipped (``FOR UPDATE SKIP
@@ -237,7 +243,7 @@ def claim_due(now: datetime, token: str, batch: int) -> list[Row]:
     return claimed
 
 
-def _deliver(message: Row, token: str, now: datetime, send: Callable[[EmailMessage], None]) -> bool:
+def _deliver(message: Claimed, token: str, now: datetime, send: Callable[[EmailMessage], None]) -> bool:
     """Send one claimed message and record the outcome under the claim; return whether it was sent."""
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_FROM"]
@@ -256,8 +262,12 @@ def _deliver(message: Row, token: str, now: datetime, send: Callable[[EmailMessa
         logger.warning("outbox message %s not delivered (attempt %s): %s", message.id, attempts, error)
     else:
         outcome["sent_at"] = utcnow()
-    recorded = db.session.execute(
-        update(_OUTBOX).where(_OUTBOX.c.id == message.id, _OUTBOX.c.claim_token == token).values(outcome)
+    # An UPDATE's result is a cursor's, with its rowcount (Session.execute is typed for any statement).
+    recorded = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            update(_OUTBOX).where(_OUTBOX.c.id == message.id, _OUTBOX.c.claim_token == token).values(outcome)
+        ),
     )
     db.session.commit()
     if not recorded.rowcount:
@@ -265,7 +275,7 @@ def _deliver(message: Row, token: str, now: datetime, send: Callable[[EmailMessa
     return "sent_at" in outcome
 
 
-def _release(messages: list[Row], token: str) -> None:
+def _release(messages: list[Claimed], token: str) -> None:
     """Give back claimed messages this worker no longer has time to send, for the next pass to take."""
     db.session.execute(
         update(_OUTBOX)

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -90,7 +91,7 @@ class Change:
 class Preview:
     """What an import would do, or did."""
 
-    added: list[dict] = field(default_factory=list)
+    added: list[dict[str, Any]] = field(default_factory=list)
     changed: list[Change] = field(default_factory=list)
     unchanged: int = 0
     not_in_file: int = 0
@@ -192,7 +193,7 @@ def _check_names(values: dict[str, str]) -> list[str]:
     return reasons
 
 
-def _check_dates(values: dict[str, str], row: dict, today: date) -> list[str]:
+def _check_dates(values: dict[str, str], row: dict[str, Any], today: date) -> list[str]:
     """Put the date of birth and leaving date into ``row``; return what is wrong with them."""
     reasons = []
     written = values["date_of_birth"]
@@ -214,7 +215,7 @@ def _check_dates(values: dict[str, str], row: dict, today: date) -> list[str]:
     return reasons
 
 
-def _check_flags(values: dict[str, str], row: dict) -> list[str]:
+def _check_flags(values: dict[str, str], row: dict[str, Any]) -> list[str]:
     """Put the flags the file has into ``row``; return what is wrong with them."""
     reasons = []
     for flag in PUPIL_FLAGS:
@@ -226,11 +227,11 @@ def _check_flags(values: dict[str, str], row: dict) -> list[str]:
     return reasons
 
 
-def _check_row(values: dict[str, str], seen: dict[str, int], today: date) -> tuple[dict, list[str]]:
+def _check_row(values: dict[str, str], seen: dict[str, int], today: date) -> tuple[dict[str, Any], list[str]]:
     """One row of the file as a pupil's fields, and every reason it cannot be imported."""
     upn, reasons = _check_upn(values["upn"], seen)
     reasons += _check_names(values)
-    row: dict = {
+    row: dict[str, Any] = {
         "upn": upn,
         "legal_first_name": values["legal_first_name"],
         "legal_last_name": values["legal_last_name"],
@@ -244,10 +245,10 @@ def _check_row(values: dict[str, str], seen: dict[str, int], today: date) -> tup
     return row, reasons
 
 
-def parse(data: bytes, today: date) -> tuple[list[dict], list[RowProblem]]:
+def parse(data: bytes, today: date) -> tuple[list[dict[str, Any]], list[RowProblem]]:
     """Read and validate every row; return the good rows and every problem."""
     reader, mapping = _read(data)
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
     for line, raw in enumerate(reader, start=2):
@@ -335,7 +336,10 @@ def _stash_paths(token: str) -> tuple[Path, Path] | None:
 def stash_import(data: bytes, user_id: int, school_id: int) -> str:
     """Keep a previewed file for its confirmation by the same person; return the token that names it."""
     token = secrets.token_hex(16)
-    data_path, meta_path = _stash_paths(token)
+    paths = _stash_paths(token)
+    if paths is None:  # never: token_hex gives a token of the form _stash_paths accepts
+        raise ValueError("not a stash token")
+    data_path, meta_path = paths
     data_path.write_bytes(data)
     data_path.chmod(0o600)
     meta_path.write_text(json.dumps({"user": user_id, "school": school_id}), encoding="utf-8")
@@ -348,7 +352,7 @@ def _belongs_to(token: str, user_id: int, school_id: int) -> bool:
     if paths is None:
         return False
     try:
-        meta = json.loads(paths[1].read_text(encoding="utf-8"))
+        meta: dict[str, object] = json.loads(paths[1].read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     return meta.get("user") == user_id and meta.get("school") == school_id
@@ -359,9 +363,10 @@ def take_stashed_import(token: str, user_id: int, school_id: int) -> bytes | Non
 
     None when there is no such file, it is someone else's, or it has expired (an expired file is deleted too).
     """
-    if not _belongs_to(token, user_id, school_id):
+    paths = _stash_paths(token)
+    if paths is None or not _belongs_to(token, user_id, school_id):
         return None
-    data_path, _ = _stash_paths(token)
+    data_path, _ = paths
     try:
         data = None if _expired(data_path, time.time()) else data_path.read_bytes()
     except OSError:
@@ -413,7 +418,7 @@ class PupilError(ValueError):
         self.field = field
 
 
-def mark_left(pupil: Pupil, left_on: date, destination: str, actor: User, today: date) -> None:
+def mark_left(pupil: Pupil, left_on: date, destination: str | None, actor: User, today: date) -> None:
     """Record that a pupil has left (the record and every concern about them are kept)."""
     if left_on > today:
         raise PupilError("The leaving date cannot be in the future.", field="left_on")

@@ -13,7 +13,7 @@ from safeguard.auth import permissions
 from safeguard.auth.permissions import Capability, requires
 from safeguard.concerns import store as concerns_store
 from safeguard.core.extensions import db
-from safeguard.core.forms import as_id, attach_error
+from safeguard.core.forms import as_id, attach_error, required_data
 from safeguard.core.sqltypes import utcnow
 from safeguard.pupils import services
 from safeguard.pupils.forms import ConfirmImportForm, ImportForm, LeftForm
@@ -104,7 +104,7 @@ def mark_left(pupil_id: int):
     form = LeftForm()
     if form.validate_on_submit():
         try:
-            services.mark_left(pupil, form.left_on.data, form.destination.data, current_user, _today())
+            services.mark_left(pupil, required_data(form.left_on.data), form.destination.data, current_user, _today())
         except services.PupilError as error:
             attach_error(form, error)
         else:

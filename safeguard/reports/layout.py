@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reportlab.lib import colors
+from reportlab.lib.colors import Color
 from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.platypus.flowables import Flowable
 
@@ -82,12 +83,12 @@ class _Row:
 
     cells: list[list[tuple[str, str, float, float]]]
     height: float
-    fill: object | None = None
+    fill: Color | None = None
 
 
 def _lay_cell(cell: Cell, width: float, default_kind: str) -> list[tuple[str, str, float, float]]:
     parts = ((cell, default_kind),) if isinstance(cell, str) else cell
-    lines = []
+    lines: list[tuple[str, str, float, float]] = []
     for text, kind in parts:
         font, size, leading = KINDS[kind]
         lines.extend((line, font, size, leading) for line in wrap(text, font, size, width))

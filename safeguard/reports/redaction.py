@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import replace
+from typing import overload
 
 from safeguard.reports.data import ChildFile, ConcernInfo, EventInfo, PupilInfo, PupilLink
 
@@ -52,6 +53,10 @@ def redact(file: ChildFile) -> tuple[ChildFile, dict[int, str]]:
                 continue  # never blank out the child the file is about (a shared surname, for example)
             replacements.append((re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE), alias))
 
+    @overload
+    def scrub(value: str) -> str: ...
+    @overload
+    def scrub(value: None) -> None: ...
     def scrub(value: str | None) -> str | None:
         if not value:
             return value
