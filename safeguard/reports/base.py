@@ -8,7 +8,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from io import BytesIO
 from xml.sax.saxutils import escape
@@ -113,7 +113,7 @@ def grid(rows: list[list[Cell]], widths: list[float], header: bool = True, zebra
     return Grid(rows, widths, header=header, zebra=zebra, max_height=FRAME_HEIGHT)
 
 
-def key_values(pairs: list[tuple[str, Cell]], width: float) -> Grid:
+def key_values(pairs: Sequence[tuple[str, Cell]], width: float) -> Grid:
     """A two-column table of labels (in bold) and values."""
     return Grid(
         [list(pair) for pair in pairs],
@@ -289,7 +289,8 @@ def build(
         author=school.name,
         subject=subject,
         creator="Safeguard",
-        keywords=f"{DIGEST_PREFIX}{digest}",
+        # ReportLab takes a string here too (types-reportlab says a list only).
+        keywords=f"{DIGEST_PREFIX}{digest}",  # type: ignore[arg-type]
         lang="en-GB",
     )
     frame = _Frame(school, title, meta, digest)

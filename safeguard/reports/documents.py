@@ -35,7 +35,7 @@ from safeguard.reports.data import (
     SchoolInfo,
     TransferInfo,
 )
-from safeguard.reports.layout import Contents
+from safeguard.reports.layout import Cell, Contents
 from safeguard.reports.redaction import redact
 
 
@@ -87,7 +87,7 @@ def _concern_details(concern: ConcernInfo, width: float, zone: ZoneInfo) -> list
     categories = [(label, "plain") for _, label in concern.categories]
     categories.append((f"Vocabulary version {concern.vocabulary_version}", "small"))
     acknowledged = local(concern.acknowledged_at, zone) if concern.acknowledged_at else "Not yet acknowledged"
-    pairs = [
+    pairs: list[tuple[str, Cell]] = [
         ("Status", concern.status),
         ("Level of need", concern.level_of_need or "Not set"),
         ("Reported by", f"{concern.reporter} ({concern.reporter_role})"),
@@ -312,8 +312,9 @@ def _bar_chart(pairs: tuple[tuple[str, int], ...], width: float, title: str, hor
     drawing = Drawing(width, height)
     chart = HorizontalBarChart() if horizontal else VerticalBarChart()
     left = min(70 * mm, width * 0.45) if horizontal else 12 * mm
-    chart.x, chart.y = left, 12 * mm
-    chart.width, chart.height = width - left - 8 * mm, height - 22 * mm
+    # Lengths in points, fractional (types-reportlab says whole numbers; ReportLab takes any number).
+    chart.x, chart.y = left, 12 * mm  # type: ignore[assignment]
+    chart.width, chart.height = width - left - 8 * mm, height - 22 * mm  # type: ignore[assignment]
     chart.data = [values]
     chart.categoryAxis.categoryNames = [label[:45] for label in labels]
     chart.categoryAxis.labels.fontName = FONT
