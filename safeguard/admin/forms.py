@@ -13,7 +13,7 @@ from safeguard.schools.models import TIME_ZONES
 __all__ = ["ConfirmForm", "SchoolSettingsForm", "UserForm"]
 
 ROLE_CHOICES = [SelectChoice(role.value, ROLE_LABELS[role]) for role in Role]
-TIME_ZONE_CHOICES = sorted(TIME_ZONES)
+TIME_ZONE_CHOICES = [SelectChoice(zone, zone) for zone in sorted(TIME_ZONES)]
 
 
 class UserForm(FlaskForm):
@@ -64,7 +64,7 @@ class SchoolSettingsForm(FlaskForm):
         validate_choice=False,
         validators=[
             DataRequired("Choose the school's time zone."),
-            AnyOf(TIME_ZONE_CHOICES, "Choose a time zone from the list, for example Europe/London."),
+            AnyOf(TIME_ZONES, "Choose a time zone from the list, for example Europe/London."),
         ],
     )
     urgent_ack_minutes = IntegerField(

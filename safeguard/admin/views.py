@@ -70,8 +70,8 @@ def edit_user(user_id: int):
         form.roles.data = [r.value for r in Role if r in user.roles]
     if form.validate_on_submit():
         try:
-            services.update_details(user, form.display_name.data, form.email.data, actor=current_user)
-            services.set_roles(user, {Role(r) for r in form.roles.data}, actor=current_user)
+            services.update_details(user, form.display_name.data or "", form.email.data or "", actor=current_user)
+            services.set_roles(user, {Role(r) for r in form.roles.data or []}, actor=current_user)
         except services.AccountError as error:
             db.session.rollback()
             attach_error(form, error)

@@ -16,22 +16,19 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import bindparam, select
 
 from safeguard import reports
 from safeguard.audit import services as audit
 from safeguard.auth.models import Role, User
 from safeguard.concerns.models import Concern
 from safeguard.concerns.states import EventKind, Status
-from safeguard.core.extensions import db
 from safeguard.core.schooldays import school_days_between
 from safeguard.core.sqltypes import utcnow
 from safeguard.exports import store
 from safeguard.exports.models import Export
-from safeguard.pupils.models import Pupil, awaiting_receipt
+from safeguard.pupils.models import Pupil
 from safeguard.reports import data as rd
 from safeguard.schools.models import School
 
@@ -91,7 +88,7 @@ def _detail_lines(event: store.EventRow) -> tuple[str, ...]:
     return tuple(line for line in lines if line)
 
 
-def _protocol_answer(detail: dict) -> str:
+def _protocol_answer(detail: dict[str, Any]) -> str:
     return (
         f"{detail.get('protocol_title', detail.get('protocol_id', ''))} (version {detail.get('protocol_version', '?')}): "
         f"{detail.get('step_text', '')} — {detail.get('answer_label', '')}"
@@ -209,25 +206,25 @@ def concern_infos(
     return tuple(_concern_info(row, parts) for row in rows)
 
 
-def concern_info(concern: Concern, lines: EventLines = event_lines) -> rd.ConcernInfo | None:
-    """Everything a concern report shows, read from the record (``None`` if the concern is not there)."""
+def concern_info(concern: Concern, lines: EventLines = event_lines) -> rd.ConcernInfo:
+    """Everything a concern report shows, read from the record."""
     found = concern_infos(concern.school_id, store.one_concern(concern.school_id, concern.id), lines)
-    return found[0] if found else None
+    if not found:
+        raise ExportError(f"The concern {concern.reference} is not in this school's record.")
+    return found[0]
 
 
 def child_file(pupil: Pupil, include_other_children: bool, lines: EventLines = event_lines) -> rd.ChildFile:
     """Every concern about a child, oldest first."""
     return rd.ChildFile(
-        school=school_info(db.session.get(School, pupil.school_id)),
+        school=school_info(store.school(pupil.school_id)),
         pupil=pupil_info(pupil),
         concerns=concern_infos(pupil.school_id, store.concerns_about(pupil.school_id, pupil.id), lines),
         include_other_children=include_other_children,
     )
 
 
-def _percentile(values: list[float], fraction: float) -> float | None:
-    if not values:
-        return None
+def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     index = max(0, min(len(ordered) - 1, round(fraction * (len(ordered) - 1))))
     return ordered[index]
@@ -242,7 +239,9 @@ def _months(first: date, last: date) -> list[tuple[int, int]]:
     return months
 
 
-def _by_month(rows: list[store.LoggedRow], period_from: date, period_to: date, zone: ZoneInfo) -> dict:
+def _by_month(
+    rows: list[store.LoggedRow], period_from: date, period_to: date, zone: ZoneInfo
+) -> dict[tuple[int, int], int]:
     # Every month of the period appears, with none logged shown as 0: a quiet month is a fact governors need too.
     months = dict.fromkeys(_months(period_from, period_to), 0)
     for row in rows:
@@ -342,8 +341,7 @@ def _log(document: _Document, user: User | None, meta: rd.ExportMeta) -> Export:
         reason=meta.reason,
         include_other_children=document.include_other_children,
     )
-    db.session.add(export)
-    db.session.flush()
+    store.add_export(export)
     audit.record(
         "export.created",
         f"Exported {document.kind.replace('_', ' ')}",
@@ -369,7 +367,7 @@ def export_concern(concern: Concern, user: User | None, reason: str) -> Exported
     """Build the concern report for a referral."""
     reason = _reason(reason)
     content = concern_info(concern)
-    school = db.session.get(School, concern.school_id)
+    school = store.school(concern.school_id)
     meta = _meta(user, reason, school)
     pdf = reports.build_concern_report(content, school_info(school), meta)
     export = _log(_Document("concern", concern.school_id, concern.id, content, pdf), user, meta)
@@ -380,7 +378,7 @@ def export_child_file(pupil: Pupil, user: User | None, reason: str, include_othe
     """Build the child's safeguarding file (other children redacted unless the DSL chose otherwise)."""
     reason = _reason(reason)
     content = child_file(pupil, include_other_children)
-    meta = _meta(user, reason, db.session.get(School, pupil.school_id))
+    meta = _meta(user, reason, store.school(pupil.school_id))
     pdf = reports.build_child_file(content, meta)
     document = _Document(
         "child_file",
@@ -401,7 +399,7 @@ def export_transfer(
     to_school, method = (to_school or "").strip(), (method or "").strip() or "Secure transfer"
     if not to_school:
         raise ExportError("Enter the name of the receiving school.", field="to_school")
-    school = db.session.get(School, pupil.school_id)
+    school = store.school(pupil.school_id)
     meta = _meta(user, _reason(reason), school)
     now = meta.generated_at
     pupil.transfer_to = to_school[:200]
@@ -442,16 +440,9 @@ def confirm_transfer(pupil: Pupil, user: User) -> None:
 TRANSFER_WINDOW_SCHOOL_DAYS = 5
 
 
-# The transfers page's list, built once, read from the partial index of transfers awaiting receipt (the queue reads
-# the same pupils with its other small lists, through pupils.store).
-_AWAITING_RECEIPT = (
-    select(Pupil).where(Pupil.school_id == bindparam("school_id"), awaiting_receipt).order_by(Pupil.transfer_sent_at)
-)
-
-
 class _HasSent(Protocol):
     @property
-    def transfer_sent_at(self) -> datetime: ...
+    def transfer_sent_at(self) -> datetime | None: ...
 
 
 _Sent = TypeVar("_Sent", bound=_HasSent)
@@ -459,12 +450,17 @@ _Sent = TypeVar("_Sent", bound=_HasSent)
 
 def transfers_awaiting_receipt(school_id: int) -> list[Pupil]:
     """The school's pupils whose file was sent and whose receipt is not yet confirmed, oldest transfer first."""
-    return list(db.session.scalars(_AWAITING_RECEIPT, {"school_id": school_id}))
+    return store.transfers_awaiting_receipt(school_id)
 
 
 def past_transfer_window(pending: Iterable[_Sent], today: date) -> list[_Sent]:
     """Those of ``pending`` (pupils, or the queue's rows of them) sent more than 5 school days before ``today``."""
-    return [p for p in pending if school_days_between(p.transfer_sent_at.date(), today) > TRANSFER_WINDOW_SCHOOL_DAYS]
+    return [
+        p
+        for p in pending
+        if p.transfer_sent_at is not None
+        and school_days_between(p.transfer_sent_at.date(), today) > TRANSFER_WINDOW_SCHOOL_DAYS
+    ]
 
 
 def unconfirmed_transfers(school_id: int, today: date) -> list[Pupil]:
@@ -504,21 +500,24 @@ def _encode_parameters(**values: str) -> str:
 
 def _parameters(export: Export) -> dict[str, str]:
     if export.parameters.startswith("{"):
-        return json.loads(export.parameters)
+        values: dict[str, str] = json.loads(export.parameters)
+        return values
     # Exports logged before the parameters were JSON: key=value pairs joined by "|".
     return dict(part.split("=", 1) for part in export.parameters.split("|") if "=" in part)
 
 
 def _current_content(export: Export, lines: EventLines = event_lines) -> object | None:
-    """Rebuild the content the export would hold if it were made now from the record."""
+    """Rebuild the content the export would hold if it were made now from the record (``None`` if it is gone)."""
     params = _parameters(export)
+    if export.kind == "summary":
+        school = store.school(export.school_id)
+        return period_summary(school, date.fromisoformat(params["from"]), date.fromisoformat(params["to"]))
+    if export.subject_id is None:
+        return None
     if export.kind == "concern":
         found = concern_infos(export.school_id, store.one_concern(export.school_id, export.subject_id), lines)
         return found[0] if found else None
-    if export.kind == "summary":
-        school = db.session.get(School, export.school_id)
-        return period_summary(school, date.fromisoformat(params["from"]), date.fromisoformat(params["to"]))
-    pupil = db.session.get(Pupil, export.subject_id)
+    pupil = store.pupil(export.school_id, export.subject_id)
     if pupil is None:
         return None
     if export.kind == "child_file":
@@ -527,7 +526,7 @@ def _current_content(export: Export, lines: EventLines = event_lines) -> object 
         child_file=child_file(pupil, include_other_children=False, lines=lines),
         to_school=params.get("to", ""),
         method=params.get("method", ""),
-        sent_on=export.generated_at.astimezone(ZoneInfo(db.session.get(School, export.school_id).timezone)).date(),
+        sent_on=export.generated_at.astimezone(ZoneInfo(store.school(export.school_id).timezone)).date(),
         sent_by=export_author(export),
     )
 
@@ -550,18 +549,17 @@ def export_author(export: Export) -> str:
     """Who generated an export, by the name the document was given."""
     if export.generated_by_name:
         return export.generated_by_name
-    user = db.session.get(User, export.generated_by_id) if export.generated_by_id else None
-    return user.display_name if user else "Command line"
+    name = store.display_name(export.generated_by_id) if export.generated_by_id else None
+    return name or "Command line"
 
 
 def _first_change_after(export: Export) -> store.ChangeRow | None:
     """The first chronology entry recorded after the export, among the records it covered."""
-    if export.kind == "concern":
+    selection = None
+    if export.subject_id is not None and export.kind == "concern":
         selection = store.one_concern(export.school_id, export.subject_id)
-    elif export.kind in ("child_file", "transfer"):
+    elif export.subject_id is not None and export.kind in ("child_file", "transfer"):
         selection = store.concerns_about(export.school_id, export.subject_id)
-    else:
-        selection = None
     return store.first_change_after(export.school_id, selection, export.generated_at)
 
 
@@ -569,10 +567,7 @@ def _altered(pdf: bytes, school_id: int | None) -> Verification:
     """The answer for a file no export has: one carrying a known verification code was changed after export."""
     embedded = reports.read_verification(pdf)
     if embedded:
-        known = select(Export).where(Export.digest == embedded)
-        if school_id is not None:
-            known = known.where(Export.school_id == school_id)
-        original = db.session.scalar(known.limit(1))
+        original = store.export_of_content(embedded, school_id)
         if original is not None:
             return Verification(
                 "altered",
@@ -588,11 +583,7 @@ def verify(pdf: bytes, school_id: int | None = None) -> Verification:
 
     :param school_id: limit the search to one school's exports (the web page); ``None`` searches all (the CLI).
     """
-    file_hash = hashlib.sha256(pdf).hexdigest()
-    query = select(Export).where(Export.file_sha256 == file_hash)
-    if school_id is not None:
-        query = query.where(Export.school_id == school_id)
-    export = db.session.scalar(query.order_by(Export.id).limit(1))
+    export = store.export_of_file(hashlib.sha256(pdf).hexdigest(), school_id)
     if export is None:
         return _altered(pdf, school_id)
     when = f"{export.generated_at:%d %b %Y at %H:%M} UTC by {export_author(export)}"

@@ -11,23 +11,75 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import lazyload
+from sqlalchemy.sql import Executable
 
 from safeguard.auth.models import User, UserRole
 from safeguard.concerns.models import Concern, ConcernCategory, ConcernEvent, ConcernPupil, FollowUp
 from safeguard.core.extensions import db
-from safeguard.pupils.models import Pupil
+from safeguard.exports.models import Export
+from safeguard.pupils.models import Pupil, awaiting_receipt
+from safeguard.schools.models import School
 
 # The ids of the concerns a document covers.
-Selection = Select[tuple[int]]
+Selection = Select[int]
 
 _Row = TypeVar("_Row")
 
 
-def _decoded(kind: type[_Row], statement: Select[Any]) -> list[_Row]:
+def _decoded(kind: type[_Row], statement: Executable) -> list[_Row]:
     """Run ``statement`` and build a ``kind`` from each row, by the names of its columns."""
     return [kind(**row._mapping) for row in db.session.execute(statement)]
+
+
+def school(school_id: int) -> School:
+    """The school a record belongs to (every record names one that exists)."""
+    return db.session.get_one(School, school_id)
+
+
+def pupil(school_id: int, pupil_id: int) -> Pupil | None:
+    """A pupil of the school, or ``None`` (another school's pupils do not exist here)."""
+    return db.session.scalar(select(Pupil).where(Pupil.school_id == school_id, Pupil.id == pupil_id))
+
+
+def display_name(user_id: int) -> str | None:
+    """A person's name as it is now, or ``None`` if there is no such account."""
+    return db.session.scalar(select(User.display_name).where(User.id == user_id))
+
+
+# The transfers page's list, read from the partial index of transfers awaiting receipt (the queue reads the same
+# pupils with its other small lists, through pupils.store).
+_AWAITING_RECEIPT = (
+    select(Pupil).where(Pupil.school_id == bindparam("school_id"), awaiting_receipt).order_by(Pupil.transfer_sent_at)
+)
+
+
+def transfers_awaiting_receipt(school_id: int) -> list[Pupil]:
+    """The school's pupils whose file was sent and whose receipt is not yet confirmed, oldest transfer first."""
+    return list(db.session.scalars(_AWAITING_RECEIPT, {"school_id": school_id}))
+
+
+def add_export(export: Export) -> None:
+    """Add an export to the log, with its id."""
+    db.session.add(export)
+    db.session.flush()
+
+
+def export_of_file(file_sha256: str, school_id: int | None) -> Export | None:
+    """The first export whose file has this SHA-256, among one school's exports or (``None``) all of them."""
+    statement = select(Export).where(Export.file_sha256 == file_sha256)
+    if school_id is not None:
+        statement = statement.where(Export.school_id == school_id)
+    return db.session.scalar(statement.order_by(Export.id).limit(1))
+
+
+def export_of_content(digest: str, school_id: int | None) -> Export | None:
+    """An export whose content had this digest, among one school's exports or (``None``) all of them."""
+    statement = select(Export).where(Export.digest == digest)
+    if school_id is not None:
+        statement = statement.where(Export.school_id == school_id)
+    return db.session.scalar(statement.limit(1))
 
 
 def concern(school_id: int, concern_id: int) -> Concern | None:
@@ -162,7 +214,7 @@ class EventRow:
     kind: str
     summary: str
     text: str | None
-    detail: dict | None
+    detail: dict[str, Any] | None
     actor_name: str | None
 
 

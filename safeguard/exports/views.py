@@ -13,9 +13,17 @@ from safeguard.auth.permissions import Capability, requires
 from safeguard.core.forms import attach_error
 from safeguard.core.sqltypes import utcnow
 from safeguard.exports import forms, services, store
-from safeguard.pupils.views import load_pupil
+from safeguard.pupils.models import Pupil
 
 blueprint = Blueprint("exports", __name__, url_prefix="/exports")
+
+
+def load_pupil(pupil_id: int) -> Pupil:
+    """A pupil of the signed-in person's school, or 404 (another school's pupils do not exist here)."""
+    pupil = store.pupil(current_user.school_id, pupil_id)
+    if pupil is None:
+        abort(404)
+    return pupil
 
 
 def _download(exported: services.ExportedFile):
@@ -44,7 +52,7 @@ def concern(concern_id: int):
     form = forms.ExportForm()
     if form.validate_on_submit():
         try:
-            return _download(services.export_concern(record, current_user, form.reason.data))
+            return _download(services.export_concern(record, current_user, form.reason.data or ""))
         except services.ExportError as error:
             attach_error(form, error)
     status = 400 if form.is_submitted() else 200
@@ -58,9 +66,14 @@ def child_file(pupil_id: int):
     pupil = load_pupil(pupil_id)
     form = forms.ChildFileForm()
     if form.validate_on_submit():
-        return _download(
-            services.export_child_file(pupil, current_user, form.reason.data, bool(form.include_other_children.data))
-        )
+        try:
+            return _download(
+                services.export_child_file(
+                    pupil, current_user, form.reason.data or "", bool(form.include_other_children.data)
+                )
+            )
+        except services.ExportError as error:
+            attach_error(form, error)
     status = 400 if form.is_submitted() else 200
     title = f"Export the safeguarding file of {pupil.display_name}"
     return render_template("exports/export.html", form=form, title=title), status
@@ -78,7 +91,9 @@ def transfer(pupil_id: int):
     if form.validate_on_submit():
         try:
             return _download(
-                services.export_transfer(pupil, current_user, form.to_school.data, form.method.data, form.reason.data)
+                services.export_transfer(
+                    pupil, current_user, form.to_school.data or "", form.method.data or "", form.reason.data or ""
+                )
             )
         except services.ExportError as error:
             attach_error(form, error)

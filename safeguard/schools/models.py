@@ -9,7 +9,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import CheckConstraint, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from safeguard.core.extensions import db
+from safeguard.core.extensions import Model
 from safeguard.core.sqltypes import UTCDateTime, utcnow
 
 SCHOOL_CODE = re.compile(r"^[A-Z]{2,6}$")
@@ -21,7 +21,7 @@ DEFAULT_LEVELS_OF_NEED = "Universal\nEarly help\nChild in need\nChild protection
 TIME_ZONES = frozenset(available_timezones() - {"localtime", "Factory"})
 
 
-class School(db.Model):
+class School(Model):
     """A school in the deployment. Every record that belongs to a school carries its ``school_id``."""
 
     __tablename__ = "schools"

@@ -365,3 +365,18 @@ def test_times_are_in_the_schools_zone_and_each_page_names_it(app, school, child
         assert "Times are in the school's time zone, Europe/Paris" in page, f"page {number} does not name the zone"
     file = _flat(exports.export_child_file(children[0], school.dsl, "Police request", False).pdf)
     assert "When Concern Child's part What 15 Jul 2026, 09:40" in file
+
+
+@pytest.mark.parametrize("page", ["pupil", "transfer"])
+def test_a_reason_of_spaces_is_refused_beside_the_field_not_a_server_error(client, school, children, sign_in, page):
+    sign_in(school.dsl)
+    fields = {"reason": "a   ", "to_school": "Riverside Academy", "method": "Secure e-mail"}
+    response = factories.submit_form(client, f"/exports/{page}/{children[0].id}", fields)
+    assert response.status_code == 400
+    assert "Give the reason for this export" in response.get_data(as_text=True)
+
+
+def test_another_schools_pupil_cannot_be_exported(client, school, other_school, children, sign_in):
+    sign_in(other_school.dsl)
+    assert client.get(f"/exports/pupil/{children[0].id}").status_code == 404
+    assert client.get(f"/exports/transfer/{children[0].id}").status_code == 404
