@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app safeguard
 
-.PHONY: help run test lint audit bench clean
+.PHONY: help run test lint lint-ruff lint-format lint-types lint-layers lint-complexity audit bench clean
 
 help: ## Show the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -31,9 +31,28 @@ run: $(VENV)/.installed ## Set up, create or upgrade the database, seed the demo
 test: $(VENV)/.installed-test ## Set up and run the whole test suite (browser tests included)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed-test ## Check the code with ruff
+# The checks run with -k: each runs even when one before it fails, so one run shows every problem; lint fails if any did.
+lint: $(VENV)/.installed-test ## Check the code: ruff, ruff format, mypy, import-linter (the layers), radon (no function worse than C)
+	@$(MAKE) --no-print-directory -k lint-ruff lint-format lint-types lint-layers lint-complexity
+
+lint-ruff:
 	$(BIN)/ruff check .
+
+lint-format:
 	$(BIN)/ruff format --check safeguard tests
+
+lint-types:
+	$(BIN)/mypy safeguard
+
+lint-layers:
+	$(BIN)/lint-imports
+
+# Radon rates each function by its number of paths: A-C is up to 20, D and worse more.
+lint-complexity:
+	@echo "$(BIN)/radon cc --min D --show-complexity safeguard"
+	@out=$$($(BIN)/radon cc --min D --show-complexity safeguard) || exit 1; \
+	if [ -n "$$out" ]; then echo "$$out"; echo "radon: the functions above rate worse than C; split them into steps"; exit 1; fi; \
+	echo "radon: no function rates worse than C"
 
 audit: $(VENV)/.installed-test ## Security checks: bandit (no high findings) and pip-audit (no known vulnerable dependency)
 	$(BIN)/bandit -q -r safeguard -lll
@@ -47,4 +66,4 @@ bench: $(VENV)/.installed-test ## Run the benchmarks and write benchmarks/result
 	$(BIN)/python -m benchmarks
 
 clean: ## Remove the virtual environment and caches (keeps instance/)
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
