@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from safeguard.admin.forms import ConfirmForm, SchoolSettingsForm, UserForm
 from safeguard.auth import services, twofactor
+from safeguard.auth import store as accounts
 from safeguard.auth.models import Role, User
 from safeguard.auth.permissions import Capability, requires
 from safeguard.core.extensions import db
@@ -20,7 +20,7 @@ blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
 def get_school_user(user_id: int) -> User:
     """Load a user of the signed-in person's school, or 404 (another school's accounts do not exist here)."""
-    user = db.session.scalar(select(User).where(User.id == user_id, User.school_id == current_user.school_id))
+    user = accounts.school_account(current_user.school_id, user_id)
     if user is None:
         abort(404)
     return user
@@ -30,11 +30,7 @@ def get_school_user(user_id: int) -> User:
 @requires(Capability.MANAGE_USERS)
 def users():
     """List the school's accounts."""
-    rows = db.session.scalars(
-        select(User)
-        .where(User.school_id == current_user.school_id)
-        .order_by(User.active.desc(), func.lower(User.display_name))
-    ).all()
+    rows = accounts.school_accounts(current_user.school_id)
     return render_template("admin/users.html", users=rows, confirm=ConfirmForm(), now=utcnow())
 
 

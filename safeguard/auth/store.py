@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, Label, bindparam, select
+from sqlalchemy import BindParameter, Label, bindparam, func, select
 
 from safeguard.auth.models import Role, User, users_with_role
 from safeguard.core.extensions import db
@@ -62,3 +62,19 @@ def recipients_column(school_id: BindParameter[Any], roles: Iterable[Role], labe
 def recipients(value: Any) -> list[Recipient]:
     """The people of a :func:`recipients_column`, each once, in id order."""
     return sorted({Recipient(row["id"], row["email"]) for row in json_nested(value) or ()})
+
+
+def account(user_id: int) -> User | None:
+    """An account by its id, or ``None``."""
+    return db.session.get(User, user_id)
+
+
+def school_account(school_id: int, user_id: int) -> User | None:
+    """An account of the school, or ``None`` (another school's accounts do not exist here)."""
+    return db.session.scalar(select(User).where(User.id == user_id, User.school_id == school_id))
+
+
+def school_accounts(school_id: int) -> list[User]:
+    """The school's accounts, active ones first, in name order."""
+    query = select(User).where(User.school_id == school_id).order_by(User.active.desc(), func.lower(User.display_name))
+    return list(db.session.scalars(query))

@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from safeguard.auth import services, twofactor
+from safeguard.auth import services, store, twofactor
 from safeguard.auth.forms import ChangePasswordForm, EnrolForm, SignInForm, TwoFactorForm
-from safeguard.auth.models import User
 from safeguard.auth.permissions import Capability, public, requires
-from safeguard.core.extensions import db, limiter
+from safeguard.core.extensions import limiter
 from safeguard.core.forms import ConfirmForm, attach_error
 from safeguard.core.sqltypes import utcnow
 from safeguard.core.urls import safe_next
@@ -75,7 +74,7 @@ def _pending_user():
     user_id, at = session.get("pending_user_id"), session.get("pending_at")
     if not user_id or not at or utcnow().timestamp() - float(at) > PENDING_SECONDS:
         return None
-    user = db.session.get(User, int(user_id))
+    user = store.account(int(user_id))
     if user is None or not user.is_active or user.is_locked(utcnow()):
         return None
     return user

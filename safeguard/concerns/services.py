@@ -733,6 +733,8 @@ def answer_protocol_step(
         dsl,
         EventKind.PROTOCOL_ANSWER,
         f"{protocol.title}: {step.text} — {answer.label}",
+        # The reason is the entry's text, as for every entry, and also in the answer's detail, as the protocol
+        # records it; pages and documents show it once.
         text=given.reason.strip() or None,
         detail=protocols.event_detail(protocol, step, answer, given.reason) | _kept(kept),
     )

@@ -34,7 +34,7 @@ from safeguard.core.sqltypes import utcnow
 from safeguard.exports.services import past_transfer_window
 from safeguard.notifications.services import remember_unread_alert_count
 from safeguard.pupils import store as pupils_store
-from safeguard.pupils.models import PUPIL_FLAGS, Pupil, pupil_search
+from safeguard.pupils.models import PUPIL_FLAGS, Pupil
 from safeguard.terminology import Vocabulary, category_choices, get_vocabulary
 
 blueprint = Blueprint("concerns", __name__, url_prefix="/concerns")
@@ -97,7 +97,7 @@ def new():
             # Not a submission: the no-JavaScript way of finding, adding and removing pupils.
             _rebuild_pupils(form, add=as_id(add), remove=as_id(remove))
             if form.find_pupils.data and len((form.pupil_search.data or "").strip()) >= 2:
-                candidates = list(db.session.scalars(pupil_search(current_user.school_id, form.pupil_search.data)))
+                candidates = pupils_store.matching(current_user.school_id, form.pupil_search.data)
                 if not candidates:
                     form.pupil_search.errors = ["No pupil matches that. Try the surname or the UPN."]
             return _render_new(form, vocabulary, candidates, 200)

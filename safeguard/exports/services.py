@@ -28,6 +28,7 @@ from safeguard.core.schooldays import school_days_between
 from safeguard.core.sqltypes import utcnow
 from safeguard.exports import store
 from safeguard.exports.models import Export
+from safeguard.pupils import store as pupils_store
 from safeguard.pupils.models import Pupil
 from safeguard.reports import data as rd
 from safeguard.schools.models import School
@@ -517,7 +518,7 @@ def _current_content(export: Export, lines: EventLines = event_lines) -> object 
     if export.kind == "concern":
         found = concern_infos(export.school_id, store.one_concern(export.school_id, export.subject_id), lines)
         return found[0] if found else None
-    pupil = store.pupil(export.school_id, export.subject_id)
+    pupil = pupils_store.pupil(export.school_id, export.subject_id)
     if pupil is None:
         return None
     if export.kind == "child_file":

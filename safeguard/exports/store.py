@@ -38,11 +38,6 @@ def school(school_id: int) -> School:
     return db.session.get_one(School, school_id)
 
 
-def pupil(school_id: int, pupil_id: int) -> Pupil | None:
-    """A pupil of the school, or ``None`` (another school's pupils do not exist here)."""
-    return db.session.scalar(select(Pupil).where(Pupil.school_id == school_id, Pupil.id == pupil_id))
-
-
 def display_name(user_id: int) -> str | None:
     """A person's name as it is now, or ``None`` if there is no such account."""
     return db.session.scalar(select(User.display_name).where(User.id == user_id))

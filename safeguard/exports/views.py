@@ -13,6 +13,7 @@ from safeguard.auth.permissions import Capability, requires
 from safeguard.core.forms import attach_error
 from safeguard.core.sqltypes import utcnow
 from safeguard.exports import forms, services, store
+from safeguard.pupils import store as pupils_store
 from safeguard.pupils.models import Pupil
 
 blueprint = Blueprint("exports", __name__, url_prefix="/exports")
@@ -20,7 +21,7 @@ blueprint = Blueprint("exports", __name__, url_prefix="/exports")
 
 def load_pupil(pupil_id: int) -> Pupil:
     """A pupil of the signed-in person's school, or 404 (another school's pupils do not exist here)."""
-    pupil = store.pupil(current_user.school_id, pupil_id)
+    pupil = pupils_store.pupil(current_user.school_id, pupil_id)
     if pupil is None:
         abort(404)
     return pupil

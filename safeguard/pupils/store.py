@@ -1,15 +1,17 @@
-"""Statements about pupils that other pages read: files sent to another school and not yet confirmed as received."""
+"""Every statement about pupils: the roll, a pupil, type-ahead, and the files sent to another school and not yet
+confirmed as received (a labelled sub-query of the queue's statement). Rows are decoded by name."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, Label, select
+from sqlalchemy import BindParameter, Label, func, or_, select
 
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import json_nested, json_objects, utc_from_json
-from safeguard.pupils.models import Pupil, awaiting_receipt, display_name
+from safeguard.pupils.models import Pupil, awaiting_receipt, display_name, pupil_search
 
 
 class AwaitingReceipt(NamedTuple):
@@ -60,3 +62,46 @@ def on_roll(school_id: int, pupil_ids: list[int]) -> dict[int, Pupil]:
         return {}
     query = select(Pupil).where(Pupil.school_id == school_id, Pupil.id.in_(pupil_ids))
     return {pupil.id: pupil for pupil in db.session.scalars(query)}
+
+
+def pupil(school_id: int, pupil_id: int) -> Pupil | None:
+    """A pupil of the school, or ``None`` (another school's pupils do not exist here)."""
+    return db.session.scalar(select(Pupil).where(Pupil.school_id == school_id, Pupil.id == pupil_id))
+
+
+@dataclass(frozen=True)
+class RollPage:
+    """One page of the school's pupils, in surname order, and how many match."""
+
+    pupils: list[Pupil]
+    total: int
+
+
+def roll(school_id: int, term: str, show: str, page: int, page_size: int) -> RollPage:
+    """The school's pupils whose name or UPN matches ``term`` (any, when empty), one page at a time.
+
+    :param show: ``current`` (on the roll), ``left`` (has left) or anything else for both.
+    """
+    query = select(Pupil).where(Pupil.school_id == school_id)
+    if show == "current":
+        query = query.where(Pupil.left_on.is_(None))
+    elif show == "left":
+        query = query.where(Pupil.left_on.is_not(None))
+    if term:
+        like = f"%{term}%"
+        query = query.where(
+            or_(
+                func.lower(Pupil.legal_first_name + " " + Pupil.legal_last_name).like(like),
+                func.lower(Pupil.preferred_name).like(like),
+                func.lower(Pupil.upn) == term,
+            )
+        )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ordered = query.order_by(Pupil.legal_last_name, Pupil.legal_first_name, Pupil.id)
+    rows = db.session.scalars(ordered.limit(page_size).offset((page - 1) * page_size)).all()
+    return RollPage(list(rows), total)
+
+
+def matching(school_id: int, text: str) -> list[Pupil]:
+    """The school's pupils whose name or UPN starts with ``text``, for type-ahead (at most ten)."""
+    return list(db.session.scalars(pupil_search(school_id, text)))

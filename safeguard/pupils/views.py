@@ -6,18 +6,17 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
 
 from safeguard.audit import services as audit
 from safeguard.auth import permissions
 from safeguard.auth.permissions import Capability, requires
 from safeguard.concerns import store as concerns_store
-from safeguard.core.extensions import db
 from safeguard.core.forms import as_id, attach_error, required_data
 from safeguard.core.sqltypes import utcnow
 from safeguard.pupils import services
+from safeguard.pupils import store as pupils_store
 from safeguard.pupils.forms import ConfirmImportForm, ImportForm, LeftForm
-from safeguard.pupils.models import Pupil, pupil_search
+from safeguard.pupils.models import Pupil
 
 blueprint = Blueprint("pupils", __name__, url_prefix="/pupils")
 PAGE_SIZE = 50
@@ -29,7 +28,7 @@ def _today():
 
 def load_pupil(pupil_id: int) -> Pupil:
     """A pupil of the signed-in person's school, or 404."""
-    pupil = db.session.scalar(select(Pupil).where(Pupil.id == pupil_id, Pupil.school_id == current_user.school_id))
+    pupil = pupils_store.pupil(current_user.school_id, pupil_id)
     if pupil is None:
         abort(404)
     return pupil
@@ -42,26 +41,10 @@ def index():
     q = request.args.get("q", "")[:100].strip().lower()
     show = request.args.get("show", "current")
     page = min(as_id(request.args.get("page")) or 1, 100_000)
-    query = select(Pupil).where(Pupil.school_id == current_user.school_id)
-    if show == "current":
-        query = query.where(Pupil.left_on.is_(None))
-    elif show == "left":
-        query = query.where(Pupil.left_on.is_not(None))
-    if q:
-        like = f"%{q}%"
-        query = query.where(
-            or_(
-                func.lower(Pupil.legal_first_name + " " + Pupil.legal_last_name).like(like),
-                func.lower(Pupil.preferred_name).like(like),
-                func.lower(Pupil.upn) == q,
-            )
-        )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(
-        query.order_by(Pupil.legal_last_name, Pupil.legal_first_name).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
+    found = pupils_store.roll(current_user.school_id, q, show, page, PAGE_SIZE)
+    pages = max(1, -(-found.total // PAGE_SIZE))
     return render_template(
-        "pupils/index.html", pupils=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)), q=q, show=show
+        "pupils/index.html", pupils=found.pupils, total=found.total, page=page, pages=pages, q=q, show=show
     )
 
 
@@ -194,7 +177,7 @@ def search_api():
         return jsonify(error="The search is too long."), 400
     if len(q.strip()) < 2:
         return jsonify(results=[])
-    pupils = db.session.scalars(pupil_search(current_user.school_id, q))
+    pupils = pupils_store.matching(current_user.school_id, q)
     return jsonify(
         results=[
             {

@@ -1,4 +1,4 @@
-"""Regenerate the sample documents in ``docs/samples`` from the demo school: ``python -m safeguard.reports.samples``.
+"""Regenerate the sample documents in ``docs/samples`` from the demo school: ``python -m safeguard.app.samples``.
 
 Builds a throw-away SQLite database with the migrations, seeds the demo school, exports one document of each
 kind, and renders the first page of each as a PNG (with poppler's ``pdftoppm``, when installed).
