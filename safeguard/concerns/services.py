@@ -807,15 +807,19 @@ def _escalate(concern: store.Unacknowledged, now: datetime) -> bool:
         school_id=concern.school_id,
         concern_id=concern.id,
         reference=concern.reference,
-        urgent=True,
-        headline="Concern not yet acknowledged",
+        # The concern's own urgency: escalating a routine concern does not make it urgent.
+        urgent=concern.urgent,
+        headline="Not acknowledged in time",
+        escalated=True,
     )
+    urgency = "urgent" if concern.urgent else "routine"
     _event(
         concern,
         None,
         EventKind.ESCALATED,
-        f"Not acknowledged in time: all DSLs and the head alerted ({len(concern.recipients)} people)",
-        detail={"due": concern.ack_due_at.isoformat(), "alerted": len(concern.recipients)},
+        f"Escalated: not acknowledged in time ({urgency} concern); all DSLs and the head alerted "
+        f"({len(concern.recipients)} people)",
+        detail={"due": concern.ack_due_at.isoformat(), "alerted": len(concern.recipients), "urgent": concern.urgent},
         at=now,
     )
     audit.record(

@@ -62,21 +62,49 @@ class Person(Protocol):
     def email(self) -> str: ...
 
 
+def _wording(reference: str, urgent: bool, headline: str, escalated: bool) -> tuple[str, str, str]:
+    """An alert's in-app message, e-mail subject and the e-mail's first lines.
+
+    Escalation and urgency are different things: a routine concern escalated because nobody acknowledged it in time
+    is still a routine concern, and each alert says which it is.
+    """
+    if escalated:
+        urgency = "urgent" if urgent else "routine"
+        what = f"Escalated: {reference} {headline.lower()}"
+        lines = (
+            f"Escalated: {headline.lower()}.\n\n"
+            f"Reference: {reference}\n"
+            f"Urgency: {urgency.capitalize()} (the concern's own urgency; it is escalated because it was not "
+            "acknowledged by the time it was due)\n"
+        )
+        return f"{what} ({urgency} concern)", f"[Safeguard] {what} ({urgency} concern)", lines
+    urgency = "URGENT" if urgent else "Routine"
+    lines = f"{headline}.\n\nReference: {reference}\nUrgency: {urgency}\n"
+    return f"{headline}: {reference} ({urgency.lower()})", f"[Safeguard] {urgency}: {headline} {reference}", lines
+
+
 def alert(
-    recipients: Iterable[Person], *, school_id: int, concern_id: int, reference: str, urgent: bool, headline: str
+    recipients: Iterable[Person],
+    *,
+    school_id: int,
+    concern_id: int,
+    reference: str,
+    urgent: bool,
+    headline: str,
+    escalated: bool = False,
 ) -> int:
     """Notify each recipient in the app and queue an e-mail; return how many people were alerted.
 
+    :param urgent: the concern's own urgency (a child in immediate danger, or an urgent category).
     :param headline: what happened, without any child's name (for example "New concern logged").
+    :param escalated: the alert escalates a concern nobody acknowledged in time (said apart from its urgency).
     """
-    urgency = "URGENT" if urgent else "Routine"
     people = list(recipients)
     if not people:
         return 0
+    message, subject, lines = _wording(reference, urgent, headline, escalated)
     body = (
-        f"{headline}.\n\n"
-        f"Reference: {reference}\n"
-        f"Urgency: {urgency}\n\n"
+        f"{lines}\n"
         f"Open it in Safeguard: {concern_link(concern_id)}\n\n"
         "For confidentiality this e-mail holds no names or details. Sign in to read the concern.\n"
     )
@@ -89,7 +117,7 @@ def alert(
                 "user_id": user.id,
                 "concern_id": concern_id,
                 "urgent": urgent,
-                "message": f"{headline}: {reference} ({urgency.lower()})",
+                "message": message,
             }
             for user in people
         ],
@@ -100,7 +128,7 @@ def alert(
             {
                 "school_id": school_id,
                 "to_address": user.email,
-                "subject": f"[Safeguard] {urgency}: {headline} {reference}",
+                "subject": subject,
                 "body": body,
             }
             for user in people

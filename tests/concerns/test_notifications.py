@@ -57,7 +57,7 @@ def test_unacknowledged_urgent_concern_escalates_to_all_dsls_and_the_head(runner
     assert "escalated 1" in result.output
     alerted = set(
         db.session.scalars(
-            select(Notification.user_id).where(Notification.message.like("Concern not yet acknowledged%"))
+            select(Notification.user_id).where(Notification.message.like("Escalated: %not acknowledged in time%"))
         )
     )
     assert alerted == {school.dsl.id, school.head.id}
