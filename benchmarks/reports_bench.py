@@ -40,6 +40,9 @@ ACCOUNT = (
     "bruise on her left wrist, about 2 cm across."
 )
 
+# The aims for the file of a child with 200 concerns: seconds to build it, and its time over the bare document's.
+AIM_SECONDS = 1.0
+AIM_RATIO = 1.3
 
 ACTORS = ("Priya Shah", "Tomasz Nowak", "Hannah Lewis", "Grace Okafor")
 SUMMARIES = (
@@ -194,6 +197,6 @@ def markdown(result: dict) -> str:
         f"| bare document, same text, same embedded font (DejaVu Sans) | {result['bare_seconds']:.2f} s |\n"
         f"| bare document, same text, Helvetica (cannot show every script) | {result['bare_helvetica_seconds']:.2f} s |\n"
         f"| ratio to the bare document in the same font | {result['ratio']:.2f}× |\n\n"
-        f"Aims: under 2 s — {'met' if result['seconds'] < 2 else 'NOT met'}; "
-        f"within 1.5× of the bare document — {'met' if result['ratio'] <= 1.5 else 'NOT met'}.\n"
+        f"Aims: under {AIM_SECONDS:.0f} s — {'met' if result['seconds'] < AIM_SECONDS else 'NOT met'}; "
+        f"within {AIM_RATIO}× of the bare document — {'met' if result['ratio'] <= AIM_RATIO else 'NOT met'}.\n"
     )

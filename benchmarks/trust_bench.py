@@ -1,9 +1,10 @@
-"""Safeguard at the scale of a trust, against the ceiling of the machine.
+"""Safeguard at the scale of a trust, against the ceiling of the framework.
 
 For each database (PostgreSQL on a throwaway server, then SQLite) this builds the trust data set, checks the query
-plans and counts the queries of each page in a test-client run, serves the app with gunicorn on 127.0.0.1 and
-drives it with wrk, signed in as a DSL, for a fixed time per endpoint. ``/health`` of the same app, served the same
-way, is the ceiling each page is compared with.
+plans and counts the queries of each page in a test-client run, then serves the app with gunicorn on 127.0.0.1 and
+drives it with wrk, signed in as a DSL, for a fixed time per endpoint. Beside it, gunicorn serves a bare Flask app
+(``bare_app.py``) in the same worker model: its ``/health`` is the ceiling each page is compared with, and
+Safeguard's own ``/health`` (the fixed cost of every request) a second reference.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,13 +27,12 @@ from benchmarks import dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / ".data"
-WORKERS = int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 8))
-# Each endpoint is driven for SECONDS in all, in ROUNDS slices, and the minimal route for CEILING_SECONDS in slices
-# between them; the endpoint's share of the ceiling is taken against those slices. The machine's speed drifts (the
-# ceiling moved 1.7× between two runs, and from 430 to 720 req/s within a minute of one): a ceiling measured once,
-# even just before the endpoint, gave ratios that moved with the drift rather than with the change, while slices
-# taken in turn see the same mix of the machine's moments.
+# Each endpoint is driven for SECONDS in all, in ROUNDS slices; before each slice, each ceiling (the bare Flask route,
+# and Safeguard's /health) is driven for its share of CEILING_SECONDS, and the endpoint's shares are taken against
+# those slices. The machine's speed drifts (the ceiling moved 1.7× between two runs, and from 430 to 720 req/s
+# within a minute of one): a ceiling measured once, even just before the endpoint, gave ratios that moved with the
+# drift rather than with the change, while slices taken in turn see the same mix of the machine's moments.
 SECONDS = int(os.environ.get("BENCH_SECONDS", 12))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 4))
 CEILING_SECONDS = int(os.environ.get("BENCH_CEILING_SECONDS", 8))
@@ -38,11 +40,31 @@ CEILING_SECONDS = int(os.environ.get("BENCH_CEILING_SECONDS", 8))
 QUANTILES = 200
 PG_PORT = os.environ.get("BENCH_PG_PORT", "54336")
 HTTP_PORT = int(os.environ.get("BENCH_HTTP_PORT", 8736))
+BARE_PORT = int(os.environ.get("BENCH_BARE_PORT", 8737))
+SECRET = "benchmark-only-secret-key-not-for-production"  # noqa: S105 (a throwaway server)
+
+# The rows of the table, by name: the aims and the worker-model phase find their endpoints by these.
+BARE = "Bare Flask route (/health), the ceiling"
+HEALTH = "Safeguard's /health, signed in (the fixed cost)"
+QUEUE = "Queue, first page"
+CONCERN = "Concern page (child with 3 concerns)"
+HOT_CONCERN = "Concern page with a 200-concern chronology"
 # The child's own chronology page: every entry of the child with 200 concerns (about 740), the page the issue's
 # "a child's chronology of 200 concerns" aim is about. The concern page shows the latest 200 of them beside the
 # concern and is measured on its own.
 CHILD_CHRONOLOGY = "A child's chronology (200 concerns, every entry)"
-SECRET = "benchmark-only-secret-key-not-for-production"  # noqa: S105 (a throwaway server)
+LOGGING = "Logging a concern (POST)"
+
+# The worker model of the main phase: BENCH_WORKER_CLASS (sync or gthread), BENCH_WORKERS, and BENCH_THREADS for
+# gthread. BENCH_WORKER_MODELS ("sync:5,sync:3,gthread:3x4") adds a phase serving the app in each model in turn.
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
+DEFAULT_WORKERS = 2 * (os.cpu_count() or 1) + 1
+DEFAULT_THREADS = 4
+# The pages the worker-model phase measures, each against the bare route served the same way.
+MODEL_ENDPOINTS = (HEALTH, QUEUE, CHILD_CHRONOLOGY)
+# The ceilings an endpoint is measured in turn with, by key.
+VS_BARE = "bare"
+VS_HEALTH = "health"
 
 LUA = """
 wrk.method = {method}
@@ -59,6 +81,62 @@ end
 """
 
 
+@dataclass(frozen=True)
+class WorkerModel:
+    """How gunicorn serves an app: its worker class, how many workers, and threads per worker (gthread only)."""
+
+    worker_class: str = "sync"
+    workers: int = DEFAULT_WORKERS
+    threads: int = 1
+
+    def __post_init__(self) -> None:
+        if self.worker_class not in ("sync", "gthread"):
+            raise ValueError(f"worker class {self.worker_class!r}: the benchmark serves sync or gthread")
+        if self.workers < 1 or self.threads < 1:
+            raise ValueError(f"{self.workers} workers of {self.threads} threads: at least one of each")
+        if self.worker_class == "sync" and self.threads != 1:
+            # gunicorn would quietly serve a sync worker with threads as gthread.
+            raise ValueError("a sync worker has one thread; write gthread:WORKERSxTHREADS")
+
+    @classmethod
+    def parse(cls, spec: str) -> WorkerModel:
+        """A model as BENCH_WORKER_MODELS writes it: ``sync:5`` (five sync workers) or ``gthread:3x4`` (three
+        workers of four threads; ``gthread:3`` takes BENCH_THREADS)."""
+        worker_class, _, size = spec.strip().partition(":")
+        workers, _, threads = size.partition("x")
+        if not workers.isdigit() or (threads and not threads.isdigit()):
+            raise ValueError(f"worker model {spec!r}: write sync:WORKERS or gthread:WORKERSxTHREADS")
+        if worker_class == "gthread":
+            return cls(worker_class, int(workers), int(threads or os.environ.get("BENCH_THREADS", DEFAULT_THREADS)))
+        return cls(worker_class, int(workers), int(threads or 1))
+
+    @property
+    def label(self) -> str:
+        """A short name for file names: ``sync-5``, ``gthread-3x4``."""
+        return f"{self.worker_class}-{self.workers}" + (f"x{self.threads}" if self.worker_class == "gthread" else "")
+
+    def arguments(self) -> list[str]:
+        """gunicorn's options for this model."""
+        options = ["-k", self.worker_class, "-w", str(self.workers)]
+        return [*options, "--threads", str(self.threads)] if self.worker_class == "gthread" else options
+
+    def __str__(self) -> str:
+        workers = f"{self.workers} {self.worker_class} worker{'s' if self.workers > 1 else ''}"
+        if self.worker_class == "gthread":
+            return f"{workers} × {self.threads} thread{'s' if self.threads > 1 else ''}"
+        return workers
+
+
+MODEL = WorkerModel(
+    WORKER_CLASS,
+    int(os.environ.get("BENCH_WORKERS", DEFAULT_WORKERS)),
+    int(os.environ.get("BENCH_THREADS", DEFAULT_THREADS)) if WORKER_CLASS == "gthread" else 1,
+)
+WORKER_MODELS = [
+    WorkerModel.parse(spec) for spec in os.environ.get("BENCH_WORKER_MODELS", "").split(",") if spec.strip()
+]
+
+
 @dataclass
 class Endpoint:
     """One thing a DSL does, as an HTTP request."""
@@ -70,6 +148,15 @@ class Endpoint:
     headers: dict[str, str] = field(default_factory=dict)
     expect: tuple[int, ...] = (200,)
     note: str = ""
+
+
+@dataclass(frozen=True)
+class Target:
+    """An endpoint on one served app, with the cookie to send (none for the bare Flask app)."""
+
+    base: str
+    endpoint: Endpoint
+    cookie: str = ""
 
 
 @dataclass
@@ -84,11 +171,27 @@ class Measured:
     requests: int = 0
     errors: int = 0
     skipped: str = ""
-    # The minimal route's req/s measured in slices between this endpoint's (see CEILING_SECONDS).
-    ceiling_beside: float = 0.0
     seconds: float = 0.0
     # The latencies (µs) as QUANTILES equally likely values, for merging slices.
     quantiles: list[float] = field(default_factory=list, repr=False)
+    # Each ceiling's req/s (VS_BARE, VS_HEALTH) over its slices taken in turn with this endpoint's.
+    beside: dict[str, float] = field(default_factory=dict)
+    # Those slices, by ceiling: the bare route's own row is merged from all of them.
+    ceiling_slices: dict[str, list[Measured]] = field(default_factory=dict, repr=False)
+
+    def share(self, ceiling: str) -> float | None:
+        """This endpoint's req/s as a percentage of the ceiling's measured beside it (None if it was not)."""
+        beside = self.beside.get(ceiling)
+        return 100 * self.rps / beside if beside else None
+
+
+@dataclass
+class ModelResult:
+    """One worker model of the worker-model phase: its bare route, and the endpoints measured against it."""
+
+    model: WorkerModel
+    bare: Measured
+    measured: list[Measured]
 
 
 @dataclass
@@ -98,11 +201,13 @@ class BackendResult:
     backend: str
     built: dataset.Built
     load_seconds: float
+    bare: Measured  # the bare Flask route, merged from its slices beside every endpoint
     measured: list[Measured]
     query_counts: dict[str, int]
     plans: list[tuple[str, str, bool]]  # (page, table scans found, acceptable)
     notes: list[str]
     service_ms: dict[str, float]
+    models: list[ModelResult] = field(default_factory=list)
 
 
 def _lua(method: str, body: str, headers: dict[str, str]) -> str:
@@ -110,9 +215,10 @@ def _lua(method: str, body: str, headers: dict[str, str]) -> str:
     return LUA.format(method=json.dumps(method), body=json.dumps(body), headers=lines, quantiles=QUANTILES)
 
 
-def run_wrk(base: str, endpoint: Endpoint, cookie: str, seconds: float = SECONDS) -> Measured:
+def run_wrk(target: Target, seconds: float = SECONDS) -> Measured:
     """Drive one endpoint for ``seconds`` with wrk and read its percentiles."""
-    headers = {"Cookie": cookie, **endpoint.headers} if cookie else dict(endpoint.headers)
+    endpoint = target.endpoint
+    headers = {"Cookie": target.cookie, **endpoint.headers} if target.cookie else dict(endpoint.headers)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_lua(endpoint.method, endpoint.body, headers))
     try:
@@ -126,7 +232,7 @@ def run_wrk(base: str, endpoint: Endpoint, cookie: str, seconds: float = SECONDS
                 "10s",
                 "-s",
                 script.name,
-                base + endpoint.path,
+                target.base + endpoint.path,
             ],
             capture_output=True,
             text=True,
@@ -170,18 +276,12 @@ def _summarised(measured: Measured) -> Measured:
     return measured
 
 
-def drive(base: str, endpoint: Endpoint, cookie: str, ceiling: Endpoint | None) -> Measured:
-    """Drive an endpoint in ROUNDS slices, with the minimal route (``ceiling``) in slices between them, and merge."""
-    run_wrk(base, endpoint, cookie, seconds=2)  # warm-up
-    slices, ceilings = [], []
-    for _ in range(ROUNDS):
-        if ceiling is not None:
-            ceilings.append(run_wrk(base, ceiling, cookie, seconds=max(1, CEILING_SECONDS / ROUNDS)))
-        slices.append(run_wrk(base, endpoint, cookie, seconds=max(1, SECONDS / ROUNDS)))
+def merged(name: str, slices: list[Measured]) -> Measured:
+    """Several slices as one measurement: req/s over their whole time, percentiles over all their requests."""
     requests, seconds = sum(m.requests for m in slices), sum(m.seconds for m in slices)
-    merged = Measured(
-        endpoint.name,
-        rps=requests / seconds,
+    return Measured(
+        name,
+        rps=requests / seconds if seconds else 0.0,
         p50_ms=_percentile(slices, 50),
         p95_ms=_percentile(slices, 95),
         p99_ms=_percentile(slices, 99),
@@ -189,11 +289,25 @@ def drive(base: str, endpoint: Endpoint, cookie: str, ceiling: Endpoint | None) 
         errors=sum(m.errors for m in slices),
         seconds=seconds,
     )
-    if ceilings:
-        merged.ceiling_beside = sum(m.requests for m in ceilings) / sum(m.seconds for m in ceilings)
-    else:
-        merged.ceiling_beside = merged.rps
-    return merged
+
+
+def drive(target: Target, ceilings: dict[str, Target]) -> Measured:
+    """Drive ``target`` in ROUNDS slices, each after a slice of every ceiling, and merge the slices.
+
+    :param ceilings: the routes to compare with, by key (VS_BARE, VS_HEALTH). Each names its own base URL and
+        cookie: the bare Flask route is on another app and is driven without one.
+    """
+    run_wrk(target, seconds=2)  # warm-up
+    slices: list[Measured] = []
+    taken: dict[str, list[Measured]] = {key: [] for key in ceilings}
+    for _ in range(ROUNDS):
+        for key, ceiling in ceilings.items():
+            taken[key].append(run_wrk(ceiling, seconds=max(1, CEILING_SECONDS / ROUNDS)))
+        slices.append(run_wrk(target, seconds=max(1, SECONDS / ROUNDS)))
+    result = merged(target.endpoint.name, slices)
+    result.ceiling_slices = taken
+    result.beside = {key: merged(key, ceiling_slices).rps for key, ceiling_slices in taken.items()}
+    return result
 
 
 def start_postgresql() -> tuple[str, dict[str, str]]:
@@ -219,38 +333,59 @@ def _free(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-def serve(url: str, instance: str) -> subprocess.Popen:
-    """Serve the app with gunicorn on 127.0.0.1 (sync workers, no access log) and wait until it answers."""
-    if not _free(HTTP_PORT):
-        raise RuntimeError(f"port {HTTP_PORT} is in use; set BENCH_HTTP_PORT")
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "SAFEGUARD_INSTANCE_PATH": instance}
-    log = open(Path(instance) / "gunicorn.log", "w")  # noqa: SIM115 (gunicorn writes it until it is stopped)
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "-w",
-            str(WORKERS),
-            "-b",
-            f"127.0.0.1:{HTTP_PORT}",
-            "--log-level",
-            "warning",
-            "safeguard:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
+@contextmanager
+def gunicorn(app: str, port: int, model: WorkerModel, env: dict[str, str], log: Path) -> Iterator[str]:
+    """Serve ``app`` (gunicorn's ``module:factory()``) on 127.0.0.1:``port`` in ``model``, with no access log;
+    yield its base URL once ``/health`` answers, and stop it afterwards."""
     import requests
 
-    for _ in range(150):
+    if not _free(port):
+        raise RuntimeError(f"port {port} is in use; set BENCH_HTTP_PORT or BENCH_BARE_PORT")
+    base = f"http://127.0.0.1:{port}"
+    command = [str(Path(sys.executable).parent / "gunicorn"), *model.arguments()]
+    command += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", app]
+    with open(log, "a") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=output)
         try:
-            if requests.get(f"http://127.0.0.1:{HTTP_PORT}/health", timeout=1).status_code == 200:
-                return process
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("gunicorn did not start; see gunicorn.log")
+            for _ in range(150):
+                if process.poll() is not None:
+                    raise RuntimeError(f"gunicorn ({app}) exited with {process.returncode}; see {log.name}")
+                try:
+                    if requests.get(base + "/health", timeout=1).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                time.sleep(0.2)
+            else:
+                raise RuntimeError(f"gunicorn ({app}) did not answer; see {log.name}")
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
+def serving(model: WorkerModel, url: str, instance: Path, label: str) -> Iterator[tuple[str, str]]:
+    """Safeguard on HTTP_PORT and the bare Flask app on BARE_PORT, both served in ``model``; yields their base URLs.
+
+    Each writes its log to ``instance/<label>-<app>.log``.
+    """
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "SAFEGUARD_INSTANCE_PATH": str(instance)}
+    with ExitStack() as stack:
+        ours = stack.enter_context(
+            gunicorn("safeguard:create_app()", HTTP_PORT, model, env, instance / f"{label}-safeguard.log")
+        )
+        bare = stack.enter_context(
+            gunicorn(
+                "benchmarks.bare_app:create_app()", BARE_PORT, model, dict(os.environ), instance / f"{label}-bare.log"
+            )
+        )
+        time.sleep(1)  # let every worker finish booting before the first measurement
+        yield ours, bare
 
 
 def _token(html: str) -> str:
@@ -312,15 +447,15 @@ def endpoints(base: str, session, built: dataset.Built, deep_page: int) -> tuple
     )
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     return session_cookie(session), [
-        Endpoint("Minimal route (/health), the ceiling", "/health"),
-        Endpoint("Queue, first page", "/concerns/"),
+        Endpoint(HEALTH, "/health"),
+        Endpoint(QUEUE, "/concerns/"),
         Endpoint(
             f"Queue, filtered, page {deep_page}", f"/concerns/?status=all&category=abuse-neglect&page={deep_page}"
         ),
-        Endpoint("Concern page (child with 3 concerns)", f"/concerns/{built.typical_concern_id}"),
-        Endpoint("Concern page with a 200-concern chronology", f"/concerns/{built.hot_concern_id}"),
+        Endpoint(CONCERN, f"/concerns/{built.typical_concern_id}"),
+        Endpoint(HOT_CONCERN, f"/concerns/{built.hot_concern_id}"),
         Endpoint(CHILD_CHRONOLOGY, f"/pupils/{built.hot_pupil_id}"),
-        Endpoint("Logging a concern (POST)", "/concerns/new", "POST", log_body, form, (302, 303)),
+        Endpoint(LOGGING, "/concerns/new", "POST", log_body, form, (302, 303)),
         Endpoint(
             "Terminology check (POST JSON)",
             "/terminology/api/check",
@@ -340,7 +475,65 @@ def endpoints(base: str, session, built: dataset.Built, deep_page: int) -> tuple
     ]
 
 
-def count_queries_and_plans(url: str, built: dataset.Built, deep_page: int) -> tuple[dict[str, int], list]:
+def bare_route(ours: str, bare: str) -> Target:
+    """The bare Flask app's ``/health``, once it is seen to answer as Safeguard's does."""
+    import requests
+
+    theirs, mine = (requests.get(base + "/health", timeout=5) for base in (bare, ours))
+    if theirs.json() != mine.json():
+        raise RuntimeError(f"the bare route answers {theirs.text!r}, Safeguard's /health {mine.text!r}")
+    return Target(bare, Endpoint(BARE, "/health"))
+
+
+def probe(session, base: str, endpoint: Endpoint) -> str:
+    """Why the endpoint cannot be measured (its one request, made as the signed-in DSL, failed), or ""."""
+    response = session.request(
+        endpoint.method,
+        base + endpoint.path,
+        data=endpoint.body.encode() or None,
+        headers=endpoint.headers,
+        allow_redirects=False,
+    )
+    if response.status_code == 404 and "terminology" in endpoint.path:
+        return "route not present on this branch (404)"
+    if response.status_code not in endpoint.expect:
+        return f"probe answered {response.status_code}"
+    return ""
+
+
+def drive_endpoints(
+    backend: str, bases: tuple[str, str], built: dataset.Built, deep: int, only: tuple[str, ...] = ()
+) -> tuple[Measured, list[Measured]]:
+    """Sign in on the served app and drive its endpoints (or ``only`` those named) in slices taken in turn with the
+    bare route's and, unless ``only`` is given, with Safeguard's /health's.
+
+    :param bases: the base URLs of Safeguard and of the bare Flask app.
+    :returns: the bare route's row (merged from all its slices) and the endpoints' rows.
+    """
+    ours, theirs = bases
+    session, _ = sign_in(ours, built.dsl_email)
+    cookie, to_measure = endpoints(ours, session, built, deep)
+    bare = bare_route(ours, theirs)
+    health = Target(ours, to_measure[0], cookie)
+    run_wrk(bare, seconds=2)  # the bare app's warm-up; each endpoint is warmed up in drive()
+    measured: list[Measured] = []
+    for endpoint in to_measure:
+        if only and endpoint.name not in only:
+            continue
+        skipped = probe(session, ours, endpoint)
+        if skipped:
+            measured.append(Measured(endpoint.name, skipped=skipped))
+            continue
+        print(f"[{backend}] {endpoint.name}: {SECONDS} s with wrk in {ROUNDS} slices", file=sys.stderr)
+        ceilings = {VS_BARE: bare}
+        if not only and endpoint is not health.endpoint:
+            ceilings[VS_HEALTH] = health
+        measured.append(drive(Target(ours, endpoint, cookie), ceilings))
+    bare_row = merged(BARE, [s for m in measured for s in m.ceiling_slices.get(VS_BARE, [])])
+    return bare_row, measured
+
+
+def count_queries_and_plans(url: str, built: dataset.Built, deep_page: int) -> tuple[dict[str, int], list, dict]:
     """Count the SQL statements each page runs (test client) and, on PostgreSQL, EXPLAIN each of them."""
     from sqlalchemy import event
 
@@ -357,16 +550,17 @@ def count_queries_and_plans(url: str, built: dataset.Built, deep_page: int) -> t
         }
     )
     pages = {
-        "Queue, first page": ("GET", "/concerns/", None),
+        HEALTH: ("GET", "/health", None),
+        QUEUE: ("GET", "/concerns/", None),
         f"Queue, filtered, page {deep_page}": (
             "GET",
             f"/concerns/?status=all&category=abuse-neglect&page={deep_page}",
             None,
         ),
-        "Concern page (child with 3 concerns)": ("GET", f"/concerns/{built.typical_concern_id}", None),
-        "Concern page with a 200-concern chronology": ("GET", f"/concerns/{built.hot_concern_id}", None),
+        CONCERN: ("GET", f"/concerns/{built.typical_concern_id}", None),
+        HOT_CONCERN: ("GET", f"/concerns/{built.hot_concern_id}", None),
         CHILD_CHRONOLOGY: ("GET", f"/pupils/{built.hot_pupil_id}", None),
-        "Logging a concern (POST)": (
+        LOGGING: (
             "POST",
             "/concerns/new",
             {
@@ -448,50 +642,43 @@ def deep_page_for(url: str) -> int:
     return max(1, int(n / 25 * 0.8))
 
 
+def keep_logs(backend: str, instance: Path) -> list[str]:
+    """Gather the gunicorn logs of one database into ``.data/gunicorn-<backend>.log``; return a note for each
+    distinct error they hold."""
+    notes, gathered = [], []
+    for log in sorted(instance.glob("*.log")):
+        text = log.read_text()
+        gathered += [f"==> {log.name} <==", text]
+        errors = sorted(
+            {line.strip()[:160] for line in text.splitlines() if re.match(r"^\w+(\.\w+)*(Error|Exception):", line)}
+        )
+        notes += [f"gunicorn ({log.stem}) logged: `{error}`" for error in errors]
+    DATA.mkdir(exist_ok=True)
+    (DATA / f"gunicorn-{backend}.log").write_text("\n".join(gathered))
+    return notes
+
+
 def measure(backend: str, url: str, built: dataset.Built, load_seconds: float) -> BackendResult:
-    """Check plans and query counts, then serve and drive every endpoint."""
-    notes: list[str] = []
+    """Check plans and query counts, then serve Safeguard and the bare Flask app and drive every endpoint; then, if
+    BENCH_WORKER_MODELS is set, serve both in each worker model in turn."""
     deep = deep_page_for(url)
     print(f"[{backend}] counting queries and checking plans", file=sys.stderr)
     counts, plans, service = count_queries_and_plans(url, built, deep)
-    instance = tempfile.mkdtemp(prefix="safeguard-bench-")
-    process = serve(url, instance)
-    base = f"http://127.0.0.1:{HTTP_PORT}"
-    measured = []
+    instance = Path(tempfile.mkdtemp(prefix="safeguard-bench-"))
+    notes: list[str] = []
+    models: list[ModelResult] = []
     try:
-        time.sleep(1)  # let every worker finish booting before the first measurement
-        session, _ = sign_in(base, built.dsl_email)
-        cookie, to_measure = endpoints(base, session, built, deep)
-        for endpoint in to_measure:
-            probe = session.request(
-                endpoint.method,
-                base + endpoint.path,
-                data=endpoint.body.encode() or None,
-                headers=endpoint.headers,
-                allow_redirects=False,
-            )
-            if probe.status_code == 404 and "terminology" in endpoint.path:
-                measured.append(Measured(endpoint.name, skipped="route not present on this branch (404)"))
-                continue
-            if probe.status_code not in endpoint.expect:
-                measured.append(Measured(endpoint.name, skipped=f"probe answered {probe.status_code}"))
-                continue
-            print(f"[{backend}] {endpoint.name}: {SECONDS} s with wrk in {ROUNDS} slices", file=sys.stderr)
-            minimal = to_measure[0]
-            measured.append(drive(base, endpoint, cookie, minimal if endpoint is not minimal else None))
+        print(f"[{backend}] serving Safeguard and the bare Flask app: {MODEL}", file=sys.stderr)
+        with serving(MODEL, url, instance, "main") as bases:
+            bare, measured = drive_endpoints(backend, bases, built, deep)
+        for model in WORKER_MODELS:
+            print(f"[{backend}] worker model: {model}", file=sys.stderr)
+            with serving(model, url, instance, model.label) as bases:
+                models.append(ModelResult(model, *drive_endpoints(backend, bases, built, deep, MODEL_ENDPOINTS)))
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log = (Path(instance) / "gunicorn.log").read_text()
-        DATA.mkdir(exist_ok=True)
-        (DATA / f"gunicorn-{backend}.log").write_text(log)
-        errors = sorted(
-            {line.strip()[:160] for line in log.splitlines() if re.match(r"^\w+(\.\w+)*(Error|Exception):", line)}
-        )
-        for error in errors:
-            notes.append(f"gunicorn logged: `{error}`")
+        notes += keep_logs(backend, instance)
         shutil.rmtree(instance, ignore_errors=True)
-    return BackendResult(backend, built, load_seconds, measured, counts, plans, notes, service)
+    return BackendResult(backend, built, load_seconds, bare, measured, counts, plans, notes, service, models)
 
 
 def run_backend(backend: str, factor: float) -> BackendResult:
@@ -527,11 +714,116 @@ def run_backend(backend: str, factor: float) -> BackendResult:
             Path(str(work) + suffix).unlink(missing_ok=True)
 
 
-AIMS = {
-    "Queue, first page": 50.0,
-    "Logging a concern (POST)": 100.0,
-    CHILD_CHRONOLOGY: 100.0,
-}
+@dataclass(frozen=True)
+class Aim:
+    """An aim of the issue for one endpoint, judged on PostgreSQL: a least share of the bare Flask route's req/s
+    (measured in turn with it), a p95 to stay under, or both."""
+
+    endpoint: str
+    share: float | None = None  # percent of the bare route
+    p95_ms: float | None = None
+
+    def verdicts(self, measured: Measured) -> str:
+        """Each part of the aim with what was measured, and met or NOT met."""
+        parts = []
+        if self.share is not None:
+            share = measured.share(VS_BARE) or 0.0
+            met = share >= self.share
+            parts.append(f"{share:.0f}% of the bare route, aim ≥ {self.share:.0f}% — {'met' if met else 'NOT met'}")
+        if self.p95_ms is not None:
+            met = measured.p95_ms < self.p95_ms
+            parts.append(f"p95 {measured.p95_ms:.1f} ms, aim < {self.p95_ms:.0f} ms — {'met' if met else 'NOT met'}")
+        return "; ".join(parts)
+
+
+AIMS = (
+    Aim(HEALTH, share=40),
+    Aim(QUEUE, share=15, p95_ms=40),
+    Aim(CONCERN, share=8, p95_ms=60),
+    Aim(HOT_CONCERN, share=8, p95_ms=60),
+    Aim(CHILD_CHRONOLOGY, share=8, p95_ms=80),
+    Aim(LOGGING, p95_ms=80),
+)
+
+
+def _cells(m: Measured) -> str:
+    """req/s, p50, p95 and p99 as table cells."""
+    return f"{m.rps:,.0f} | {m.p50_ms:.1f} | {m.p95_ms:.1f} | {m.p99_ms:.1f}"
+
+
+def _share(m: Measured, ceiling: str, with_rps: bool = False) -> str:
+    """The endpoint's share of a ceiling as a table cell, with the ceiling's req/s beside it if asked."""
+    share = m.share(ceiling)
+    if share is None:
+        return ""
+    return f"{share:.0f}% ({m.beside[ceiling]:,.0f})" if with_rps else f"{share:.0f}%"
+
+
+def _table(result: BackendResult) -> list[str]:
+    """The database's table: the bare route first, then every endpoint."""
+    lines = [
+        "| Endpoint | req/s | p50 | p95 | p99 | vs bare Flask (its req/s) | vs /health | queries | one at a time "
+        "| errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {BARE} | {_cells(result.bare)} | 100% |  |  |  | {result.bare.errors} |",
+    ]
+    for m in result.measured:
+        if m.skipped:
+            lines.append(f"| {m.name} | skipped: {m.skipped} | | | | | | | | |")
+            continue
+        queries = result.query_counts.get(m.name, "")
+        alone = f"{result.service_ms[m.name]:.1f}" if m.name in result.service_ms else ""
+        lines.append(
+            f"| {m.name} | {_cells(m)} | {_share(m, VS_BARE, with_rps=True)} | {_share(m, VS_HEALTH)} | {queries} "
+            f"| {alone} | {m.errors} |"
+        )
+    return [*lines, ""]
+
+
+def _aims(result: BackendResult) -> list[str]:
+    """Each aim, met or NOT met: judged on PostgreSQL, reported as a target on another database."""
+    judged = result.backend == "postgresql"
+    by_name = {m.name: m for m in result.measured if not m.skipped}
+    lines = [
+        "Aims (judged on PostgreSQL):"
+        if judged
+        else "Targets (the aims set for PostgreSQL, not judged on this database):",
+        "",
+    ]
+    for aim in AIMS:
+        measured = by_name.get(aim.endpoint)
+        lines.append(f"- {aim.endpoint}: {aim.verdicts(measured) if measured else 'not measured'}")
+    lines += ["- The PDF of a 200-concern child's file: see the PDF section below.", ""]
+    return lines
+
+
+def _models(result: BackendResult) -> list[str]:
+    """The worker-model table, if that phase ran."""
+    if not result.models:
+        return []
+    names = {HEALTH: "Safeguard's /health", QUEUE: "Queue, first page", CHILD_CHRONOLOGY: "A child's chronology"}
+    lines = [
+        "#### Worker model",
+        "",
+        "Safeguard and the bare Flask app served the same way, in each model in turn, after the measurements above "
+        "(on their data, with the concerns logged there): compare the rows with each other. Each cell is the "
+        "endpoint's share of the bare route measured in turn with it (the endpoint's req/s), then its p95 in ms.",
+        "",
+        "| Model | bare Flask req/s | " + " | ".join(names[n] for n in MODEL_ENDPOINTS) + " | errors |",
+        "|---|---:|" + "---:|" * len(MODEL_ENDPOINTS) + "---:|",
+    ]
+    for model in result.models:
+        by_name = {m.name: m for m in model.measured}
+        cells = []
+        for name in MODEL_ENDPOINTS:
+            m = by_name.get(name)
+            if m is None or m.skipped:
+                cells.append(f"skipped: {m.skipped}" if m else "")
+            else:
+                cells.append(f"{_share(m, VS_BARE)} ({m.rps:,.0f}), p95 {m.p95_ms:.1f}")
+        errors = model.bare.errors + sum(m.errors for m in model.measured)
+        lines.append(f"| {model.model} | {model.bare.rps:,.0f} | " + " | ".join(cells) + f" | {errors} |")
+    return [*lines, ""]
 
 
 def report(results: list[BackendResult], factor: float) -> str:
@@ -539,13 +831,17 @@ def report(results: list[BackendResult], factor: float) -> str:
     lines = [
         "## Trust benchmark",
         "",
-        f"Scale {factor} (1.0 = 50 schools, 50,000 pupils, 250,000 concerns, 1,000,000 events). gunicorn "
-        f"{WORKERS} sync workers on 127.0.0.1; wrk 1 thread, {CONNECTIONS} connections, {SECONDS} s per endpoint "
-        f"in {ROUNDS} slices after a 2 s warm-up, signed in as a DSL of school 1. p50/p95/p99 in milliseconds under "
-        'that load, over all the slices; "one at a time" is the median of 15 sequential requests in process (test '
-        'client, after 5 more): the service time without queueing; "queries" is the number of SQL statements the page runs. '
-        f"\"vs ceiling\" is the share of the minimal route's req/s measured in slices between the endpoint's "
-        f"({CEILING_SECONDS} s of /health in all), because the machine's speed drifts during a run.",
+        f"Scale {factor} (1.0 = 50 schools, 50,000 pupils, 250,000 concerns, 1,000,000 events). gunicorn serves "
+        f"Safeguard with {MODEL} on 127.0.0.1 and, beside it in the same way, a bare Flask app "
+        "(`benchmarks/bare_app.py`) whose one route answers `/health` as Safeguard's does: the framework's own "
+        f"ceiling. wrk 1 thread, {CONNECTIONS} connections, {SECONDS} s per endpoint in {ROUNDS} slices after a 2 s "
+        "warm-up, signed in as a DSL of school 1. Before each slice the bare route and Safeguard's /health are driven "
+        f"for a slice each ({CEILING_SECONDS} s of each in all), because the machine's speed drifts during a run: "
+        "\"vs bare Flask\" is the endpoint's share of the bare route's req/s in those slices (that req/s beside it), "
+        "\"vs /health\" its share of Safeguard's signed-in /health likewise; the bare route's row merges all its "
+        'slices. p50/p95/p99 in milliseconds under that load, over all the slices; "queries" is the number of SQL '
+        'statements the page runs; "one at a time" is the median of 15 sequential requests in process (test '
+        "client, after 5 more): the service time without queueing.",
         "",
     ]
     for result in results:
@@ -557,45 +853,15 @@ def report(results: list[BackendResult], factor: float) -> str:
             + ", ".join(f"{v:,} {k}" for k, v in counts.items())
             + (f"; loaded in {result.load_seconds:.0f} s." if result.load_seconds else " (cached copy)."),
             "",
-            "| Endpoint | req/s | p50 | p95 | p99 | vs ceiling (its req/s) | queries | one at a time | errors |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+            *_table(result),
         ]
-        ceiling = next((m.rps for m in result.measured if m.name.startswith("Minimal") and not m.skipped), 0)
-        for m in result.measured:
-            if m.skipped:
-                lines.append(f"| {m.name} | skipped: {m.skipped} | | | | | | | |")
-                continue
-            ratio = f"{100 * m.rps / m.ceiling_beside:.0f}% ({m.ceiling_beside:,.0f})" if m.ceiling_beside else ""
-            queries = result.query_counts.get(m.name, "")
-            alone = f"{result.service_ms[m.name]:.1f}" if m.name in result.service_ms else ""
-            lines.append(
-                f"| {m.name} | {m.rps:,.0f} | {m.p50_ms:.1f} | {m.p95_ms:.1f} | {m.p99_ms:.1f} | {ratio} | "
-                f"{queries} | {alone} | {m.errors} |"
-            )
-        lines.append("")
         if result.plans:
             lines += ["Query plans (EXPLAIN of every SELECT the page runs; sequential scans found):", ""]
             for page, scans, ok in result.plans:
                 lines.append(f"- {page}: {scans} — {'ok' if ok else 'SEQUENTIAL SCAN OF A CONCERN TABLE'}")
             lines.append("")
-        aims = []
-        by_name = {m.name: m for m in result.measured if not m.skipped}
-        for name, limit in AIMS.items():
-            if name in by_name:
-                ok = by_name[name].p95_ms < limit
-                aims.append(
-                    f"- {name}: p95 {by_name[name].p95_ms:.1f} ms, aim < {limit:.0f} ms — {'met' if ok else 'NOT met'}"
-                )
-        queue = by_name.get("Queue, first page")
-        if queue and queue.ceiling_beside:
-            share = 100 * queue.rps / queue.ceiling_beside
-            first = f"; {100 * queue.rps / ceiling:.0f}% of the first ceiling ({ceiling:,.0f})" if ceiling else ""
-            aims.append(
-                f"- Queue throughput: {share:.0f}% of the ceiling measured in turn with it "
-                f"({queue.ceiling_beside:,.0f} req/s){first}, aim ≥ 40% — {'met' if share >= 40 else 'NOT met'}"
-            )
-        if aims:
-            lines += ["Aims (set for PostgreSQL):", "", *aims, ""]
+        lines += _aims(result)
+        lines += _models(result)
         for note in result.notes:
             lines += [f"Note: {note}", ""]
     return "\n".join(lines)
