@@ -287,6 +287,10 @@ def _action_forms(concern, **bound):
     return made
 
 
+# Each child's latest entries shown beside a concern; their page has the rest, a year at a time.
+LATEST_ENTRIES_SHOWN = 25
+
+
 def render_concern(concern, http_status: int = 200, stale: datetime | None = None, **bound):
     """Render the concern page as the signed-in person may see it."""
     access = permissions.concern_access(current_user, concern)
@@ -314,7 +318,7 @@ def render_concern(concern, http_status: int = 200, stale: datetime | None = Non
             follow_ups=store.follow_ups(concern),
             linked=store.linked(concern),
             chronologies={
-                link.pupil_id: store.pupil_chronology(concern.school_id, link.pupil_id, limit=200)
+                link.pupil_id: store.pupil_chronology(concern.school_id, link.pupil_id, limit=LATEST_ENTRIES_SHOWN)
                 for link in concern.pupil_links
             },
             categories={c.category_id: vocabulary.category(c.category_id) for c in concern.category_links},
@@ -329,6 +333,7 @@ def render_concern(concern, http_status: int = 200, stale: datetime | None = Non
             # The form the person just sent: its section is opened again, with what they typed.
             active=next(iter(bound), None),
             flag_labels=PUPIL_FLAGS,
+            latest_shown=LATEST_ENTRIES_SHOWN,
         ),
         http_status,
     )

@@ -50,7 +50,8 @@ MAX_ID = 2**31 - 1
 def as_id(value: object) -> int | None:
     """Read a record id from untrusted input: a positive whole number that fits the database, else ``None``."""
     text = str(value or "").strip()
-    if not text.isdigit() or len(text) > 10:
+    # ASCII digits only: "²" and "①" pass str.isdigit() but are no number int() reads.
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None
