@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, flash, g, redirect, render_template, request, session, url_for
-from flask_login import current_user, logout_user
+from flask_login import logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DataError
@@ -150,7 +150,9 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def enforce_idle_timeout():
-        if not current_user.is_authenticated:
+        # Read from the session alone (Flask-Login keeps the signed-in person's id there): a request that never needs
+        # the person (/health, a static file) does not load them from the database for this check.
+        if "_user_id" not in session:
             return None
         now = utcnow().timestamp()
         last_seen = session.get("last_seen")

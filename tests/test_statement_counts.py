@@ -239,3 +239,22 @@ def test_statements_do_not_grow_with_the_number_of_concerns(name, client, record
     assert len(many) == len(few), (
         f"{name}: {len(few)} statements for 2 concerns, {len(many)} for 12; repeated: {sorted(set(extra))[:3]}"
     )
+
+
+def test_a_health_check_while_signed_in_reads_nothing_from_the_database(client, school, sign_in, count_statements):
+    # The fixed cost of every request: a route that needs nobody (a load balancer's check, say) does not load the
+    # signed-in person, check their password or begin a transaction.
+    sign_in(school.dsl)
+    with count_statements() as seen:
+        response = client.get("/health")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+    assert seen == []
+
+
+def test_a_person_who_must_change_their_password_is_still_sent_to_change_it(client, school, db, sign_in):
+    school.dsl.must_change_password = True
+    db.session.commit()
+    sign_in(school.dsl)
+    response = client.get("/concerns/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/auth/password")
+    assert client.get("/health").status_code == 200  # a public route stays open

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
-from flask import abort
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 from safeguard.auth.models import Role, User
@@ -90,14 +90,22 @@ PERMISSION_ATTRIBUTE = "_safeguard_permission"
 PUBLIC = "public"
 
 
+# What a person who must change their password (one an administrator set) can still reach.
+ALLOWED_BEFORE_PASSWORD_CHANGE = frozenset({"auth.change_password", "auth.sign_out"})
+
+
 def requires(capability: Capability) -> Callable[[F], F]:
-    """Guard a view: anonymous visitors are sent to sign in, signed-in users without ``capability`` get 403."""
+    """Guard a view: anonymous visitors are sent to sign in; a person who must change their password is sent to do
+    that first; signed-in users without ``capability`` get 403."""
 
     def decorate(view: F) -> F:
         @wraps(view)
         def guarded(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
+            if current_user.must_change_password and request.endpoint not in ALLOWED_BEFORE_PASSWORD_CHANGE:
+                next_path = request.full_path if request.method == "GET" else None
+                return redirect(url_for("auth.change_password", next=next_path))
             if not has(current_user, capability):
                 abort(403)
             return view(*args, **kwargs)

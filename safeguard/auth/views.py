@@ -208,23 +208,3 @@ def change_password():
     return render_template("auth/change_password.html", form=form), status
 
 
-# Endpoints a person who must change their password can still reach.
-_ALLOWED_BEFORE_PASSWORD_CHANGE = {
-    "auth.change_password",
-    "auth.sign_out",
-    "auth.sign_in",
-    "static",
-    "bootstrap.static",
-}
-
-
-@blueprint.before_app_request
-def require_password_change():
-    """Send a person whose password an administrator set to change it before anything else."""
-    if (
-        current_user.is_authenticated
-        and current_user.must_change_password
-        and request.endpoint not in _ALLOWED_BEFORE_PASSWORD_CHANGE
-    ):
-        return redirect(url_for("auth.change_password", next=request.full_path if request.method == "GET" else None))
-    return None
