@@ -13,9 +13,11 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from safeguard.concerns.states import Part
+from safeguard.concerns.states import REFERRAL_TARGETS, Part
 from safeguard.concerns.store import ChronologyEntry
 from safeguard.core.formatting import format_local
+from safeguard.protocols import AGENCY_PREFIX
+from safeguard.terminology import get_vocabulary
 
 _EPOCH = datetime(1970, 1, 1)
 _SECOND = timedelta(seconds=1)
@@ -52,3 +54,12 @@ def chronology_lines(entries: Iterable[ChronologyEntry], zone: ZoneInfo) -> list
         )
         for entry in entries
     ]
+
+
+def action_target_label(target: str) -> str:
+    """Who an action a guided response requires goes to, by name: a referral target ("Police") or an agency
+    (``agency:iwf``, "Internet Watch Foundation")."""
+    if target.startswith(AGENCY_PREFIX):
+        agency = get_vocabulary().agency(target.removeprefix(AGENCY_PREFIX))
+        return agency.name if agency is not None else target.removeprefix(AGENCY_PREFIX)
+    return REFERRAL_TARGETS.get(target, target)

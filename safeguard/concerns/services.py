@@ -696,8 +696,13 @@ def protocol_progress(concern: Concern) -> list[tuple[protocols.Protocol, protoc
     attached = protocols.protocols_for(get_vocabulary().protocols, concern.category_ids)
     if not attached:
         return []
-    details = store.protocol_answers(concern)
-    return [(p, protocols.walk(p, protocols.answers_from_events(details, p.id))) for p in attached]
+    entries = store.guided_response_entries(concern)
+    recorded = {
+        protocols.recorded_target(detail["action"], detail.get("target") or detail.get("agency") or "")
+        for detail in entries.referrals
+        if detail.get("action")
+    }
+    return [(p, protocols.walk(p, protocols.answers_from_events(entries.answers, p.id), recorded)) for p in attached]
 
 
 @dataclass(frozen=True)

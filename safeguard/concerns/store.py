@@ -211,12 +211,12 @@ _EVENTS = (
     .order_by(ConcernEvent.at, ConcernEvent.id)
 )
 _EVENTS_FOR_REPORTER = _EVENTS.where(ConcernEvent.visible_to_reporter.is_(True))
-_PROTOCOL_ANSWERS = (
-    select(ConcernEvent.detail)
+_GUIDED_RESPONSE = (
+    select(ConcernEvent.kind, ConcernEvent.detail)
     .where(
         ConcernEvent.school_id == _SCHOOL,
         ConcernEvent.concern_id == _CONCERN_ID,
-        ConcernEvent.kind == EventKind.PROTOCOL_ANSWER.value,
+        ConcernEvent.kind.in_((EventKind.PROTOCOL_ANSWER.value, EventKind.REFERRAL.value)),
     )
     .order_by(ConcernEvent.at, ConcernEvent.id)
 )
@@ -277,9 +277,22 @@ def events(concern: Concern, *, reporter_view: bool = False) -> list[EventRow]:
     return [EventRow(**row._mapping) for row in db.session.execute(statement, _of(concern))]
 
 
-def protocol_answers(concern: Concern) -> list[dict[str, Any]]:
-    """The details of every guided-response answer recorded on a concern, oldest first."""
-    return list(db.session.scalars(_PROTOCOL_ANSWERS, _of(concern)))
+@dataclass(frozen=True)
+class GuidedResponseEntries:
+    """What a concern's guided responses are worked out from, oldest first: the details of every answer given, and
+    of every referral and report to an agency recorded (the actions answers may require)."""
+
+    answers: list[dict[str, Any]]
+    referrals: list[dict[str, Any]]
+
+
+def guided_response_entries(concern: Concern) -> GuidedResponseEntries:
+    """The answers and the referrals recorded on a concern, in one statement."""
+    rows = db.session.execute(_GUIDED_RESPONSE, _of(concern)).all()
+    return GuidedResponseEntries(
+        answers=[row.detail for row in rows if row.kind == EventKind.PROTOCOL_ANSWER],
+        referrals=[row.detail for row in rows if row.kind == EventKind.REFERRAL],
+    )
 
 
 def attachments(concern: Concern) -> list[AttachmentRow]:

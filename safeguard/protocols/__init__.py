@@ -7,25 +7,28 @@ Answers are stored as chronology events by the concern workflow; :func:`walk` wo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from safeguard.protocols.loader import ProtocolError, load_protocols
-from safeguard.protocols.model import Action, Answer, Given, Progress, Protocol, Step
+from safeguard.protocols.loader import AGENCY_PREFIX, ProtocolError, load_protocols
+from safeguard.protocols.model import Action, Answer, Given, Progress, Protocol, RequiredAction, Step
 
 __all__ = [
+    "AGENCY_PREFIX",
     "Action",
     "Answer",
     "Given",
     "Progress",
     "Protocol",
     "ProtocolError",
+    "RequiredAction",
     "Step",
     "answers_from_events",
     "check_answer",
     "event_detail",
     "load_protocols",
     "protocols_for",
+    "recorded_target",
     "walk",
 ]
 
@@ -37,18 +40,34 @@ def _applies(step: Step, answered: Mapping[str, Given]) -> bool:
     return given is not None and given.answer_id in step.applies_answers
 
 
-def walk(protocol: Protocol, answers: Mapping[str, Given]) -> Progress:
-    """Work out the applicable steps, the next one to answer, and the actions the answers require."""
+def walk(protocol: Protocol, answers: Mapping[str, Given], recorded: Collection[str] = ()) -> Progress:
+    """Work out the applicable steps, the next one to answer, and the actions the answers require.
+
+    Several answers may require the same action (any of five questions answered "yes" means one immediate referral):
+    it is listed once.
+
+    :param recorded: the targets the concern already has a matching action for: ``police`` for a referral to the
+        police, ``agency:iwf`` for a report to the IWF (see :func:`recorded_target`).
+    """
     applicable = [s for s in protocol.steps if _applies(s, answers)]
     answered = {s.id: answers[s.id] for s in applicable if s.id in answers}
     next_step = next((s for s in applicable if s.id not in answered), None)
-    actions = []
+    required: dict[Action, RequiredAction] = {}
     for step in applicable:
         given = answered.get(step.id)
         answer = step.answer(given.answer_id) if given else None
-        if answer is not None and answer.action is not None:
-            actions.append((step, answer, answer.action))
-    return Progress(applicable=applicable, answered=answered, next_step=next_step, required_actions=actions)
+        if answer is not None and answer.action is not None and answer.action not in required:
+            done = frozenset(target for target in answer.action.targets if target in recorded)
+            required[answer.action] = RequiredAction(answer.action, done)
+    return Progress(
+        applicable=applicable, answered=answered, next_step=next_step, required_actions=list(required.values())
+    )
+
+
+def recorded_target(kind: str, target: str) -> str:
+    """How a protocol names the target of an action recorded on a concern: a referral's target as it is
+    (``police``), an agency report's agency as ``agency:<id>``."""
+    return f"{AGENCY_PREFIX}{target}" if kind == "agency_report" else target
 
 
 def check_answer(

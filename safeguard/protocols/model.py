@@ -69,6 +69,26 @@ class Given:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class RequiredAction:
+    """An action the answers require, once however many answers require it, with what has been recorded of it."""
+
+    action: Action
+    # The action's targets for which a matching action is recorded on the concern (a referral to the police, a
+    # report to the IWF): the same names as the action's targets.
+    recorded: frozenset[str] = frozenset()
+
+    @property
+    def done(self) -> bool:
+        """Whether a matching action is recorded for every target the action names."""
+        return all(target in self.recorded for target in self.action.targets)
+
+    @property
+    def outstanding(self) -> tuple[str, ...]:
+        """The targets not yet recorded, in the protocol's order."""
+        return tuple(target for target in self.action.targets if target not in self.recorded)
+
+
 @dataclass
 class Progress:
     """Where a concern is in a protocol."""
@@ -76,12 +96,18 @@ class Progress:
     applicable: list[Step]
     answered: dict[str, Given]
     next_step: Step | None
-    required_actions: list[tuple[Step, Answer, Action]] = field(default_factory=list)
+    # Each action the answers require, once, in the order the steps first required it.
+    required_actions: list[RequiredAction] = field(default_factory=list)
 
     @property
     def immediate_referral(self) -> bool:
-        """Whether an answer given calls for an immediate referral."""
-        return any(action.urgency == "immediate" for _, _, action in self.required_actions)
+        """Whether an answer given calls for an immediate referral that is not yet recorded."""
+        return any(r.action.urgency == "immediate" and not r.done for r in self.required_actions)
+
+    @property
+    def actions_outstanding(self) -> bool:
+        """Whether an action the answers require is not yet recorded for each of its targets."""
+        return not all(r.done for r in self.required_actions)
 
     @property
     def missing_required(self) -> list[Step]:

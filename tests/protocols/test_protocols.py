@@ -54,7 +54,7 @@ def test_each_of_the_five_questions_means_an_immediate_referral(protocols, trigg
     answers[trigger] = Given(TRIGGERS[trigger])
     progress = walk(nudes, answers)
     assert progress.immediate_referral
-    assert {t for _, _, a in progress.required_actions for t in a.targets} == {"police", "childrens-social-care"}
+    assert {t for r in progress.required_actions for t in r.action.targets} == {"police", "childrens-social-care"}
 
 
 def test_no_trigger_allows_handling_in_school_with_the_parents_decision(protocols):

@@ -1,0 +1,78 @@
+"""Browser journeys from the first day, as a teacher and a DSL meet it: what each page tells them."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from safeguard.concerns import services
+from safeguard.core.extensions import db
+from tests import factories
+from tests.browser.conftest import check_accessibility, sign_in
+
+REFER_NOW = "Refer to the police and children's social care now"
+
+
+def _nudes_concern(school):
+    pupil = factories.pupil(school.school, "Amira", "Haddad")
+    concern = factories.concern(
+        school.staff,
+        [pupil],
+        categories=["online-sharing-nudes"],
+        account="Amira told me a picture of her is being shared in the Year 9 group chat.",
+    )
+    services.acknowledge(concern, school.dsl, None)
+    db.session.commit()
+    return concern
+
+
+def _answer(page, label: str):
+    section = page.locator("#guided-sharing-nudes-section")
+    section.get_by_label(label, exact=True).check()
+    section.get_by_role("button", name="Record answer to Sharing nudes and semi-nudes").click()
+
+
+def _refer(page, target: str, reference: str):
+    page.locator("summary", has_text="Record an action or referral").click()
+    page.get_by_label("What was done").select_option(label="Referral")
+    page.get_by_label("Referral to").select_option(label=target)
+    page.get_by_label("Their reference").fill(reference)
+    page.get_by_role("button", name="Record", exact=True).click()
+    expect(page.locator(".chronology")).to_contain_text(f"reference {reference}")
+
+
+def test_a_required_referral_is_listed_once_and_marked_done_when_recorded(page, school):
+    concern = _nudes_concern(school)
+    sign_in(page, school.dsl, factories.PASSWORD)
+    page.goto(f"/concerns/{concern.id}")
+    _answer(page, "Confirmed")
+    # Every one of the five questions answered yes, then the decision to refer: six answers require one referral.
+    for label in ("Yes, or it is suspected", "Yes, or it is suspected", "Yes", "Yes", "Yes"):
+        _answer(page, label)
+    _answer(page, "Refer to the police and/or children's social care")
+    _answer(page, "Done")  # the child has been told how to have the imagery removed
+    section = page.locator("#guided-sharing-nudes-section")
+    alert = section.get_by_role("alert")
+    expect(alert).to_contain_text("An answer requires an immediate referral")
+    expect(alert.get_by_text(REFER_NOW)).to_have_count(1)  # six answers require it: said once
+    expect(alert).to_contain_text("Police: not recorded yet")
+    expect(alert).to_contain_text("Children's social care: not recorded yet")
+    check_accessibility(page)
+
+    _refer(page, "Police", "POL-2026-5521")
+    expect(alert).to_contain_text("Police: recorded")
+    expect(alert).to_contain_text("Children's social care: not recorded yet")  # half done is not done
+    _refer(page, "Children's social care", "CSC-2026-7734")
+    expect(alert).to_have_count(0)
+    expect(section).to_contain_text("Children's social care: recorded")
+    expect(section).to_contain_text("Each action the answers require is recorded")
+    expect(section.get_by_text(REFER_NOW)).to_have_count(1)
+
+    page.locator("summary", has_text="Change status").click()
+    page.get_by_label("New status").select_option(label="Closed")
+    page.get_by_label("Outcome (when closing)").fill("Police and children's social care are leading")
+    page.get_by_label("Rationale for closing or reopening").fill("Both agencies have taken the referral on.")
+    page.get_by_role("button", name="Change status").click()
+    expect(page.locator(".badge", has_text="Closed")).to_be_visible()
+    expect(section.get_by_role("alert")).to_have_count(0)
+    expect(section).to_contain_text("Each action the answers require is recorded")
+    check_accessibility(page)
