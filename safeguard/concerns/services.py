@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 import filetype
 
@@ -420,6 +421,17 @@ def acknowledge(concern: Concern, dsl: User, seen_version: int | None, now: date
         at=now,
     )
     _audit(concern, dsl, "concern.status_changed", "Concern acknowledged", {"before": "new", "after": "acknowledged"})
+    if "assignee_id" in changes:
+        # Taking the concern on is a DSL action of its own, and the chronology says so (the reporter is not told).
+        _event(
+            concern,
+            dsl,
+            EventKind.ASSIGNED,
+            f"Assigned to {dsl.display_name} on acknowledging it",
+            detail={"before": None, "after": dsl.display_name, "on_acknowledgement": True},
+            at=now,
+        )
+        _audit(concern, dsl, "concern.assigned", "Concern assigned on acknowledgement")
 
 
 def assign(concern: Concern, dsl: User, assignee_id: int | None, seen_version: int | None) -> None:
@@ -842,3 +854,65 @@ def escalate_overdue(now: datetime | None = None) -> int:
     """Alert all DSLs and the head about each concern not acknowledged in time (once); return how many."""
     now = now or utcnow()
     return sum(_escalate(concern, now) for concern in store.unacknowledged(now))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A child's chronology, a year at a time
+
+
+ALL_YEARS = "all"
+
+
+@dataclass(frozen=True)
+class ChronologyRequest:
+    """What a DSL asked to see of a child's chronology. ``year`` is ``None`` for the latest year with entries, or
+    :data:`ALL_YEARS`; the others narrow it to one concern, one category of concern or one kind of entry."""
+
+    year: int | str | None = None
+    concern_id: int | None = None
+    category_id: str | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class ChronologyView:
+    """A child's chronology as the page shows it: the entries chosen, newest first, and the choices around them."""
+
+    entries: list[store.ChronologyEntry]
+    years: list[int]
+    shown: ChronologyRequest
+    outline: store.ChronologyOutline
+
+    @property
+    def filtered(self) -> bool:
+        """Whether anything but the year narrows the entries."""
+        return bool(self.shown.concern_id or self.shown.category_id or self.shown.kind)
+
+
+def _years(outline: store.ChronologyOutline, zone: ZoneInfo) -> list[int]:
+    """Every calendar year (in the school's zone) from the child's first entry to their last, newest first."""
+    if outline.first_at is None or outline.last_at is None:
+        return []
+    first, last = outline.first_at.astimezone(zone).year, outline.last_at.astimezone(zone).year
+    return list(range(last, first - 1, -1))
+
+
+def child_chronology(school: School, pupil_id: int, asked: ChronologyRequest) -> ChronologyView:
+    """A child's chronology, a calendar year of the school at a time (the latest by default) or every year, narrowed
+    to what was asked for; a choice that does not belong to this child (another concern, a category none of their
+    concerns has, a kind of entry that does not exist) is set aside rather than refused."""
+    zone = zone_named(school.timezone)
+    outline = store.chronology_outline(school.id, pupil_id)
+    years = _years(outline, zone)
+    year = asked.year if asked.year == ALL_YEARS or asked.year in years else (years[0] if years else ALL_YEARS)
+    shown = ChronologyRequest(
+        year=year,
+        concern_id=asked.concern_id if asked.concern_id in {c for c, _ in outline.concerns} else None,
+        category_id=asked.category_id if asked.category_id in {c for c, _ in outline.categories} else None,
+        kind=asked.kind if asked.kind in {k.value for k in EventKind} else None,
+    )
+    start = end = None
+    if isinstance(year, int):
+        start, end = datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
+    only = store.ChronologyFilter(start, end, shown.concern_id, shown.category_id, shown.kind)
+    return ChronologyView(store.pupil_chronology(school.id, pupil_id, only=only), years, shown, outline)

@@ -96,6 +96,30 @@ class EventKind(enum.StrEnum):
     ATTACHMENT = "attachment"
     PROTOCOL_ANSWER = "protocol_answer"
 
+    @property
+    def label(self) -> str:
+        """The kind of entry as a filter names it."""
+        return _EVENT_KIND_LABELS[self]
+
+
+_EVENT_KIND_LABELS = {
+    EventKind.LOGGED: "Concern logged",
+    EventKind.ADDENDUM: "Information added",
+    EventKind.ACKNOWLEDGED: "Acknowledged",
+    EventKind.ASSIGNED: "Assigned",
+    EventKind.LEVEL_OF_NEED: "Level of need",
+    EventKind.NOTE: "Note",
+    EventKind.ACTION: "Action",
+    EventKind.REFERRAL: "Referral or report to an agency",
+    EventKind.DECISION: "Decision",
+    EventKind.STATUS: "Change of status",
+    EventKind.LINKED: "Linked concerns",
+    EventKind.ESCALATED: "Escalated",
+    EventKind.FOLLOW_UP_DONE: "Follow-up done",
+    EventKind.ATTACHMENT: "Attachment",
+    EventKind.PROTOCOL_ANSWER: "Guided-response answer",
+}
+
 
 # What a DSL records, each with its wording: the forms offer these, the services check against them, and the
 # guided-response protocols may name them as required actions.

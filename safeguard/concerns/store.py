@@ -390,7 +390,6 @@ _CHRONOLOGY = (
     .where(ConcernEvent.school_id == _SCHOOL)
     .order_by(ConcernEvent.at.desc(), ConcernEvent.id.desc())
 )
-_CHRONOLOGY_LATEST = _CHRONOLOGY.limit(bindparam("limit", type_=Integer(), literal_execute=True))
 
 # One line of a child's chronology, as the driver gives it: a row read by name (``entry.at``, ``entry.reference``…).
 #   at          when it happened, naive UTC as stored
@@ -400,14 +399,104 @@ _CHRONOLOGY_LATEST = _CHRONOLOGY.limit(bindparam("limit", type_=Integer(), liter
 ChronologyEntry = Row[tuple[datetime, int, str, str, str]]
 
 
-def pupil_chronology(school_id: int, pupil_id: int, limit: int | None = None) -> list[ChronologyEntry]:
-    """Every entry of every concern about a child, across years, newest first.
+@dataclass(frozen=True)
+class ChronologyFilter:
+    """Which of a child's entries to show: a period (UTC bounds, the end excluded), one concern, one category of
+    concern, one kind of entry. Nothing set means every entry."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    concern_id: int | None = None
+    category_id: str | None = None
+    kind: str | None = None
+
+
+@functools.lru_cache(maxsize=32)
+def _chronology_statement(period: bool, concern: bool, category: bool, kind: bool, limited: bool) -> Select[Any]:
+    """The child's chronology for one shape of filter (which filters are set, not their values)."""
+    statement = _CHRONOLOGY
+    if period:
+        statement = statement.where(
+            ConcernEvent.at >= bindparam("start", type_=UTCDateTime()),
+            ConcernEvent.at < bindparam("end", type_=UTCDateTime()),
+        )
+    if concern:
+        statement = statement.where(ConcernEvent.concern_id == bindparam("only_concern"))
+    if category:
+        statement = statement.where(
+            exists().where(
+                ConcernCategory.school_id == _SCHOOL,
+                ConcernCategory.concern_id == ConcernEvent.concern_id,
+                ConcernCategory.category_id == bindparam("category_id"),
+            )
+        )
+    if kind:
+        statement = statement.where(ConcernEvent.kind == bindparam("kind"))
+    if limited:
+        statement = statement.limit(bindparam("limit", type_=Integer(), literal_execute=True))
+    return statement
+
+
+def pupil_chronology(
+    school_id: int, pupil_id: int, limit: int | None = None, *, only: ChronologyFilter | None = None
+) -> list[ChronologyEntry]:
+    """A child's chronology across every concern about them, across years, newest first.
 
     :param limit: only the latest this many entries.
+    :param only: only the entries this filter lets through.
     """
-    statement = _CHRONOLOGY_LATEST if limit else _CHRONOLOGY
-    values = {"school_id": school_id, "pupil_id": pupil_id} | ({"limit": limit} if limit else {})
-    return list(transaction_connection().execute(statement, values).all())
+    only = only or ChronologyFilter()
+    shape = (only.start is not None, only.concern_id is not None, bool(only.category_id), bool(only.kind), bool(limit))
+    values: dict[str, Any] = {"school_id": school_id, "pupil_id": pupil_id, "limit": limit}
+    values |= {"start": only.start, "end": only.end, "only_concern": only.concern_id}
+    values |= {"category_id": only.category_id, "kind": only.kind}
+    return list(transaction_connection().execute(_chronology_statement(*shape), values).all())
+
+
+@dataclass(frozen=True)
+class ChronologyOutline:
+    """What a child's chronology spans, for choosing what to show: its first and last entries (UTC), the concerns
+    about the child (newest first) and their categories (by label)."""
+
+    first_at: datetime | None
+    last_at: datetime | None
+    concerns: list[tuple[int, str]]
+    categories: list[tuple[str, str]]
+
+
+_OUTLINE_EVENTS = (
+    select(func.min(ConcernEvent.at), func.max(ConcernEvent.at))
+    .join(_CHILDS_CONCERNS, _CHILDS_CONCERNS.c.concern_id == ConcernEvent.concern_id)
+    .where(ConcernEvent.school_id == _SCHOOL)
+)
+_CHILDS_CONCERN_IDS = select(ConcernPupil.concern_id).where(
+    ConcernPupil.school_id == _SCHOOL, ConcernPupil.pupil_id == bindparam("pupil_id")
+)
+_OUTLINE = select(
+    _OUTLINE_EVENTS.with_only_columns(func.min(ConcernEvent.at)).scalar_subquery().label("first_at"),
+    _OUTLINE_EVENTS.with_only_columns(func.max(ConcernEvent.at)).scalar_subquery().label("last_at"),
+    select(json_objects(id=Concern.id, reference=Concern.reference, logged_at=Concern.logged_at))
+    .where(Concern.school_id == _SCHOOL, Concern.id.in_(_CHILDS_CONCERN_IDS))
+    .scalar_subquery()
+    .label("concerns"),
+    select(json_objects(id=ConcernCategory.category_id, label=ConcernCategory.label))
+    .where(ConcernCategory.school_id == _SCHOOL, ConcernCategory.concern_id.in_(_CHILDS_CONCERN_IDS))
+    .scalar_subquery()
+    .label("categories"),
+)
+
+
+def chronology_outline(school_id: int, pupil_id: int) -> ChronologyOutline:
+    """What a child's chronology spans, in one statement."""
+    row = db.session.execute(_OUTLINE, {"school_id": school_id, "pupil_id": pupil_id}).one()
+    concerns = sorted(json_nested(row.concerns) or (), key=lambda c: (c["logged_at"], c["id"]), reverse=True)
+    labels = {c["id"]: c["label"] for c in json_nested(row.categories) or ()}
+    return ChronologyOutline(
+        row.first_at,
+        row.last_at,
+        [(c["id"], c["reference"]) for c in concerns],
+        sorted(labels.items(), key=lambda item: item[1].casefold()),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -618,24 +707,21 @@ def _shape_and_values(
         "date_from": filters.date_from,
         "date_to": filters.date_to,
         "term": term,
-        "like": f"%{term}%",
+        **pupils_store.search_words(term),
     }
     return shape, values
 
 
 def _search_condition() -> Any:
-    """A concern whose reference is the term, or one of whose children's names or UPN matches it."""
+    """A concern whose reference is the term, or one of whose children's names or UPN matches it (as the pupils'
+    search matches them: any part, without regard to case, accents or apostrophes)."""
     term: BindParameter[str] = bindparam("term")
-    like: BindParameter[str] = bindparam("like")
     name_match = exists().where(
         ConcernPupil.concern_id == Concern.id,
         ConcernPupil.school_id == _SCHOOL,
         ConcernPupil.pupil_id == Pupil.id,
-        or_(
-            func.lower(Pupil.legal_first_name + " " + Pupil.legal_last_name).like(like),
-            func.lower(Pupil.preferred_name).like(like),
-            func.lower(Pupil.upn) == term,
-        ),
+        Pupil.school_id == _SCHOOL,
+        pupils_store.name_search_condition(),
     )
     return or_(func.lower(Concern.reference) == term, name_match)
 

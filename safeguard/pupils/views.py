@@ -10,7 +10,8 @@ from flask_login import current_user
 from safeguard.audit import services as audit
 from safeguard.auth import permissions
 from safeguard.auth.permissions import Capability, requires
-from safeguard.concerns import store as concerns_store
+from safeguard.concerns import services as concern_services
+from safeguard.concerns.states import EventKind
 from safeguard.core.forms import as_id, attach_error, required_data
 from safeguard.core.sqltypes import utcnow
 from safeguard.pupils import services
@@ -48,12 +49,27 @@ def index():
     )
 
 
+def _chronology_request() -> concern_services.ChronologyRequest:
+    """What of the child's chronology the page's address asks for (anything unreadable is left unset)."""
+    args = request.args
+    year_arg = args.get("year", "")
+    year: int | str | None = concern_services.ALL_YEARS if year_arg == concern_services.ALL_YEARS else as_id(year_arg)
+    return concern_services.ChronologyRequest(
+        year=year,
+        concern_id=as_id(args.get("concern")),
+        category_id=args.get("category", "")[:80] or None,
+        kind=args.get("kind", "")[:40] or None,
+    )
+
+
 def _render_pupil(pupil: Pupil, left_form: LeftForm) -> str:
-    """The pupil's page: their details, their whole chronology and the form to mark them as left."""
+    """The pupil's page: their details, their chronology (a year at a time) and the form to mark them as left."""
     return render_template(
         "pupils/show.html",
         pupil=pupil,
-        chronology=concerns_store.pupil_chronology(pupil.school_id, pupil.id),
+        chronology=concern_services.child_chronology(current_user.school, pupil.id, _chronology_request()),
+        kinds=list(EventKind),
+        all_years=concern_services.ALL_YEARS,
         left_form=left_form,
         can_act=permissions.has(current_user, Capability.ACT_ON_CONCERNS),
         can_export=permissions.has(current_user, Capability.EXPORT),
