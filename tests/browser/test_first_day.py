@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from safeguard.concerns import services
 from safeguard.core.extensions import db
@@ -76,3 +79,42 @@ def test_a_required_referral_is_listed_once_and_marked_done_when_recorded(page, 
     expect(section.get_by_role("alert")).to_have_count(0)
     expect(section).to_contain_text("Each action the answers require is recorded")
     check_accessibility(page)
+
+
+def _pdf_text(download) -> str:
+    """The text of a downloaded PDF, with runs of white space made single."""
+    with open(download.path(), "rb") as file:
+        pages = PdfReader(io.BytesIO(file.read())).pages
+    return " ".join(" ".join(page.extract_text() for page in pages).split())
+
+
+def _export(page, url: str) -> str:
+    page.goto(url)
+    page.get_by_label("Reason for this export").fill("Referral to children's social care")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download the PDF").click()
+    return _pdf_text(info.value)
+
+
+def test_every_assignment_is_in_the_chronology_and_the_pdfs(page, school):
+    amira = factories.pupil(school.school, "Amira", "Haddad")
+    concern = factories.concern(school.staff, [amira])
+    factories.user(school.school, "dsl", email="deputy@oak.example", name="Sam Deputy")
+    db.session.commit()
+    sign_in(page, school.dsl, factories.PASSWORD)
+    page.goto(f"/concerns/{concern.id}")
+    page.get_by_role("button", name="Acknowledge").click()
+    chronology = page.locator(".chronology")
+    taken_on = f"Assigned to {school.dsl.display_name} on acknowledging it"
+    expect(chronology).to_contain_text(taken_on)
+    page.locator("summary", has_text="Assignment and level of need").click()
+    page.get_by_label("Assign to").select_option(label="Sam Deputy")
+    page.get_by_role("button", name="Save assignment").click()
+    expect(chronology).to_contain_text("Assigned to Sam Deputy")
+    check_accessibility(page)
+
+    report = _export(page, f"/exports/concern/{concern.id}")
+    assert taken_on in report and "Assigned to Sam Deputy" in report
+    child_file = _export(page, f"/exports/pupil/{amira.id}")
+    assert child_file.count(taken_on) == 2  # the summary chronology and the concern's own
+    assert child_file.count("Assigned to Sam Deputy") == 2
