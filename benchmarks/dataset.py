@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from safeguard.core.names import search_key
+
 # Full scale: a trust of 50 schools.
 SCHOOLS = 50
 PUPILS = 50_000
@@ -248,6 +250,7 @@ def generate(scale: Scale, password_hash: str, seed: int = 2026) -> Iterator[tup
                     None,
                     created,
                     created,
+                    search_key(first, last, None, f"B{school_id:03d}{p:09d}"),
                 )
             )
         yield (
@@ -275,6 +278,7 @@ def generate(scale: Scale, password_hash: str, seed: int = 2026) -> Iterator[tup
                 "transfer_confirmed_at",
                 "created_at",
                 "updated_at",
+                "search_key",
             ],
             pupils,
         )

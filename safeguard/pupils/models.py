@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint, and_, func, text
+from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Index, String, UniqueConstraint, and_, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safeguard.core.extensions import Model, db
+from safeguard.core.extensions import Model
+from safeguard.core.names import KEY_LENGTH, search_key
 from safeguard.core.sqltypes import UTCDateTime, utcnow
 
 # Flags a DSL needs to see at a glance, with the label shown on screen and in exports.
@@ -31,6 +34,8 @@ class Pupil(Model):
     __table_args__ = (
         UniqueConstraint("school_id", "upn"),
         Index("ix_pupils_school_id_last_name", "school_id", "legal_last_name", "legal_first_name"),
+        # Searches read the school's keys from here, not from the table.
+        Index("ix_pupils_school_id_search_key", "school_id", "search_key"),
         Index(
             "ix_pupils_transfer_awaiting_receipt",
             "school_id",
@@ -48,6 +53,9 @@ class Pupil(Model):
     legal_last_name: Mapped[str] = mapped_column(String(100))
     # The name the child goes by, if different from the legal first name.
     preferred_name: Mapped[str | None] = mapped_column(String(100))
+    # What searches match: the names and UPN folded (no case, accents or apostrophes; see core/names.py), set from
+    # them whenever the pupil is written.
+    search_key: Mapped[str] = mapped_column(String(KEY_LENGTH), default="", server_default="")
     date_of_birth: Mapped[date] = mapped_column(Date)
     year_group: Mapped[str] = mapped_column(String(20), default="")
     class_name: Mapped[str] = mapped_column(String(40), default="")
@@ -96,23 +104,17 @@ class Pupil(Model):
 awaiting_receipt = and_(Pupil.transfer_sent_at.is_not(None), Pupil.transfer_confirmed_at.is_(None))
 
 
-def pupil_search(school_id: int, text: str, limit: int = 10):
-    """Select the school's pupils whose name or UPN starts with ``text`` (for type-ahead)."""
-    term = (text or "").strip().lower()
-    like = f"{term}%"
-    return (
-        db.select(Pupil)
-        .where(
-            Pupil.school_id == school_id,
-            (func.lower(Pupil.legal_last_name).like(like))
-            | (func.lower(Pupil.legal_first_name).like(like))
-            | (func.lower(Pupil.preferred_name).like(like))
-            | (func.lower(Pupil.upn).like(like))
-            | (func.lower(Pupil.legal_first_name + " " + Pupil.legal_last_name).like(like)),
-        )
-        .order_by(Pupil.left_on.is_not(None), Pupil.legal_last_name, Pupil.legal_first_name)
-        .limit(limit)
-    )
+@event.listens_for(Pupil, "before_insert")
+@event.listens_for(Pupil, "before_update")
+def _set_search_key(mapper: Any, connection: Any, pupil: Pupil) -> None:
+    """Keep the search key true to the names and UPN, whoever writes the pupil (the import, the demo, a form)."""
+    pupil.search_key = search_key(pupil.legal_first_name, pupil.legal_last_name, pupil.preferred_name, pupil.upn)
+
+
+def name_matches(patterns: Sequence[Any]) -> ColumnElement[bool]:
+    """Pupils whose search key has a word beginning with each word typed (``patterns``, from
+    :func:`safeguard.core.names.search_patterns`, or bound parameters holding them)."""
+    return and_(*(Pupil.search_key.like(pattern) for pattern in patterns))
 
 
 def display_name(legal_first_name: str, legal_last_name: str, preferred_name: str | None) -> str:

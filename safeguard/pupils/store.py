@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, Label, func, or_, select
+from sqlalchemy import BindParameter, Label, bindparam, func, select
 
 from safeguard.core.extensions import db
+from safeguard.core.names import MAX_WORDS, search_patterns
 from safeguard.core.sqltypes import json_nested, json_objects, utc_from_json
-from safeguard.pupils.models import Pupil, awaiting_receipt, display_name, pupil_search
+from safeguard.pupils.models import Pupil, awaiting_receipt, display_name, name_matches
 
 
 class AwaitingReceipt(NamedTuple):
@@ -77,8 +78,33 @@ class RollPage:
     total: int
 
 
+# A search's words, each a LIKE pattern (see core/names.py); the words not typed match every key.
+_WORDS = [bindparam(f"word{n}", type_=Pupil.search_key.type) for n in range(MAX_WORDS)]
+_NAMED = name_matches(_WORDS)
+_TYPE_AHEAD = (
+    select(Pupil)
+    .where(Pupil.school_id == bindparam("school_id"), _NAMED)
+    .order_by(Pupil.left_on.is_not(None), Pupil.legal_last_name, Pupil.legal_first_name, Pupil.id)
+    .limit(10)
+)
+
+
+def search_words(text: str) -> dict[str, str]:
+    """The values of a search's words for a statement using :func:`name_search_condition`. Places for words not
+    typed match every key; when ``text`` has no word at all (only punctuation), every place matches none."""
+    patterns = search_patterns(text)
+    unused = "%" if patterns else ""  # every key starts with a space, so "" matches no key
+    return {f"word{n}": patterns[n] if n < len(patterns) else unused for n in range(MAX_WORDS)}
+
+
+def name_search_condition() -> Any:
+    """A pupil matching a search's words (its values from :func:`search_words`): every word typed begins a word of
+    the pupil's names or UPN, without regard to case, accents, apostrophes or hyphens."""
+    return _NAMED
+
+
 def roll(school_id: int, term: str, show: str, page: int, page_size: int) -> RollPage:
-    """The school's pupils whose name or UPN matches ``term`` (any, when empty), one page at a time.
+    """The school's pupils whose names or UPN match ``term`` (any, when empty), one page at a time.
 
     :param show: ``current`` (on the roll), ``left`` (has left) or anything else for both.
     """
@@ -87,21 +113,16 @@ def roll(school_id: int, term: str, show: str, page: int, page_size: int) -> Rol
         query = query.where(Pupil.left_on.is_(None))
     elif show == "left":
         query = query.where(Pupil.left_on.is_not(None))
-    if term:
-        like = f"%{term}%"
-        query = query.where(
-            or_(
-                func.lower(Pupil.legal_first_name + " " + Pupil.legal_last_name).like(like),
-                func.lower(Pupil.preferred_name).like(like),
-                func.lower(Pupil.upn) == term,
-            )
-        )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    values: dict[str, Any] = {}
+    if term.strip():
+        query = query.where(_NAMED)
+        values = search_words(term)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()), values) or 0
     ordered = query.order_by(Pupil.legal_last_name, Pupil.legal_first_name, Pupil.id)
-    rows = db.session.scalars(ordered.limit(page_size).offset((page - 1) * page_size)).all()
+    rows = db.session.scalars(ordered.limit(page_size).offset((page - 1) * page_size), values).all()
     return RollPage(list(rows), total)
 
 
 def matching(school_id: int, text: str) -> list[Pupil]:
-    """The school's pupils whose name or UPN starts with ``text``, for type-ahead (at most ten)."""
-    return list(db.session.scalars(pupil_search(school_id, text)))
+    """The school's pupils whose names or UPN match ``text``, for type-ahead (at most ten, those on the roll first)."""
+    return list(db.session.scalars(_TYPE_AHEAD, {"school_id": school_id, **search_words(text)}))
