@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+import json
+from typing import Any, TypeVar
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -55,3 +57,19 @@ def as_id(value: object) -> int | None:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None
+
+
+def json_body(max_bytes: int) -> Any:
+    """The request's JSON body, or ``None`` when it is missing, larger than ``max_bytes``, malformed or nested too
+    deeply to read (``[[[[…`` a hundred thousand times deep is refused here, not a server error)."""
+    if request.mimetype != "application/json":
+        return None
+    if request.content_length is not None and request.content_length > max_bytes:
+        return None
+    raw = request.get_data(cache=True)
+    if len(raw) > max_bytes:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None

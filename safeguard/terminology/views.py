@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template
 
 from safeguard.auth.permissions import Capability, requires
+from safeguard.core.forms import json_body
 from safeguard.terminology import check_text, get_vocabulary, wording_problems
 from safeguard.terminology.forms import MAX_TEXT, WordingForm
 
@@ -39,7 +40,8 @@ def check_api():
 
     CSRF-protected like every POST (the ``X-CSRFToken`` header); bad JSON or an over-long text is a 400.
     """
-    payload = request.get_json(silent=True)
+    # Every character may arrive as a six-byte escape; the braces and the key add a few more.
+    payload = json_body(max_bytes=6 * MAX_TEXT + 1024)
     if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
         return jsonify(error='Send JSON of the form {"text": "..."}.'), 400
     text = payload["text"]

@@ -155,6 +155,12 @@ def test_api_needs_sign_in_and_csrf_and_refuses_bad_input(client, school, sign_i
         "/terminology/api/check", data="{not json", headers={**headers, "Content-Type": "application/json"}
     )
     assert response.status_code == 400
+    # Nested a hundred thousand deep, or far larger than any text it may hold: a clear 400, never a server error.
+    for body in ("[" * 100_000, '{"text": "' + "x" * 400_000 + '"}'):
+        response = client.post(
+            "/terminology/api/check", data=body, headers={**headers, "Content-Type": "application/json"}
+        )
+        assert response.status_code == 400 and "Send JSON" in response.get_json()["error"]
 
 
 def test_check_page_without_javascript(client, school, sign_in):
