@@ -37,14 +37,14 @@ from safeguard.concerns.states import (
 )
 from safeguard.concerns.store import StaleConcern
 from safeguard.core import storage
-from safeguard.core.formatting import format_date, local_today, zone_named
+from safeguard.core.formatting import format_date, local_datetime, local_today, zone_named
 from safeguard.core.schooldays import add_school_days
 from safeguard.core.sqltypes import utcnow
 from safeguard.notifications import services as notifications
 from safeguard.schools.models import School
 from safeguard.terminology import Category, get_vocabulary, wording_problems
 
-__all__ = ["ConcernError", "StaleConcern", "WordingError"]
+__all__ = ["AlreadyDone", "ConcernError", "StaleConcern", "WordingError"]
 
 logger = logging.getLogger("safeguard.concerns")
 
@@ -70,6 +70,11 @@ class ConcernError(ValueError):
         super().__init__(message)
         self.field = field
         self.messages = [message]
+
+
+class AlreadyDone(ConcernError):
+    """Someone else did it first (another DSL acknowledged the concern, or marked the follow-up done): nothing was
+    changed, and the message says who and when."""
 
 
 class WordingError(ConcernError):
@@ -395,13 +400,22 @@ def _audit(concern: Concern, actor: User | None, kind: str, summary: str, detail
 # What DSLs do
 
 
+def _acknowledged_already(concern: Concern, dsl: User) -> str:
+    """What a DSL is told when the concern they went to acknowledge was acknowledged by someone else first."""
+    who = concern.acknowledged_by.display_name if concern.acknowledged_by else "Another DSL"
+    if concern.acknowledged_by_id == dsl.id:
+        who = "You"
+    when = local_datetime(concern.acknowledged_at, zone=zone_named(dsl.school.timezone))
+    return f"{who} acknowledged this concern at {when}, before this acknowledgement was sent: nothing more was changed."
+
+
 def acknowledge(concern: Concern, dsl: User, seen_version: int | None, now: datetime | None = None) -> None:
     """Acknowledge a new concern: the reporter sees it was received by the DSL team, the clock stops.
 
     :param now: when it was acknowledged (the present, except when loading records kept elsewhere).
     """
     if concern.status != Status.NEW:
-        raise ConcernError("This concern has already been acknowledged.")
+        raise AlreadyDone(_acknowledged_already(concern, dsl))
     now = now or utcnow()
     changes: dict[str, Any] = {
         "status": Status.ACKNOWLEDGED.value,
@@ -783,10 +797,11 @@ def complete_follow_up(concern: Concern, dsl: User, follow_up_id: int | None, se
     if follow_up is None:
         raise ConcernError("That follow-up is not on this concern.")
     if follow_up.done_at is not None:
-        raise ConcernError("That follow-up is already done.")
+        when = local_datetime(follow_up.done_at, zone=zone_named(dsl.school.timezone))
+        raise AlreadyDone(f"That follow-up was marked done at {when}, before this was sent: nothing more was changed.")
     now = _change(concern, seen_version)
     if not store.complete_follow_up(concern, follow_up.id, dsl.id, now):
-        raise ConcernError("That follow-up is already done.")
+        raise AlreadyDone("That follow-up was marked done by someone else at the same moment: nothing more was changed.")
     _event(
         concern, dsl, EventKind.FOLLOW_UP_DONE, f"Follow-up done: {follow_up.what}", detail={"follow_up": follow_up.id}
     )

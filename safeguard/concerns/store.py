@@ -1053,7 +1053,8 @@ _FOLLOW_UP_DONE = (
     FollowUp.__table__.update()
     .where(
         FollowUp.__table__.c.id == bindparam("follow_up_id"),
-        FollowUp.__table__.c.concern_id == _CONCERN_ID,
+        # Not "concern_id": an UPDATE keeps its columns' names for the values it sets.
+        FollowUp.__table__.c.concern_id == bindparam("of_concern"),
         FollowUp.__table__.c.done_at.is_(None),
     )
     .values(done_at=bindparam("done_at"), done_by_id=bindparam("done_by_id"))
@@ -1079,7 +1080,7 @@ def insert_follow_up(concern: Concern, event_id: int, due_on: date, what: str) -
 
 def complete_follow_up(concern: Concern, follow_up_id: int, done_by_id: int, done_at: datetime) -> bool:
     """Mark a follow-up done; ``False`` if it was done already (by someone else at the same moment)."""
-    values = {"follow_up_id": follow_up_id, "concern_id": concern.id, "done_by_id": done_by_id, "done_at": done_at}
+    values = {"follow_up_id": follow_up_id, "of_concern": concern.id, "done_by_id": done_by_id, "done_at": done_at}
     return transaction_connection().execute(_FOLLOW_UP_DONE, values).rowcount == 1
 
 

@@ -356,8 +356,10 @@ def show(concern_id: int):
 def _act(concern_id: int, form_name: str, apply, success: str):
     """Run one DSL action: load (404), check permission (403), validate, call the service, flash and redirect.
 
-    A concern changed since the page was loaded gives 409 with the changes shown and the typed text kept; text with
-    terms to avoid gives 400 with the terms named and a place to give the reason for keeping them.
+    A concern changed since the page was loaded gives 409 with the changes shown and the typed text kept; an action
+    someone else already took (the concern acknowledged, the follow-up done) goes back to the concern, saying who
+    did it and when; text with terms to avoid gives 400 with the terms named and a place to give the reason for
+    keeping them.
     """
     concern = load_concern(concern_id)
     if not permissions.can_act_on_concern(current_user, concern):
@@ -376,6 +378,11 @@ def _act(concern_id: int, form_name: str, apply, success: str):
         form.version.data = str(concern.version)
         form.opened_at.data = utcnow().isoformat()
         return render_concern(concern, 409, stale=opened_at, **{form_name: form})
+    except services.AlreadyDone as done:
+        # Someone else did it first: nothing to keep or correct, so back to the concern as it now stands.
+        db.session.rollback()
+        flash(str(done), "warning")
+        return redirect(url_for("concerns.show", concern_id=concern_id))
     except services.ConcernError as error:
         db.session.rollback()
         concern = load_concern(concern_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from playwright.sync_api import expect
 from pypdf import PdfReader
@@ -118,3 +119,25 @@ def test_every_assignment_is_in_the_chronology_and_the_pdfs(page, school):
     child_file = _export(page, f"/exports/pupil/{amira.id}")
     assert child_file.count(taken_on) == 2  # the summary chronology and the concern's own
     assert child_file.count("Assigned to Sam Deputy") == 2
+
+
+def test_acknowledging_after_another_dsl_says_who_did_it_first(new_page, school):
+    amira = factories.pupil(school.school, "Amira", "Haddad")
+    concern = factories.concern(school.staff, [amira])
+    deputy = factories.user(school.school, "dsl", email="deputy@oak.example", name="Sam Deputy")
+    db.session.commit()
+    first, second = new_page(), new_page()
+    sign_in(first, deputy, factories.PASSWORD)
+    sign_in(second, school.dsl, factories.PASSWORD)
+    first.goto(f"/concerns/{concern.id}")
+    second.goto(f"/concerns/{concern.id}")
+    first.get_by_role("button", name="Acknowledge").click()
+    expect(first.get_by_text("Acknowledged. The reporter can now see")).to_be_visible()
+
+    second.get_by_role("button", name="Acknowledge").click()
+    expect(second).to_have_url(re.compile(rf"/concerns/{concern.id}$"))
+    told = second.get_by_role("alert").filter(has_text="Sam Deputy acknowledged this concern at")
+    expect(told).to_contain_text("nothing more was changed")
+    expect(second.get_by_role("button", name="Acknowledge")).to_have_count(0)
+    expect(second.locator(".chronology")).to_contain_text("Acknowledged by Sam Deputy")
+    check_accessibility(second)
