@@ -217,6 +217,12 @@ class StatusForm(VersionedForm):
         validators=[Length(max=MAX_TEXT)],
         render_kw={"rows": 2},
     )
+    open_follow_ups_reason = TextAreaField(
+        "Why close with a follow-up still open (if any)",
+        description="Or mark the follow-up done first, under Follow-ups.",
+        validators=[Length(max=MAX_TEXT)],
+        render_kw={"rows": 2},
+    )
 
 
 class LinkForm(VersionedForm):

@@ -655,6 +655,8 @@ class StatusChange:
     outcome: str = ""
     rationale: str = ""
     unanswered_reason: str = ""
+    # Why the concern is closed with a follow-up not yet done (asked only then).
+    open_follow_ups_reason: str = ""
     wording_kept_reason: str | None = None
 
 
@@ -694,7 +696,24 @@ def _closing(concern: Concern, change: StatusChange) -> tuple[dict[str, Any], di
         raise ConcernError("Record the rationale for closing: why no more is needed.", field="rationale")
     columns = {"outcome": outcome[:200], "outcome_rationale": rationale, "closed_at": utcnow()}
     extra = {"outcome": outcome[:200]} | ({"unanswered_protocol_steps_reason": unanswered} if unanswered else {})
-    return columns, extra
+    return columns, extra | _open_follow_ups(concern, change.open_follow_ups_reason.strip())
+
+
+def _open_follow_ups(concern: Concern, reason: str) -> dict[str, Any]:
+    """Closing with a follow-up not yet done needs the reason, kept on the status entry; the facts of it."""
+    still_open = [f for f in store.follow_ups(concern) if f.done_at is None]
+    if not still_open:
+        return {}
+    if len(reason) < 10:
+        named = "; ".join(f'"{f.what}" (due {format_date(f.due_on)})' for f in still_open[:3])
+        one = len(still_open) == 1
+        lead = "A follow-up is still open" if one else f"{len(still_open)} follow-ups are still open"
+        it = "it" if one else "them"
+        raise ConcernError(
+            f"{lead}: {named}. Mark {it} done first, or record why the concern is closed with {it} open.",
+            field="open_follow_ups_reason",
+        )
+    return {"open_follow_ups": [f.id for f in still_open], "open_follow_ups_reason": reason}
 
 
 def change_status(concern: Concern, dsl: User, change: StatusChange, seen_version: int | None) -> None:
@@ -709,7 +728,12 @@ def change_status(concern: Concern, dsl: User, change: StatusChange, seen_versio
         if len(change.rationale.strip()) < 5:
             raise ConcernError("Record why the concern is being reopened.", field="rationale")
         columns = {"closed_at": None}
-    texts = {"outcome": change.outcome, "rationale": change.rationale, "unanswered_reason": change.unanswered_reason}
+    texts = {
+        "outcome": change.outcome,
+        "rationale": change.rationale,
+        "unanswered_reason": change.unanswered_reason,
+        "open_follow_ups_reason": change.open_follow_ups_reason,
+    }
     kept = check_wording(texts, change.wording_kept_reason)
     _change(concern, seen_version, status=new.value, **columns)
     # A rationale given for any move is kept: it was typed for the record.

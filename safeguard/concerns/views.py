@@ -502,6 +502,7 @@ def status(concern_id: int):
             outcome=form.outcome.data or "",
             rationale=form.rationale.data or "",
             unanswered_reason=form.unanswered_reason.data or "",
+            open_follow_ups_reason=form.open_follow_ups_reason.data or "",
             wording_kept_reason=form.wording_kept_reason.data,
         )
         services.change_status(concern, current_user, change, seen)

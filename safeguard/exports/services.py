@@ -86,6 +86,8 @@ def _detail_lines(event: store.EventRow) -> tuple[str, ...]:
         lines.append(f"Reason: {detail['reason']}")
     if detail.get("unanswered_protocol_steps_reason"):
         lines.append(f"Guided-response steps left unanswered because: {detail['unanswered_protocol_steps_reason']}")
+    if detail.get("open_follow_ups_reason"):
+        lines.append(f"Closed with a follow-up still open because: {detail['open_follow_ups_reason']}")
     return tuple(line for line in lines if line)
 
 

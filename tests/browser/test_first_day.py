@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date, timedelta
 
 from playwright.sync_api import expect
 from pypdf import PdfReader
@@ -141,3 +142,35 @@ def test_acknowledging_after_another_dsl_says_who_did_it_first(new_page, school)
     expect(second.get_by_role("button", name="Acknowledge")).to_have_count(0)
     expect(second.locator(".chronology")).to_contain_text("Acknowledged by Sam Deputy")
     check_accessibility(second)
+
+
+def test_closing_with_a_follow_up_open_asks_for_it_done_or_a_reason(page, school):
+    amira = factories.pupil(school.school, "Amira", "Haddad")
+    concern = factories.concern(school.staff, [amira])
+    services.acknowledge(concern, school.dsl, None)
+    chase = services.ActionInput(
+        kind="informed_parents", follow_up_on=date.today() + timedelta(days=3), follow_up_what="Ring mum back"
+    )
+    services.record_action(concern, school.dsl, chase, None)
+    db.session.commit()
+    sign_in(page, school.dsl, factories.PASSWORD)
+    page.goto(f"/concerns/{concern.id}")
+
+    page.locator("summary", has_text="Change status").click()
+    page.get_by_label("New status").select_option(label="Closed")
+    page.get_by_label("Outcome (when closing)").fill("Support in school")
+    page.get_by_label("Rationale for closing or reopening").fill("Mum is engaging; pastoral support in place.")
+    page.get_by_role("button", name="Change status").click()
+    errors = page.locator("#status .error-summary")
+    expect(errors).to_contain_text('A follow-up is still open: "Ring mum back"')
+    expect(errors).to_contain_text("Mark it done first, or record why the concern is closed with it open")
+    expect(page.locator(".badge", has_text="Closed")).to_have_count(0)
+    check_accessibility(page)
+
+    reason = "Mum will ring us; the class teacher will pass on anything she says."
+    page.get_by_label("Why close with a follow-up still open").fill(reason)
+    page.get_by_role("button", name="Change status").click()
+    expect(page.locator(".badge", has_text="Closed")).to_be_visible()
+    expect(page.locator(".chronology")).to_contain_text(f"Closed with a follow-up still open because: {reason}")
+    report = _export(page, f"/exports/concern/{concern.id}")
+    assert f"Closed with a follow-up still open because: {reason}" in report
