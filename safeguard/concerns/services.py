@@ -825,7 +825,9 @@ def complete_follow_up(concern: Concern, dsl: User, follow_up_id: int | None, se
         raise AlreadyDone(f"That follow-up was marked done at {when}, before this was sent: nothing more was changed.")
     now = _change(concern, seen_version)
     if not store.complete_follow_up(concern, follow_up.id, dsl.id, now):
-        raise AlreadyDone("That follow-up was marked done by someone else at the same moment: nothing more was changed.")
+        raise AlreadyDone(
+            "That follow-up was marked done by someone else at the same moment: nothing more was changed."
+        )
     _event(
         concern, dsl, EventKind.FOLLOW_UP_DONE, f"Follow-up done: {follow_up.what}", detail={"follow_up": follow_up.id}
     )

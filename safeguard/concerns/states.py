@@ -23,6 +23,11 @@ class Status(enum.StrEnum):
         """The name shown on screen."""
         return STATUS_LABELS[self]
 
+    @property
+    def for_reporter(self) -> ReporterStage:
+        """What the person who logged the concern is told of where it is."""
+        return _REPORTER_STAGES[self]
+
 
 STATUS_LABELS = {
     Status.NEW: "New",
@@ -30,6 +35,24 @@ STATUS_LABELS = {
     Status.IN_PROGRESS: "In progress",
     Status.REFERRED: "Referred",
     Status.CLOSED: "Closed",
+}
+
+
+class ReporterStage(enum.StrEnum):
+    """Where a concern is, as the person who logged it sees it: received, acknowledged by the DSL team, or closed.
+    What the team does in between (a referral, work in progress) is the team's to know."""
+
+    RECEIVED = "received"
+    ACKNOWLEDGED = "acknowledged"
+    CLOSED = "closed"
+
+
+_REPORTER_STAGES = {
+    Status.NEW: ReporterStage.RECEIVED,
+    Status.ACKNOWLEDGED: ReporterStage.ACKNOWLEDGED,
+    Status.IN_PROGRESS: ReporterStage.ACKNOWLEDGED,
+    Status.REFERRED: ReporterStage.ACKNOWLEDGED,
+    Status.CLOSED: ReporterStage.CLOSED,
 }
 
 # The moves a DSL may make. Reopening a closed concern brings it back to "in progress".

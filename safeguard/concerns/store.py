@@ -62,7 +62,7 @@ from safeguard.concerns.models import (
     FollowUp,
 )
 from safeguard.concerns.rules import acknowledgement_overdue, follow_up_overdue, is_open
-from safeguard.concerns.states import EventKind, Part, Status
+from safeguard.concerns.states import EventKind, Part, ReporterStage, Status
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import UTCDateTime, json_nested, json_objects, utc_from_json
 from safeguard.core.statements import transaction_connection
@@ -341,6 +341,11 @@ class ReportedConcern:
     reference: str
     logged_at: datetime
     status: str
+
+    @property
+    def stage(self) -> ReporterStage:
+        """Where the concern is, as its reporter is told: received, acknowledged or closed."""
+        return Status(self.status).for_reporter
 
 
 _REPORTED_BY = (

@@ -88,11 +88,12 @@ def test_urgent_concern_from_teacher_to_closure(new_page, school, pupils, db):
 
     teacher.get_by_role("button", name="Show or hide the menu").click()
     teacher.get_by_role("navigation").get_by_role("link", name="My concerns").click()
-    expect(teacher.get_by_text("Acknowledged by the DSL team")).to_be_visible()
+    # The teacher is told it is closed, and nothing of what the DSL team did or decided.
+    expect(teacher.get_by_text("Closed by the DSL team")).to_be_visible()
     teacher.get_by_role("link", name=reference).click()
-    expect(teacher.get_by_text("The DSL team has received it")).to_be_visible()
+    expect(teacher.get_by_text("The DSL team has finished dealing with it")).to_be_visible()
     content = teacher.locator("main").inner_text()
-    for hidden in ("CSC-2026-004512", "Referral", "Closed", "Child in need", "daily check-ins"):
+    for hidden in ("CSC-2026-004512", "Referral", "Accepted by", "Child in need", "daily check-ins", "Acknowledged"):
         assert hidden not in content
     check_accessibility(teacher)
 
