@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 
+from safeguard.terminology.grammar import Replacement, replacements
 from safeguard.terminology.model import Severity, Term
 
 # Between the words of a phrase: spaces, hyphens and dashes, or nothing ("child-porn", "child porn", "childporn").
@@ -35,11 +36,31 @@ class Finding:
     reason: str
     source: str
     term_id: str = ""
+    # The vocabulary's form the text matched, and the ending after it ("s", "es", "'s"), if any.
+    form: str = ""
+    suffix: str = ""
+    # The checked text and the term, kept to write the replacements when they are asked for (not on every check).
+    context: tuple[str, Term] | None = field(default=None, repr=False, compare=False)
+
+    def replacements(self) -> list[Replacement]:
+        """For each preferred term, the words to write in this span's place so that the sentence still reads, or
+        that none fit (see :mod:`safeguard.terminology.grammar`)."""
+        if self.context is None:
+            return []
+        text, term = self.context
+        return replacements(text, self.start, self.end, term, self.form, self.suffix)
 
     def to_dict(self) -> dict:
-        """The JSON form: start, end, text, preferred, severity, reason."""
-        data = asdict(self)
-        return {key: data[key] for key in ("start", "end", "text", "preferred", "severity", "reason")}
+        """The JSON form: start, end, text, preferred, severity, reason and replacements."""
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "preferred": list(self.preferred),
+            "severity": self.severity,
+            "reason": self.reason,
+            "replacements": [r.to_dict() for r in self.replacements()],
+        }
 
 
 def _atoms(phrase: str) -> list:
@@ -154,9 +175,11 @@ class Checker:
     def __init__(self, terms: list[Term], allowed: list[str], *, preferred_are_safe: bool = True) -> None:
         self.terms = terms
         self._by_form: dict[str, Term] = {}
+        self._form: dict[str, str] = {}  # each form as the vocabulary writes it, by its key
         for term in terms:
             for form in term.forms:
                 self._by_form[_key(form)] = term
+                self._form[_key(form)] = form
         # Preferred terms are correct by definition: never flag a word inside one (the loader turns this off to
         # catch a preferred term that is itself a term to avoid).
         safe = list(allowed) + ([p for term in terms for p in term.preferred] if preferred_are_safe else [])
@@ -170,17 +193,16 @@ class Checker:
     def _by_form_phrases(self) -> list[str]:
         return [form for term in self.terms for form in term.forms]
 
-    def _lookup(self, matched: str) -> Term | None:
-        """The term a matched span is a form of, or ``None`` for a correct phrase."""
+    def _lookup(self, matched: str) -> tuple[Term, str, str] | None:
+        """The term a matched span is a form of, with the form and the ending after it; ``None`` for a correct
+        phrase."""
         key = _key(matched)
-        for candidate in (
-            key,
-            key.removesuffix("'s").removesuffix("’s"),
-            key.removesuffix("es"),
-            key.removesuffix("s"),
-        ):
+        for suffix in ("", "'s", "’s", "es", "s"):
+            candidate = key.removesuffix(suffix) if suffix else key
+            if suffix and candidate == key:
+                continue
             if candidate in self._by_form:
-                return self._by_form[candidate]
+                return self._by_form[candidate], self._form[candidate], suffix
             if candidate in self._safe:
                 return None
         return None
@@ -194,13 +216,13 @@ class Checker:
             spans = [m.span() for m in self.pattern.finditer(lowered)]
         else:
             spans = [m.span() for m in self.pattern_any_case.finditer(text)]
-        hits = [(start, end, term) for start, end in spans if (term := self._lookup(text[start:end])) is not None]
+        hits = [(start, end, found) for start, end in spans if (found := self._lookup(text[start:end])) is not None]
         if not hits:
             return []
         quoted = quoted_spans(text)
         starts = [a for a, _ in quoted]
         findings = []
-        for start, end, term in hits:
+        for start, end, (term, form, suffix) in hits:
             index = bisect_right(starts, start) - 1
             if index >= 0 and quoted[index][1] >= end:
                 continue  # the child's own words, recorded verbatim
@@ -214,6 +236,9 @@ class Checker:
                     reason=term.reason,
                     source=term.source,
                     term_id=term.id,
+                    form=form,
+                    suffix=suffix,
+                    context=(text, term),
                 )
             )
         return findings

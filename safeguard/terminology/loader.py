@@ -20,7 +20,7 @@ from pydantic import AfterValidator, Field, StrictBool, ValidationInfo, field_va
 from safeguard.core.datafiles import DataFileError, Schema, at_least_one, duplicate_ids, load, problem
 from safeguard.protocols import Protocol, ProtocolError, load_protocols
 from safeguard.terminology.checker import Checker
-from safeguard.terminology.model import Agency, Category, Term, Vocabulary
+from safeguard.terminology.model import Agency, Category, Term, Use, UseKind, Vocabulary
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # A source is cited by its short name in capitals ("KCSIE Part one", "LUX; SOA").
@@ -134,6 +134,48 @@ class CategoriesFile(_VocabularyFile):
         return [group.category(None, (entry.category(group.id) for entry in group.categories)) for group in self.groups]
 
 
+_NOUNS = ("count", "mass")
+_VERBS = ("ing", "past", "present", "base")
+# A verb's object: a preposition put before it, or one of these.
+_OBJECT_WORDS = ("direct", "no")
+
+
+class UseEntry(Schema):
+    """How a preferred term is written in place of some of the term's forms (grammar.py reads it)."""
+
+    forms: Annotated[tuple[str, ...], at_least_one("must list at least one form of the term")]
+    kind: UseKind = Field(alias="as")
+    say: str
+    preferred: str | None = None
+    plural: str | None = None
+    participle: str | None = None
+    object: str | None = None
+    modifier: str | None = None
+
+    def problems(self, term: TermEntry, number: int) -> list[str]:
+        """What the schema cannot say: the forms are the term's, and each field suits the kind of use."""
+        where = f"{term.id} (use {number})"
+        forms = {normalise(form) for form in (term.term, *term.variants)}
+        found = [f"{form!r} is not a form of the term" for form in self.forms if normalise(form) not in forms]
+        if self.preferred is not None and self.preferred not in term.preferred:
+            found.append(f"preferred: {self.preferred!r} is not one of the term's preferred terms")
+        if (self.plural or self.modifier) and self.kind not in _NOUNS:
+            found.append("plural and modifier are for a noun (as: count or mass)")
+        if self.participle and self.kind not in ("ing", "past"):
+            found.append("participle is for as: ing or as: past")
+        if self.object and self.kind not in _VERBS:
+            found.append("object is for a verb (as: ing, past, present or base)")
+        if self.object and self.object not in _OBJECT_WORDS and not self.object.isalpha():
+            found.append("object must be a preposition (such as with), direct or no")
+        return [problem("terms.yaml", where, "uses", message) for message in found]
+
+    def use(self, term: TermEntry) -> Use:
+        """The vocabulary's :class:`Use`; it writes the preferred term it names, the one it says, or the first."""
+        preferred = self.preferred or (self.say if self.say in term.preferred else term.preferred[0])
+        fields = self.model_dump(exclude={"preferred"})
+        return Use(**fields, preferred=preferred)
+
+
 class TermEntry(Schema):
     """A term to avoid or use with caution, with its variants and what to say instead."""
 
@@ -144,6 +186,12 @@ class TermEntry(Schema):
     preferred: Annotated[tuple[str, ...], at_least_one("must list at least one preferred alternative")]
     reason: str
     source: str
+    uses: tuple[UseEntry, ...] = ()
+
+    def vocabulary_term(self) -> Term:
+        """The term as the vocabulary holds it."""
+        fields = self.model_dump(exclude={"uses"})
+        return Term(**fields, uses=tuple(use.use(self) for use in self.uses))
 
 
 class TermsFile(_VocabularyFile):
@@ -151,6 +199,7 @@ class TermsFile(_VocabularyFile):
 
     file_name = "terms.yaml"
     entry_lists: ClassVar[Mapping[str, str]] = {"terms": "term"}
+    part_lists: ClassVar[Mapping[str, str]] = {"uses": "use"}
 
     terms: tuple[TermEntry, ...]
     allowed: tuple[str, ...] = ()
@@ -161,12 +210,16 @@ class TermsFile(_VocabularyFile):
 
     def vocabulary_terms(self) -> list[Term]:
         """The terms as the vocabulary holds them."""
-        return [Term(**dict(entry)) for entry in self.terms]
+        return [entry.vocabulary_term() for entry in self.terms]
 
     def problems(self) -> list[str]:
-        """Ids are unique, no two terms share a form, and no preferred alternative is itself a term to avoid."""
+        """Ids are unique, no two terms share a form, no preferred alternative (nor the words a use writes) is itself
+        a term to avoid, and each use names the term's forms and fields that suit it."""
         terms = self.vocabulary_terms()
-        return duplicate_ids(self.file_name, terms) + _shared_forms(terms) + _flagged_preferred(terms)
+        uses = [
+            problem for entry in self.terms for n, use in enumerate(entry.uses, 1) for problem in use.problems(entry, n)
+        ]
+        return duplicate_ids(self.file_name, terms) + _shared_forms(terms) + _flagged_preferred(terms) + uses
 
 
 class AgencyEntry(Schema):
@@ -211,13 +264,20 @@ def _shared_forms(terms: list[Term]) -> list[str]:
 
 
 def _flagged_preferred(terms: list[Term]) -> list[str]:
-    """A preferred alternative that is itself a term to avoid would send the writer round in circles."""
+    """A preferred alternative, or the words a use writes for it, that is itself a term to avoid would send the writer
+    round in circles."""
     checker = Checker(terms, [], preferred_are_safe=False)
-    return [
-        problem("terms.yaml", term.id, "preferred", f"{preferred!r} is itself a term to avoid ({finding.text!r})")
+    written = [("preferred", term.id, preferred) for term in terms for preferred in term.preferred] + [
+        ("uses", term.id, words)
         for term in terms
-        for preferred in term.preferred
-        for finding in checker.check(preferred)
+        for use in term.uses
+        for words in (use.say, use.plural, use.participle, use.modifier)
+        if words
+    ]
+    return [
+        problem("terms.yaml", term_id, field, f"{words!r} is itself a term to avoid ({finding.text!r})")
+        for field, term_id, words in written
+        for finding in checker.check(words)
         if finding.severity == "avoid"
     ]
 

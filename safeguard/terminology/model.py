@@ -7,6 +7,10 @@ from datetime import date
 from typing import Literal
 
 Severity = Literal["avoid", "caution"]
+# How a preferred term reads in a flagged form's place (see grammar.py): a countable or uncountable noun, an -ing
+# form, a predicate after "is" or "was", or a verb in the past, the present (after he, she or a name) or the base
+# form (after "to", "will", "did"...).
+UseKind = Literal["count", "mass", "ing", "after-be", "past", "present", "base"]
 
 
 @dataclass
@@ -31,6 +35,27 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Use:
+    """How one preferred term is written in place of some forms of a term, so that the sentence still reads."""
+
+    forms: tuple[str, ...]
+    kind: UseKind
+    # The words put in the form's place.
+    say: str
+    # The preferred term these words write (one of the term's ``preferred``).
+    preferred: str
+    # For a noun: the words in place of the plural form ("children who are being sexually exploited").
+    plural: str | None = None
+    # After "has", "had", "was", "been"...: "been sexually exploited" for "slept around" in "she had slept around".
+    participle: str | None = None
+    # A verb's object: a preposition put before it ("with"), "direct" (it follows as it is), "no" (none may follow);
+    # ``None``: what follows is not looked at.
+    object: str | None = None
+    # For a noun: the words that stand before another noun ("domestic abuse" in "a domestic abuse incident").
+    modifier: str | None = None
+
+
+@dataclass(frozen=True)
 class Term:
     """A term to avoid or use with caution, with its variants and what to say instead."""
 
@@ -41,6 +66,8 @@ class Term:
     preferred: tuple[str, ...]
     reason: str
     source: str
+    # How the preferred terms read in place of the forms; a form no use covers gets no replacement offered.
+    uses: tuple[Use, ...] = ()
 
     @property
     def forms(self) -> tuple[str, ...]:

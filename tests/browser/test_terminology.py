@@ -47,3 +47,24 @@ def test_category_picker_search_and_guidance(page, school):
     search.fill("")
     expect(page.locator("#category-abuse-physical")).to_be_visible()
     check_accessibility(page)
+
+
+def test_use_this_term_keeps_the_teachers_sentence_whole(page, school):
+    """The issue's sentence: "sexting an older boy" becomes "sharing nudes and semi-nudes with an older boy"."""
+    sign_in(page, school.staff, factories.PASSWORD)
+    page.goto("/concerns/new")
+    box = page.get_by_label("What happened?")
+    box.fill("At break Amira told me she was sexting an older boy. He sexted her a picture last night.")
+    findings = page.locator("[data-findings]")
+    expect(findings.locator("li")).to_have_count(2)
+    # Where no form fits ("sexted her a picture"), nothing is offered: the teacher is told to rewrite it.
+    second = findings.locator("li").nth(1)
+    expect(second).to_contain_text("No wording fits here as the sentence is written")
+    expect(second.get_by_role("button")).to_have_count(0)
+    check_accessibility(page)
+    findings.get_by_role("button", name="Use “sharing nudes and semi-nudes with”").click()
+    expect(box).to_have_value(
+        "At break Amira told me she was sharing nudes and semi-nudes with an older boy. "
+        "He sexted her a picture last night."
+    )
+    expect(findings.locator("li")).to_have_count(1)

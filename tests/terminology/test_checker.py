@@ -132,7 +132,7 @@ def test_findings_carry_preferred_terms_reason_and_source():
     assert finding.preferred == ["child sexual abuse material", "indecent images of children"]
     assert "consent" in finding.reason
     assert "LUX" in finding.source
-    assert set(finding.to_dict()) == {"start", "end", "text", "preferred", "severity", "reason"}
+    assert set(finding.to_dict()) == {"start", "end", "text", "preferred", "severity", "reason", "replacements"}
 
 
 def test_no_preferred_term_is_itself_flagged_as_avoid():

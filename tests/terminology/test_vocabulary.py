@@ -127,7 +127,7 @@ def test_check_command_exit_codes_and_json(runner, tmp_path):
     assert result.exit_code == 1
     findings = json.loads(result.output)
     assert [(f["text"], f["severity"]) for f in findings] == [("child porn", "avoid"), ("sexting", "caution")]
-    assert set(findings[0]) == {"start", "end", "text", "preferred", "severity", "reason"}
+    assert set(findings[0]) == {"start", "end", "text", "preferred", "severity", "reason", "replacements"}
     clean = tmp_path / "clean.txt"
     clean.write_text("They were sexting.", encoding="utf-8")
     assert runner.invoke(args=["terminology", "check", str(clean)]).exit_code == 0

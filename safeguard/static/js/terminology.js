@@ -36,16 +36,20 @@
         item.appendChild(el("strong", "", "\u201c" + f.text + "\u201d"));
         item.appendChild(el("div", "small", f.reason));
         var buttons = el("div", "d-flex flex-wrap gap-1 mt-1");
-        f.preferred.forEach(function (preferred) {
-          var button = el("button", "btn btn-sm btn-outline-primary", "Use \u201c" + preferred + "\u201d");
+        var misfits = [];
+        // The server says what to write for each preferred term so that the sentence still reads ("sexting an
+        // older boy": "sharing nudes and semi-nudes with an older boy"), or that nothing fits as it is written.
+        (f.replacements || []).forEach(function (r) {
+          if (r.text === null) { misfits.push(r.preferred); return; }
+          var button = el("button", "btn btn-sm btn-outline-primary", "Use \u201c" + r.text + "\u201d");
           button.type = "button";
-          button.setAttribute("data-use-term", preferred);
+          button.setAttribute("data-use-term", r.preferred);
           button.addEventListener("click", function () {
             var current = textarea.value;
             // Replace only that span, and only if the words are still where they were found.
-            if (current.slice(f.start, f.end) !== f.text) { check(); return; }
-            textarea.value = current.slice(0, f.start) + preferred + current.slice(f.end);
-            var caret = f.start + preferred.length;
+            if (current.slice(r.start, r.end) !== r.original) { check(); return; }
+            textarea.value = current.slice(0, r.start) + r.text + current.slice(r.end);
+            var caret = r.start + r.text.length;
             textarea.focus();
             textarea.setSelectionRange(caret, caret);
             check();
@@ -53,6 +57,10 @@
           buttons.appendChild(button);
         });
         item.appendChild(buttons);
+        if (misfits.length) {
+          item.appendChild(el("div", "small mt-1", (buttons.children.length ? "Or rewrite the sentence to use " : "No wording fits here as the sentence is written: rewrite it to use ") +
+            misfits.map(function (p) { return "\u201c" + p + "\u201d"; }).join(" or ") + "."));
+        }
         list.appendChild(item);
       });
       output.appendChild(list);
