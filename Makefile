@@ -24,7 +24,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
 
 run: $(VENV)/.installed ## Set up, create or upgrade the database, seed the demo school, serve on 127.0.0.1:$(PORT)
 	$(FLASK) db upgrade
-	$(FLASK) demo
+	FLASK_RUN_HOST=127.0.0.1 FLASK_RUN_PORT=$(PORT) $(FLASK) demo
 	@echo "Serving Safeguard on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 

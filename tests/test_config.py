@@ -14,6 +14,7 @@ from safeguard import create_app
 from safeguard.core.config import ConfigError, normalise_database_url
 
 UPLOAD_KEY = base64.b64encode(os.urandom(32)).decode()
+BASE_URL = "https://safeguard.example-trust.org.uk"
 
 
 def test_production_refuses_to_start_without_a_secret(tmp_path, monkeypatch):
@@ -33,6 +34,7 @@ def test_production_sets_secure_cookies(tmp_path):
             "PRODUCTION": True,
             "SECRET_KEY": "x" * 48,
             "UPLOAD_ENCRYPTION_KEY": UPLOAD_KEY,
+            "BASE_URL": BASE_URL,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
         }
     )
@@ -44,6 +46,7 @@ def test_production_refuses_to_start_without_an_upload_encryption_key(tmp_path, 
     config = {
         "PRODUCTION": True,
         "SECRET_KEY": "x" * 48,
+        "BASE_URL": BASE_URL,
         "INSTANCE_PATH": str(tmp_path),
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
     }
@@ -75,6 +78,7 @@ def test_production_refuses_a_malformed_upload_encryption_key(tmp_path, key):
 def test_production_from_the_environment_needs_the_upload_key_too(tmp_path, monkeypatch):
     monkeypatch.setenv("SAFEGUARD_PRODUCTION", "1")
     monkeypatch.setenv("SECRET_KEY", "y" * 48)
+    monkeypatch.setenv("BASE_URL", BASE_URL)
     monkeypatch.delenv("UPLOAD_ENCRYPTION_KEY", raising=False)
     with pytest.raises(ConfigError, match="UPLOAD_ENCRYPTION_KEY"):
         create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})

@@ -163,6 +163,7 @@ def test_hsts_in_production(tmp_path, database):
             "PRODUCTION": True,
             "SECRET_KEY": "x" * 48,
             "UPLOAD_ENCRYPTION_KEY": "A" * 43,
+            "BASE_URL": "https://safeguard.example-trust.org.uk",
             "SQLALCHEMY_DATABASE_URI": database.fresh(),
             "INSTANCE_PATH": str(tmp_path),
         }

@@ -46,8 +46,9 @@ DEFAULTS: dict[str, object] = {
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_FROM": "safeguard@localhost",
-    # The address that links in e-mails point to.
-    "BASE_URL": "http://127.0.0.1:5000",
+    # The address that links in e-mails point to (required in production). In development, when it is not set, links
+    # use the address the server is reached at (see safeguard.notifications.services.links_base).
+    "BASE_URL": None,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": False,
     # Reverse proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto are trusted (see proxy.py).
@@ -124,7 +125,8 @@ def local_secret_key(instance_path: str) -> str:
 
 
 def check_production(config: dict[str, Any]) -> None:
-    """Refuse to run in production with a missing or weak secret, or without the key that seals attachments."""
+    """Refuse to run in production with a missing or weak secret, without the key that seals attachments, or without
+    the address e-mail links point to."""
     if not config.get("PRODUCTION"):
         return
     secret = config.get("SECRET_KEY")
@@ -134,6 +136,11 @@ def check_production(config: dict[str, Any]) -> None:
             '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))").'
         )
     _check_upload_key(config.get("UPLOAD_ENCRYPTION_KEY"))
+    if not str(config.get("BASE_URL") or "").startswith(("https://", "http://")):
+        raise ConfigError(
+            "BASE_URL must be set in production to the address staff open Safeguard at (for example "
+            "https://safeguard.example-trust.org.uk): every alert e-mail links to it."
+        )
 
 
 def _check_upload_key(configured: object) -> None:

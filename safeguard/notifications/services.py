@@ -8,15 +8,17 @@ be lost between saving and sending; the worker (``flask --app safeguard notify``
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import smtplib
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any, Protocol, TypeAlias, cast
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import CursorResult, Row, bindparam, func, or_, select, update
 
@@ -38,9 +40,49 @@ CLAIM_LEASE = timedelta(minutes=10)
 SEND_MARGIN = timedelta(minutes=3)
 
 
+# Where a development server noted the address it was last reached at (see remember_served_address).
+SERVED_AT_FILE = "served_at"
+# Where `flask run` listens unless told otherwise.
+FLASK_RUN_DEFAULT = ("127.0.0.1", "5000")
+
+
+def links_base() -> str:
+    """The address e-mail links start with.
+
+    ``BASE_URL`` when it is set (production requires it). In development without it: the address the request was
+    made to, when the alert is made in a request; outside one (the worker, the demo), the address ``flask run`` is
+    told to listen on (``FLASK_RUN_HOST`` and ``FLASK_RUN_PORT``), else the one this server was last reached at.
+    """
+    configured = current_app.config.get("BASE_URL")
+    if configured:
+        return str(configured).rstrip("/")
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    if os.environ.get("FLASK_RUN_PORT") or os.environ.get("FLASK_RUN_HOST"):
+        host = os.environ.get("FLASK_RUN_HOST") or FLASK_RUN_DEFAULT[0]
+        return f"http://{host}:{os.environ.get('FLASK_RUN_PORT') or FLASK_RUN_DEFAULT[1]}"
+    try:
+        noted = (Path(current_app.instance_path) / SERVED_AT_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        noted = ""
+    return noted or "http://{}:{}".format(*FLASK_RUN_DEFAULT)
+
+
+def remember_served_address() -> None:
+    """In development (no ``BASE_URL``), note the address this server is reached at, for the e-mails written outside
+    a request (see :func:`links_base`). Written only when it changes."""
+    if current_app.config.get("BASE_URL"):
+        return
+    address = request.host_url.rstrip("/")
+    if current_app.extensions.get(SERVED_AT_FILE) == address:
+        return
+    (Path(current_app.instance_path) / SERVED_AT_FILE).write_text(address + "\n", encoding="utf-8")
+    current_app.extensions[SERVED_AT_FILE] = address
+
+
 def concern_link(concern_id: int) -> str:
     """The address of a concern's page, for e-mails."""
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/concerns/{concern_id}"
+    return f"{links_base()}/concerns/{concern_id}"
 
 
 # Alerts go in as rows, not objects: nothing in the request reads them back, and building and flushing an object per

@@ -11,6 +11,12 @@ from safeguard.notifications import services
 blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
+@blueprint.before_app_request
+def remember_address() -> None:
+    """In development, note where this server is reached, for the links of e-mails the worker writes."""
+    services.remember_served_address()
+
+
 @blueprint.route("/")
 @requires(Capability.SIGNED_IN)
 def index():

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
+from safeguard import create_app
 from safeguard.concerns import services
-from safeguard.concerns.models import FollowUp
+from safeguard.concerns.models import Concern, FollowUp
+from safeguard.core.config import ConfigError
 from safeguard.core.sqltypes import utcnow
-from safeguard.notifications.models import Notification
+from safeguard.notifications.models import Notification, OutboxMessage
 from tests import factories
+from tests.conftest import IsolatedClient
 
 # ---------------------------------------------------------------------------------------------------------------
 # Escalation is not urgency
@@ -66,3 +70,75 @@ def test_a_follow_up_marked_done_twice_says_it_was_done_first(client, sign_in, s
     again = factories.submit_form(client, url, form, form_url=f"/concerns/{concern.id}", follow_redirects=True)
     assert again.request.path == f"/concerns/{concern.id}"
     assert "That follow-up was marked done at" in again.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Links in e-mails
+
+
+def _log_through_the_form(client, pupil):
+    form = {
+        "immediate_danger": "no",
+        "observed_at": utcnow().strftime("%Y-%m-%dT%H:%M"),
+        "location": "Year 6 classroom",
+        "categories": ["abuse-physical"],
+        "account": 'Amira said "my dad hit me with a belt last night". She has a bruise on her upper arm.',
+        "already_done": "Listened and told her I would share it with the DSL.",
+        "pupils-0-pupil_id": str(pupil.id),
+        "pupils-0-part": "subject",
+    }
+    response = factories.submit_form(client, "/concerns/new", form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def _links(db) -> set[str]:
+    bodies = db.session.scalars(select(OutboxMessage.body)).all()
+    db.session.execute(OutboxMessage.__table__.delete())
+    db.session.commit()
+    return {line.removeprefix("Open it in Safeguard: ") for b in bodies for line in b.splitlines() if "http" in line}
+
+
+class _ServedOn8123(IsolatedClient):
+    """A browser reaching the app at 127.0.0.1:8123 (``flask run --port 8123``)."""
+
+    def open(self, *args, **kwargs):
+        if args and isinstance(args[0], str):
+            kwargs.setdefault("base_url", "http://127.0.0.1:8123")
+        return super().open(*args, **kwargs)
+
+
+def test_e_mail_links_point_where_the_app_is_served(app, runner, school, pupils, db, monkeypatch):
+    monkeypatch.delenv("FLASK_RUN_PORT", raising=False)
+    monkeypatch.delenv("FLASK_RUN_HOST", raising=False)
+    assert app.config["BASE_URL"] is None  # development: nothing set
+    app.test_client_class = _ServedOn8123
+    client = app.test_client()
+    factories.sign_in(client, school.staff)
+    _log_through_the_form(client, pupils[0])
+    [concern_id] = db.session.scalars(select(Concern.id)).all()
+    assert _links(db) == {f"http://127.0.0.1:8123/concerns/{concern_id}"}
+
+    # The worker writes outside any request: the address the server was reached at.
+    db.session.execute(update(Concern).values(ack_due_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    assert "escalated 1" in runner.invoke(args=["escalate"]).output
+    assert _links(db) == {f"http://127.0.0.1:8123/concerns/{concern_id}"}
+
+    app.config["BASE_URL"] = "https://safeguard.example-trust.org.uk/"
+    _log_through_the_form(client, pupils[1])
+    newest = db.session.scalar(select(func.max(Concern.id)))
+    assert _links(db) == {f"https://safeguard.example-trust.org.uk/concerns/{newest}"}
+
+
+def test_production_refuses_to_start_without_the_address_for_links(tmp_path, monkeypatch):
+    monkeypatch.delenv("BASE_URL", raising=False)
+    config = {
+        "PRODUCTION": True,
+        "SECRET_KEY": "x" * 48,
+        "UPLOAD_ENCRYPTION_KEY": base64.b64encode(bytes(32)).decode(),
+        "INSTANCE_PATH": str(tmp_path),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+    }
+    with pytest.raises(ConfigError, match="BASE_URL must be set in production"):
+        create_app(config)
+    assert create_app({**config, "BASE_URL": "https://safeguard.example-trust.org.uk"}).config["BASE_URL"]
