@@ -122,7 +122,9 @@ def _seed_concerns(school, pupils: list[Pupil], users: dict[str, User]) -> None:
         'said "Dad grabbed me because I was late again". She pulled her sleeve down and did not want to say more.',
         "Listened, did not ask leading questions, told her I would need to share it with Mrs Shah.",
     )
+    # Each step at the time it happened, after the one before it: the demo's chronologies read in order.
     concern_services.acknowledge(first, dsl, None, now=first.logged_at + timedelta(minutes=9))
+    referred_at = first.logged_at + timedelta(minutes=55)
     concern_services.record_action(
         first,
         dsl,
@@ -130,11 +132,12 @@ def _seed_concerns(school, pupils: list[Pupil], users: dict[str, User]) -> None:
             kind="referral",
             target="childrens-social-care",
             external_reference="CSC-2026-10422",
-            on=first.logged_at.date(),
+            on=referred_at.date(),
         ),
         None,
+        now=referred_at,
     )
-    concern_services.set_level_of_need(first, dsl, "Child in need", None)
+    concern_services.set_level_of_need(first, dsl, "Child in need", None, now=referred_at + timedelta(minutes=5))
     second = log(
         6,
         [(pupils[2], Part.SUBJECT), (pupils[1], Part.HARMED)],
@@ -150,6 +153,7 @@ def _seed_concerns(school, pupils: list[Pupil], users: dict[str, User]) -> None:
         "monitor",
         "Pastoral support for both children; parents of both informed; review in two weeks.",
         None,
+        now=second.logged_at + timedelta(hours=3),
     )
     log(
         1,

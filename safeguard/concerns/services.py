@@ -377,9 +377,12 @@ def check_version(concern: Concern, seen_version: int | None) -> int:
     return concern.version
 
 
-def _change(concern: Concern, seen_version: int | None, **values: Any) -> datetime:
-    """Change the concern (or only move its version on) from the version the person saw; return when."""
-    now = utcnow()
+def _change(concern: Concern, seen_version: int | None, at: datetime | None = None, **values: Any) -> datetime:
+    """Change the concern (or only move its version on) from the version the person saw; return when.
+
+    :param at: when the change was made: the present, except for records entered afterwards (the demo's).
+    """
+    now = at or utcnow()
     store.update_concern(concern, check_version(concern, seen_version), updated_at=now, **values)
     return now
 
@@ -424,7 +427,7 @@ def acknowledge(concern: Concern, dsl: User, seen_version: int | None, now: date
     }
     if concern.assignee_id is None:
         changes["assignee_id"] = dsl.id
-    _change(concern, seen_version, **changes)
+    _change(concern, seen_version, at=now, **changes)
     _event(
         concern,
         dsl,
@@ -469,20 +472,26 @@ def assign(concern: Concern, dsl: User, assignee_id: int | None, seen_version: i
     _audit(concern, dsl, "concern.assigned", "Concern assigned")
 
 
-def set_level_of_need(concern: Concern, dsl: User, level: str, seen_version: int | None) -> None:
-    """Set the level of need on the school's ladder."""
+def set_level_of_need(
+    concern: Concern, dsl: User, level: str, seen_version: int | None, *, now: datetime | None = None
+) -> None:
+    """Set the level of need on the school's ladder.
+
+    :param now: when it was set (the present, except for records entered afterwards).
+    """
     if level not in dsl.school.level_of_need_choices:
         raise ConcernError("Choose a level of need from the list.", field="level")
     if concern.level_of_need == level:
         return
     before = concern.level_of_need
-    _change(concern, seen_version, level_of_need=level)
+    at = _change(concern, seen_version, at=now, level_of_need=level)
     _event(
         concern,
         dsl,
         EventKind.LEVEL_OF_NEED,
         f"Level of need set to {level}" + (f" (was {before})" if before else ""),
         detail={"before": before, "after": level},
+        at=at,
     )
     _audit(concern, dsl, "concern.level_of_need", "Level of need set", {"before": before, "after": level})
 
@@ -574,14 +583,18 @@ def _describe_action(action: ActionInput) -> tuple[str, dict[str, Any]]:
     return ACTION_KINDS[action.kind], detail
 
 
-def record_action(concern: Concern, dsl: User, action: ActionInput, seen_version: int | None) -> int:
+def record_action(
+    concern: Concern, dsl: User, action: ActionInput, seen_version: int | None, *, now: datetime | None = None
+) -> int:
     """Record something done about the concern; a referral or agency report names who and carries its reference.
 
     Recording a referral moves an acknowledged or in-progress concern to "referred". Returns the entry's id.
+
+    :param now: when it was recorded (the present, except for records entered afterwards).
     """
     if action.kind not in ACTION_KINDS:
         raise ConcernError("Choose what was done.", field="kind")
-    today = local_today(zone_named(dsl.school.timezone))
+    today = local_today(zone_named(dsl.school.timezone), now)
     if action.on and action.on > today + timedelta(days=1):
         raise ConcernError("The date of an action cannot be in the future.", field="on")
     if action.follow_up_on and action.follow_up_on < today:
@@ -592,14 +605,15 @@ def record_action(concern: Concern, dsl: User, action: ActionInput, seen_version
         summary += f" on {format_date(action.on)}"
     referred = action.kind == "referral" and concern.status in (Status.ACKNOWLEDGED, Status.IN_PROGRESS)
     before = concern.status_enum
-    _change(concern, seen_version, **({"status": Status.REFERRED.value} if referred else {}))
+    at = _change(concern, seen_version, at=now, **({"status": Status.REFERRED.value} if referred else {}))
     kind = EventKind.REFERRAL if action.kind in REFERRAL_KINDS else EventKind.ACTION
-    event_id = _event(concern, dsl, kind, summary, text=action.details.strip() or None, detail=detail | _kept(kept))
+    text = action.details.strip() or None
+    event_id = _event(concern, dsl, kind, summary, text=text, detail=detail | _kept(kept), at=at)
     if action.follow_up_on:
         what = (action.follow_up_what.strip() or f"Follow up: {summary}")[:300]
         store.insert_follow_up(concern, event_id, action.follow_up_on, what)
     if referred:
-        _status_event(concern, dsl, before, Status.REFERRED)
+        _status_event(concern, dsl, before, Status.REFERRED, at=at)
     _audit(concern, dsl, "concern.action", summary, {"action": action.kind})
     return event_id
 
@@ -611,19 +625,23 @@ def record_decision(
     rationale: str,
     seen_version: int | None,
     wording_kept_reason: str | None = None,
+    *,
+    now: datetime | None = None,
 ) -> None:
-    """Record a decision with its rationale — a decision not to refer needs one as much as a referral."""
+    """Record a decision with its rationale — a decision not to refer needs one as much as a referral.
+
+    :param now: when it was made (the present, except for records entered afterwards).
+    """
     if decision not in DECISION_KINDS:
         raise ConcernError("Choose the decision.", field="decision")
     rationale = (rationale or "").strip()
     if len(rationale) < 10:
         raise ConcernError("Record the rationale for this decision: why it was made.", field="rationale")
     kept = check_wording({"rationale": rationale}, wording_kept_reason)
-    _change(concern, seen_version)
+    at = _change(concern, seen_version, at=now)
     detail = {"decision": decision} | _kept(kept)
-    _event(
-        concern, dsl, EventKind.DECISION, f"Decision: {DECISION_KINDS[decision].lower()}", text=rationale, detail=detail
-    )
+    summary = f"Decision: {DECISION_KINDS[decision].lower()}"
+    _event(concern, dsl, EventKind.DECISION, summary, text=rationale, detail=detail, at=at)
     _audit(concern, dsl, "concern.decision", "Decision recorded", {"decision": decision})
 
 
@@ -634,6 +652,7 @@ def _status_event(
     after: Status,
     text: str | None = None,
     extra: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> None:
     """The chronology entry and audit row of a change of status (the change itself is already written)."""
     _event(
@@ -643,6 +662,7 @@ def _status_event(
         f"Status changed from {before.label.lower()} to {after.label.lower()}",
         text=text,
         detail={"before": before.value, "after": after.value, **(extra or {})},
+        at=at,
     )
     _audit(concern, actor, "concern.status_changed", "Status changed", {"before": before.value, "after": after.value})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 from datetime import date, timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from safeguard import create_app
 from safeguard.concerns import services
-from safeguard.concerns.models import Concern, FollowUp
+from safeguard.concerns.models import Concern, ConcernEvent, FollowUp
 from safeguard.core.config import ConfigError
 from safeguard.core.sqltypes import utcnow
 from safeguard.notifications.models import Notification, OutboxMessage
@@ -142,3 +143,25 @@ def test_production_refuses_to_start_without_the_address_for_links(tmp_path, mon
     with pytest.raises(ConfigError, match="BASE_URL must be set in production"):
         create_app(config)
     assert create_app({**config, "BASE_URL": "https://safeguard.example-trust.org.uk"}).config["BASE_URL"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The demo school
+
+
+def test_the_demo_records_everything_in_the_order_it_happened(runner, db):
+    started = utcnow()
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    entries = db.session.execute(
+        select(ConcernEvent.concern_id, ConcernEvent.at, ConcernEvent.summary, Concern.logged_at)
+        .join(Concern, Concern.id == ConcernEvent.concern_id)
+        .order_by(ConcernEvent.id)
+    ).all()
+    assert len({e.concern_id for e in entries}) == 4
+    for entry in entries:
+        assert entry.logged_at <= entry.at <= started, entry.summary
+    # Recorded one after another as they happened: each concern's entries, and the school's, read in time order.
+    for earlier, later in itertools.pairwise(entries):
+        assert earlier.at <= later.at, f"{earlier.summary!r} is recorded before {later.summary!r} but dated after it"
+    decision = next(e for e in entries if e.summary.startswith("Decision"))
+    assert decision.at - decision.logged_at < timedelta(days=1)
