@@ -14,7 +14,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from safeguard.auth import permissions
-from safeguard.concerns.presenters import ChronologyLine, action_target_label, chronology_lines
+from safeguard.concerns.presenters import ChronologyLine, action_target_label, chronology_lines, entry_line
 from safeguard.concerns.store import ChronologyEntry
 from safeguard.core.cache import app_cached
 from safeguard.core.formatting import local_date, local_datetime, school_zone
@@ -61,4 +61,5 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(concern_url_base, "concern_url_base")
     app.add_template_global(child_chronology, "child_chronology")
     app.add_template_global(action_target_label, "action_target_label")
+    app.add_template_global(entry_line, "entry_line")
     app.context_processor(_page_values)

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from safeguard.concerns.states import REFERRAL_TARGETS, Part
-from safeguard.concerns.store import ChronologyEntry
+from safeguard.concerns.states import REFERRAL_TARGETS, EventKind, Part
+from safeguard.concerns.store import ChronologyEntry, EventRow
 from safeguard.core.formatting import format_local
 from safeguard.protocols import AGENCY_PREFIX
 from safeguard.terminology import get_vocabulary
@@ -54,6 +54,15 @@ def chronology_lines(entries: Iterable[ChronologyEntry], zone: ZoneInfo) -> list
         )
         for entry in entries
     ]
+
+
+def entry_line(event: EventRow) -> str:
+    """An entry's line on the concern page: its summary, except a guided-response answer, which is written from its
+    detail with the whole step (its summary may be shortened, and entries of early versions cut the step short)."""
+    detail = event.detail or {}
+    if event.kind != EventKind.PROTOCOL_ANSWER or not detail.get("step_text"):
+        return event.summary
+    return f"{detail.get('protocol_title', '')}: {detail['step_text']} — {detail.get('answer_label', '')}"
 
 
 def action_target_label(target: str) -> str:

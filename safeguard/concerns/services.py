@@ -37,7 +37,7 @@ from safeguard.concerns.states import (
 )
 from safeguard.concerns.store import StaleConcern
 from safeguard.core import storage
-from safeguard.core.formatting import format_date, local_datetime, local_today, zone_named
+from safeguard.core.formatting import format_date, local_datetime, local_today, shorten, zone_named
 from safeguard.core.schooldays import add_school_days
 from safeguard.core.sqltypes import utcnow
 from safeguard.notifications import services as notifications
@@ -51,6 +51,8 @@ logger = logging.getLogger("safeguard.concerns")
 # A reporter's clock may run a little ahead of the server's; anything later than this is "in the future".
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# A chronology entry's one line, at most (the length of concern_events.summary).
+SUMMARY_LENGTH = 500
 MAX_ATTACHMENTS = 5
 # Content types accepted for attachments, sniffed from the bytes: scans, photos of a body map, letters.
 ALLOWED_TYPES = {
@@ -359,7 +361,8 @@ def _event(
             "at": at or utcnow(),
             "actor_id": actor.id if actor else None,
             "kind": kind.value,
-            "summary": summary[:500],
+            # A summary too long for its column is cut at a word, and says so; what it sums up is kept in full.
+            "summary": shorten(summary, SUMMARY_LENGTH),
             "text": text,
             "detail": detail or {},
             "visible_to_reporter": visible_to_reporter,
@@ -610,7 +613,7 @@ def record_action(
     text = action.details.strip() or None
     event_id = _event(concern, dsl, kind, summary, text=text, detail=detail | _kept(kept), at=at)
     if action.follow_up_on:
-        what = (action.follow_up_what.strip() or f"Follow up: {summary}")[:300]
+        what = shorten(action.follow_up_what.strip() or f"Follow up: {summary}", 300)
         store.insert_follow_up(concern, event_id, action.follow_up_on, what)
     if referred:
         _status_event(concern, dsl, before, Status.REFERRED, at=at)
@@ -803,11 +806,14 @@ def answer_protocol_step(
     if step is None or answer is None:  # check_answer has refused an unknown step or answer already
         raise ConcernError("That answer does not apply to this step.", field="answer")
     _change(concern, seen_version)
+    # The step as the line's room allows, the answer always; the whole step is in the entry's detail, and the concern
+    # page and the PDFs show it from there.
+    room = SUMMARY_LENGTH - len(f"{protocol.title}:  — {answer.label}")
     _event(
         concern,
         dsl,
         EventKind.PROTOCOL_ANSWER,
-        f"{protocol.title}: {step.text} — {answer.label}",
+        f"{protocol.title}: {shorten(step.text, room)} — {answer.label}",
         # The reason is the entry's text, as for every entry, and also in the answer's detail, as the protocol
         # records it; pages and documents show it once.
         text=given.reason.strip() or None,

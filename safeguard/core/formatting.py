@@ -44,6 +44,21 @@ def format_local(local: datetime) -> str:
     return f"{_date_text(local)}, {two[local.hour]}:{two[local.minute]}"
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` whole when it fits in ``limit`` characters; otherwise cut after the last whole word that fits, with
+    "…" to say it was cut (a single word longer than the room is cut where it must be). For one-line summaries of
+    what is recorded in full elsewhere: a recorded sentence is never cut without saying so.
+    """
+    if len(text) <= limit:
+        return text
+    kept = text[: limit - 1]
+    if not text[limit - 1].isspace():
+        word_start = kept.rfind(" ")
+        if word_start > 0:
+            kept = kept[:word_start]
+    return kept.rstrip(" ,;:") + "…"
+
+
 def format_date(day: date) -> str:
     """A date as the school reads it, for example ``23 Nov 2026`` (in text written into a record, too)."""
     return _date_text(day)

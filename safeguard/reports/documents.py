@@ -12,6 +12,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, Spacer
 
+from safeguard.core.formatting import shorten
 from safeguard.reports.base import (
     FONT,
     FONT_BOLD,
@@ -316,7 +317,8 @@ def _bar_chart(pairs: tuple[tuple[str, int], ...], width: float, title: str, hor
     chart.x, chart.y = left, 12 * mm  # type: ignore[assignment]
     chart.width, chart.height = width - left - 8 * mm, height - 22 * mm  # type: ignore[assignment]
     chart.data = [values]
-    chart.categoryAxis.categoryNames = [label[:45] for label in labels]
+    # A long category name is cut at a word, with "…"; the table under the chart gives it whole.
+    chart.categoryAxis.categoryNames = [shorten(label, 45) for label in labels]
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 7
     chart.valueAxis.labels.fontName = FONT

@@ -269,9 +269,11 @@ class Contents(Flowable):
             shown = title
             limit = self.width - number_room - 12
             if stringWidth(shown, FONT, self.size) > limit:
+                # Cut after the last whole word that fits, and say so.
                 while shown and stringWidth(shown + "…", FONT, self.size) > limit:
                     shown = shown[:-1]
-                shown += "…"
+                whole = shown if title[len(shown) : len(shown) + 1] == " " else shown.rpartition(" ")[0]
+                shown = (whole or shown).rstrip(" ,;:") + "…"
             canvas.setFont(FONT, self.size)
             canvas.setFillColor(colors.black)
             canvas.drawString(0, baseline, shown)

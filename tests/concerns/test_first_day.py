@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import base64
+import html
+import io
 import itertools
+import shutil
 from datetime import date, timedelta
 
 import pytest
+import yaml
+from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
 from safeguard import create_app
 from safeguard.concerns import services
 from safeguard.concerns.models import Concern, ConcernEvent, FollowUp
 from safeguard.core.config import ConfigError
+from safeguard.core.paths import resource_dir
 from safeguard.core.sqltypes import utcnow
 from safeguard.notifications.models import Notification, OutboxMessage
 from tests import factories
@@ -165,3 +171,67 @@ def test_the_demo_records_everything_in_the_order_it_happened(runner, db):
         assert earlier.at <= later.at, f"{earlier.summary!r} is recorded before {later.summary!r} but dated after it"
     decision = next(e for e in entries if e.summary.startswith("Decision"))
     assert decision.at - decision.logged_at < timedelta(days=1)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Recorded sentences are never cut without saying so
+
+LONGER = (
+    " Write down who holds each device now, where it is kept, when it was secured and by whom, and whether the child"
+    " agreed to hand it over; never ask the child to unlock it, open the imagery or delete anything from it, and"
+    " never copy it to a school device or account to keep it safe."
+)
+
+
+@pytest.fixture
+def long_step(app_config, tmp_path):
+    """A vocabulary whose sharing-nudes protocol has a first step too long for a chronology line; the step's text."""
+    folder = tmp_path / "terminology"
+    shutil.copytree(resource_dir("terminology"), folder)
+    path = folder / "en-GB" / "protocols" / "sharing-nudes.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["steps"][0]["text"] = data["steps"][0]["text"].strip() + LONGER
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    app_config["TERMINOLOGY_DIR"] = str(folder)
+    return data["steps"][0]["text"]
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+def test_a_long_guided_response_step_is_whole_on_the_page_and_in_the_pdfs(long_step, client, sign_in, school, db):
+    amira = factories.pupil(school.school, "Amira", "Haddad")
+    concern = factories.concern(school.staff, [amira], categories=["online-sharing-nudes"])
+    services.acknowledge(concern, school.dsl, None)
+    answer = services.ProtocolAnswer("sharing-nudes", "imagery-secured", "device-not-in-school", "It is at home.")
+    services.answer_protocol_step(concern, school.dsl, answer, None)
+    db.session.commit()
+    assert len(f"Sharing nudes and semi-nudes: {long_step} — No device is in school") > 500
+
+    # The one-line summary (a child's chronology) is cut after a whole word, says so, and keeps the answer.
+    summary = db.session.scalar(select(ConcernEvent.summary).where(ConcernEvent.kind == "protocol_answer"))
+    assert len(summary) <= 500 and summary.endswith("… — No device is in school")
+    kept = summary.removeprefix("Sharing nudes and semi-nudes: ").removesuffix("… — No device is in school")
+    assert long_step.startswith(kept) and long_step[len(kept)] == " "
+
+    sign_in(school.dsl)
+    page = html.unescape(client.get(f"/concerns/{concern.id}").get_data(as_text=True))
+    assert f"Sharing nudes and semi-nudes: {long_step} — No device is in school" in page  # the concern's chronology
+    assert summary in page  # the child's chronology beside it
+    for url in (f"/exports/concern/{concern.id}", f"/exports/pupil/{amira.id}"):
+        pdf = factories.submit_form(client, url, {"reason": "Referral to the police"})
+        assert pdf.mimetype == "application/pdf"
+        assert long_step in _pdf_text(pdf.data), url
+
+
+def test_a_long_category_name_on_the_governors_chart_is_cut_at_a_word(client, sign_in, school, pupils, db):
+    label = "Allegation about a member of staff, supply staff, volunteer or contractor"
+    factories.concern(school.staff, [pupils[0]], categories=["concerns-about-adults-staff-allegation"])
+    sign_in(school.head)
+    today = date.today()
+    form = {"period_from": (today - timedelta(days=7)).isoformat(), "period_to": today.isoformat(), "reason": "Board"}
+    text = _pdf_text(factories.submit_form(client, "/exports/summary", form).data)
+    assert "Allegation about a member of staff, supply…" in text  # the chart: cut after a word, and saying so
+    assert label in text  # the table under it: whole
+    assert "supply st " not in text and "supply st\n" not in text
