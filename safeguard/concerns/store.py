@@ -1143,3 +1143,45 @@ def unacknowledged(now: datetime) -> list[Unacknowledged]:
 def mark_escalated(concern_id: int, now: datetime) -> bool:
     """Record that a concern's escalation went out; ``False`` if another worker already did (it goes out once)."""
     return transaction_connection().execute(_MARK_ESCALATED, {"concern_id": concern_id, "now": now}).rowcount == 1
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What people meet first: the DSL's home page
+
+
+@dataclass(frozen=True)
+class Attention:
+    """What needs the DSL team now: urgent concerns not yet acknowledged, concerns whose acknowledgement is overdue
+    (urgent ones too), and follow-ups past their date."""
+
+    urgent: int
+    overdue: int
+    follow_ups: int
+
+    @property
+    def nothing(self) -> bool:
+        """Whether nothing needs the team now."""
+        return not (self.urgent or self.overdue or self.follow_ups)
+
+
+# The same conditions as the queue's tiers and its list of overdue follow-ups, read from the same indexes.
+_ATTENTION = select(
+    select(func.count())
+    .where(Concern.school_id == _SCHOOL, _NEW, Concern.urgent == true())
+    .scalar_subquery()
+    .label("urgent"),
+    select(func.count())
+    .where(Concern.school_id == _SCHOOL, _NEW, acknowledgement_overdue(Concern.status, Concern.ack_due_at, _NOW))
+    .scalar_subquery()
+    .label("overdue"),
+    select(func.count())
+    .where(FollowUp.school_id == _SCHOOL, follow_up_overdue(FollowUp.done_at, FollowUp.due_on, _TODAY))
+    .scalar_subquery()
+    .label("follow_ups"),
+)
+
+
+def attention(school_id: int, now: datetime, today: date) -> Attention:
+    """What needs the school's DSL team now, in one statement (``today`` is the school's date)."""
+    row = db.session.execute(_ATTENTION, {"school_id": school_id, "now": now, "today": today}).one()
+    return Attention(urgent=row.urgent, overdue=row.overdue, follow_ups=row.follow_ups)

@@ -5,7 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from safeguard.auth import permissions
 from safeguard.auth.permissions import Capability, public, requires
+from safeguard.concerns import store as concerns_store
+from safeguard.core.formatting import local_today, school_zone
+from safeguard.core.sqltypes import utcnow
 
 blueprint = Blueprint("main", __name__)
 
@@ -13,8 +17,13 @@ blueprint = Blueprint("main", __name__)
 @blueprint.route("/")
 @requires(Capability.SIGNED_IN)
 def home():
-    """The signed-in person's starting page, shaped by what their roles let them do."""
-    return render_template("main/home.html", user=current_user)
+    """The signed-in person's starting page, shaped by what their roles let them do: "Log a concern" first for
+    everyone, and for those who see every concern, what needs the DSL team now."""
+    attention = None
+    if permissions.has(current_user, Capability.VIEW_ALL_CONCERNS):
+        now = utcnow()
+        attention = concerns_store.attention(current_user.school_id, now, local_today(school_zone(), now))
+    return render_template("main/home.html", user=current_user, attention=attention)
 
 
 @blueprint.route("/health")
