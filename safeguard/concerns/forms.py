@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
@@ -25,6 +28,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from safeguard.concerns.states import ACTION_KINDS, DECISION_KINDS, REFERRAL_TARGETS, Part, Status
 
 PART_CHOICES = [SelectChoice(p.value, p.label) for p in Part]
+# The answers to "when did it happen?"; "just now" is the moment the form was opened, if that was this long ago at most.
+JUST_NOW = "now"
+EARLIER = "earlier"
+JUST_NOW_WITHIN = timedelta(hours=12)
 
 
 def _kept_reason_field() -> StringField:
@@ -75,11 +82,15 @@ class LogConcernForm(FlaskForm):
         choices=[SelectChoice("no", "No"), SelectChoice("yes", "Yes")],
         validators=[InputRequired("Say whether a child is in immediate danger or at risk of significant harm.")],
     )
-    observed_at = FriendlyDateTimeField(
+    # Asked, never assumed: a time filled in when the form opened was saved for an incident an hour before it.
+    observed_when = RadioField(
         "When did it happen, or when were you told?",
-        format="%Y-%m-%dT%H:%M",
-        validators=[InputRequired("Enter when it happened, as a date and time.")],
+        choices=[SelectChoice(JUST_NOW, "Just now"), SelectChoice(EARLIER, "Earlier: I will give the date and time")],
+        validators=[Optional()],
     )
+    observed_at = FriendlyDateTimeField("Date and time it happened", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    # When the form was opened (UTC, ISO 8601): "just now" is that moment, not the moment the form is sent.
+    opened_at = HiddenField()
     location = StringField(
         "Where?", description="For example: Year 4 classroom, playground, online.", validators=[Length(max=200)]
     )
@@ -110,6 +121,40 @@ class LogConcernForm(FlaskForm):
         description="A scan of handwritten notes, a letter, or a body map: PDF, Word, JPEG or PNG, 10 MB each, "
         "up to 5 files.",
     )
+
+    def observed(self, now: datetime, zone: ZoneInfo) -> datetime:
+        """When it happened, as an aware time: :meth:`just_now` for "just now", otherwise the date and time given,
+        in ``zone``."""
+        if self.observed_when.data != JUST_NOW and self.observed_at.data is not None:
+            return self.observed_at.data.replace(tzinfo=zone)
+        return self.just_now(now)
+
+    def just_now(self, now: datetime) -> datetime:
+        """What "just now" means: the minute the form was opened (the minute it was sent when that is unknown or not
+        within the last twelve hours)."""
+        try:
+            opened = datetime.fromisoformat(self.opened_at.data or "")
+            opened = opened.replace(tzinfo=UTC) if opened.tzinfo is None else opened.astimezone(UTC)
+        except (ValueError, OverflowError):
+            opened = now
+        moment = opened if now - JUST_NOW_WITHIN <= opened <= now else now
+        return moment.replace(second=0, microsecond=0)
+
+    def validate(self, extra_validators=None) -> bool:
+        """Every field's rules, then when it happened: "Just now", or a date and time (a time typed without choosing
+        "Earlier" is taken as meant)."""
+        valid = super().validate(extra_validators)
+        when = self.observed_when
+        if when.data == JUST_NOW or self.observed_at.data is not None or self.observed_at.errors:
+            return valid
+        if when.data == EARLIER:
+            self.observed_at.errors = [
+                *self.observed_at.errors,
+                "Enter the date and time it happened, or choose “Just now”.",
+            ]
+        else:
+            when.errors = [*when.errors, "Say when it happened: choose “Just now”, or enter the date and time."]
+        return False
 
 
 class VersionedForm(FlaskForm):

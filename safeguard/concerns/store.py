@@ -1146,7 +1146,7 @@ def mark_escalated(concern_id: int, now: datetime) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# What people meet first: the DSL's home page
+# What people meet first: the DSL's home page, and the categories the form offers first
 
 
 @dataclass(frozen=True)
@@ -1185,3 +1185,22 @@ def attention(school_id: int, now: datetime, today: date) -> Attention:
     """What needs the school's DSL team now, in one statement (``today`` is the school's date)."""
     row = db.session.execute(_ATTENTION, {"school_id": school_id, "now": now, "today": today}).one()
     return Attention(urgent=row.urgent, overdue=row.overdue, follow_ups=row.follow_ups)
+
+
+_MOST_USED = (
+    select(ConcernCategory.category_id)
+    .join(Concern, Concern.id == ConcernCategory.concern_id)
+    .where(
+        ConcernCategory.school_id == _SCHOOL,
+        Concern.school_id == _SCHOOL,
+        Concern.logged_at >= bindparam("since", type_=UTCDateTime()),
+    )
+    .group_by(ConcernCategory.category_id)
+    .order_by(func.count().desc(), ConcernCategory.category_id)
+    .limit(bindparam("limit", type_=Integer(), literal_execute=True))
+)
+
+
+def most_used_categories(school_id: int, since: datetime, limit: int) -> list[str]:
+    """The ids of the categories the school's concerns logged since ``since`` were filed under most, most first."""
+    return list(db.session.scalars(_MOST_USED, {"school_id": school_id, "since": since, "limit": limit}))

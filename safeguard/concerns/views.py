@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -28,7 +28,7 @@ from safeguard.concerns.states import Part, Status
 from safeguard.core import storage
 from safeguard.core.cache import app_cached
 from safeguard.core.extensions import db
-from safeguard.core.formatting import local_today, school_zone
+from safeguard.core.formatting import local_datetime, local_today, school_zone
 from safeguard.core.forms import as_id, attach_error, required_data
 from safeguard.core.sqltypes import utcnow
 from safeguard.exports.services import past_transfer_window
@@ -85,7 +85,7 @@ def new():
     form = forms.LogConcernForm()
     form.categories.choices = category_choices(vocabulary)
     if request.method == "GET":
-        form.observed_at.data = utcnow().astimezone(school_zone()).replace(tzinfo=None, second=0, microsecond=0)
+        form.opened_at.data = utcnow().isoformat(timespec="seconds")
         if as_id(request.args.get("pupil")):
             _rebuild_pupils(form, add=as_id(request.args.get("pupil")))
     candidates: list[Pupil] = []
@@ -128,7 +128,7 @@ def _log(form: forms.LogConcernForm):
     ]
     new = services.NewConcern(
         pupils=pupils,
-        observed_at=required_data(form.observed_at.data).replace(tzinfo=school_zone()),
+        observed_at=form.observed(utcnow(), school_zone()),
         category_ids=form.categories.data or [],
         account=required_data(form.account.data),
         location=form.location.data or "",
@@ -145,12 +145,29 @@ def _log(form: forms.LogConcernForm):
         return None
 
 
+# How many categories the form offers above the collapsed full list.
+COMMON_CATEGORIES = 6
+
+
+def _common_categories(vocabulary: Vocabulary) -> list:
+    """The categories offered first: those the school's concerns were filed under most in the last year, topped up
+    in the vocabulary's order (the four types of abuse and neglect first) for a school with little history yet."""
+    since = utcnow() - timedelta(days=365)
+    used = store.most_used_categories(current_user.school_id, since, COMMON_CATEGORIES)
+    ids = dict.fromkeys([*used, *(c.id for c in vocabulary.leaves)])
+    found = [c for i in ids if (c := vocabulary.category(i)) is not None and not c.is_group]
+    return found[:COMMON_CATEGORIES]
+
+
 def _render_new(form, vocabulary, candidates, status):
+    just_now = local_datetime(form.just_now(utcnow()), "%H:%M")
+    form.observed_when.description = f"“Just now” records {just_now}, when you opened this form."
     return (
         render_template(
             "concerns/new.html",
             form=form,
             vocabulary=vocabulary,
+            common_categories=_common_categories(vocabulary),
             pupil_rows=_pupil_rows(form),
             candidates=candidates,
             part_choices=forms.PART_CHOICES,

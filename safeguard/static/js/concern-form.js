@@ -16,6 +16,24 @@
     });
   });
 
+  // When it happened: the date and time are asked for only when "Earlier" is chosen (without this file both show).
+  var when = form.querySelectorAll("input[name='observed_when']");
+  var at = form.querySelector("[data-observed-at]");
+  if (at && when.length) {
+    var atInput = at.querySelector("input");
+    var showAt = function () {
+      var earlier = form.querySelector("input[name='observed_when'][value='earlier']");
+      at.hidden = !(earlier && earlier.checked) && !(atInput && (atInput.value || atInput.classList.contains("is-invalid")));
+    };
+    when.forEach(function (radio) {
+      radio.addEventListener("change", function () {
+        showAt();
+        if (radio.value === "earlier" && radio.checked && atInput) { atInput.focus(); }
+      });
+    });
+    showAt();
+  }
+
   // Pupil type-ahead.
   var search = document.getElementById("pupil_search");
   var list = document.getElementById("pupil-suggestions");

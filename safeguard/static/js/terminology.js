@@ -89,10 +89,12 @@
     var none = picker.querySelector("[data-category-none]");
     var items = Array.prototype.slice.call(picker.querySelectorAll("[data-category-item]"));
     var groups = Array.prototype.slice.call(picker.querySelectorAll("[data-category-group]"));
+    var more = picker.querySelector("[data-category-more]");
     if (searchWrap) { searchWrap.classList.remove("d-none"); }
     if (search) {
       search.addEventListener("input", function () {
         var q = search.value.trim().toLowerCase();
+        if (q && more) { more.open = true; }  // search every category, the collapsed ones too
         var shown = 0;
         items.forEach(function (item) {
           var match = !q || item.getAttribute("data-search").indexOf(q) !== -1 || item.querySelector("input").checked;
