@@ -206,5 +206,3 @@ def change_password():
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/change_password.html", form=form), status
-
-

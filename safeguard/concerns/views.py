@@ -24,6 +24,7 @@ from safeguard.auth import permissions
 from safeguard.auth import store as accounts
 from safeguard.auth.permissions import Capability, ConcernAccess, requires
 from safeguard.concerns import forms, services, store
+from safeguard.concerns.rules import follow_up_overdue
 from safeguard.concerns.states import Part, Status
 from safeguard.core import storage
 from safeguard.core.cache import app_cached
@@ -323,16 +324,18 @@ def render_concern(concern, http_status: int = 200, stale: datetime | None = Non
         )
     vocabulary = get_vocabulary()
     events = store.events(concern)
+    follow_ups = store.follow_ups(concern)
     now = utcnow()
+    today = local_today(school_zone(), now)
     return (
         render_template(
             "concerns/concern.html",
             concern=concern,
             overdue=concern.is_overdue(now),
-            today=local_today(school_zone(), now),
             events=events,
             attachments=store.attachments(concern),
-            follow_ups=store.follow_ups(concern),
+            follow_ups=follow_ups,
+            overdue_follow_ups={f.id for f in follow_ups if follow_up_overdue(f.done_at, f.due_on, today)},
             linked=store.linked(concern),
             chronologies={
                 link.pupil_id: store.pupil_chronology(concern.school_id, link.pupil_id, limit=LATEST_ENTRIES_SHOWN)
