@@ -163,3 +163,20 @@ def totp_code(user: User) -> str:
     if step > current + 1:  # used up this step and the next: wait for time to catch up rather than fail
         time.sleep(max(0.0, (step - 1) * totp.interval - time.time() + 0.1))
     return totp.at(step * totp.interval)
+
+
+def acknowledged_sharing_nudes_concern(school: SchoolWithStaff):
+    """A concern about a picture of a child being shared, logged by a member of staff and acknowledged by the DSL
+    (the sharing-nudes guided response applies to it), committed."""
+    from safeguard.concerns import services
+
+    child = pupil(school.school, "Amira", "Haddad")
+    made = concern(
+        school.staff,
+        [child],
+        categories=["online-sharing-nudes"],
+        account="Amira told me a picture of her is being shared in the Year 9 group chat.",
+    )
+    services.acknowledge(made, school.dsl, None)
+    db.session.commit()
+    return made

@@ -17,19 +17,6 @@ from tests.browser.conftest import check_accessibility, sign_in
 REFER_NOW = "Refer to the police and children's social care now"
 
 
-def _nudes_concern(school):
-    pupil = factories.pupil(school.school, "Amira", "Haddad")
-    concern = factories.concern(
-        school.staff,
-        [pupil],
-        categories=["online-sharing-nudes"],
-        account="Amira told me a picture of her is being shared in the Year 9 group chat.",
-    )
-    services.acknowledge(concern, school.dsl, None)
-    db.session.commit()
-    return concern
-
-
 def _answer(page, label: str):
     section = page.locator("#guided-sharing-nudes-section")
     section.get_by_label(label, exact=True).check()
@@ -46,7 +33,7 @@ def _refer(page, target: str, reference: str):
 
 
 def test_a_required_referral_is_listed_once_and_marked_done_when_recorded(page, school):
-    concern = _nudes_concern(school)
+    concern = factories.acknowledged_sharing_nudes_concern(school)
     sign_in(page, school.dsl, factories.PASSWORD)
     page.goto(f"/concerns/{concern.id}")
     _answer(page, "Confirmed")

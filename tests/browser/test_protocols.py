@@ -4,23 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from safeguard.concerns import services
-from safeguard.core.extensions import db
 from tests import factories
 from tests.browser.conftest import check_accessibility, sign_in
-
-
-def _nudes_concern(school):
-    pupil = factories.pupil(school.school, "Amira", "Haddad")
-    concern = factories.concern(
-        school.staff,
-        [pupil],
-        categories=["online-sharing-nudes"],
-        account="Amira told me a picture of her is being shared in the Year 9 group chat.",
-    )
-    services.acknowledge(concern, school.dsl, None)
-    db.session.commit()
-    return concern
 
 
 def _answer(page, label: str, reason: str = "", exact: bool = True):
@@ -32,7 +17,7 @@ def _answer(page, label: str, reason: str = "", exact: bool = True):
 
 
 def test_nudes_protocol_to_an_immediate_referral(page, school):
-    concern = _nudes_concern(school)
+    concern = factories.acknowledged_sharing_nudes_concern(school)
     sign_in(page, school.dsl, factories.PASSWORD)
     page.goto(f"/concerns/{concern.id}")
     section = page.locator("#guided-sharing-nudes-section")
@@ -47,7 +32,7 @@ def test_nudes_protocol_to_an_immediate_referral(page, school):
 
 
 def test_nudes_protocol_to_handling_in_school(page, school):
-    concern = _nudes_concern(school)
+    concern = factories.acknowledged_sharing_nudes_concern(school)
     sign_in(page, school.dsl, factories.PASSWORD)
     page.goto(f"/concerns/{concern.id}")
     _answer(page, "Confirmed")
