@@ -227,3 +227,35 @@ def sign_in(client):
         return factories.sign_in(client, user, password, follow_redirects=follow)
 
     return _sign_in
+
+
+class Mailbox:
+    """Messages received by the local SMTP server."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def mailbox(app):
+    """A real SMTP server on a free port of 127.0.0.1; the app is pointed at it."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=port)
+    yield box
+    controller.stop()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections import Counter
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from safeguard.core.sqltypes import utcnow
@@ -17,24 +15,9 @@ from safeguard.notifications import services as outbox
 from safeguard.notifications.models import OutboxMessage
 from safeguard.notifications.services import alert, deliver_outbox
 from tests import factories
-from tests.concerns.conftest import Mailbox
 
 MESSAGES = 60
 WORKERS = 2
-
-
-@pytest.fixture
-def smtp(app):
-    """A real SMTP server on a free port of 127.0.0.1, with the app pointed at it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=port)
-    yield box
-    controller.stop()
 
 
 def _queue_alerts(db, school, count: int) -> list[str]:
@@ -78,11 +61,11 @@ def _run_workers(apps) -> list[tuple[int, int]]:
     return results
 
 
-def test_two_workers_at_once_deliver_every_email_exactly_once(app, app_config, make_app, school, smtp, db):
+def test_two_workers_at_once_deliver_every_email_exactly_once(app, app_config, make_app, school, mailbox, db):
     addresses = _queue_alerts(db, school, MESSAGES)
     workers = [make_app({**app_config, "MAIL_PORT": app.config["MAIL_PORT"]}) for _ in range(WORKERS)]
     results = _run_workers(workers)
-    received = Counter(message["To"] for message in smtp.messages)
+    received = Counter(message["To"] for message in mailbox.messages)
     assert received == Counter(addresses)  # each DSL once: nobody twice, nobody left out
     assert sum(sent for sent, _ in results) == MESSAGES
     assert all(retried == 0 for _, retried in results)
@@ -94,7 +77,7 @@ class WorkerStopped(BaseException):
     """The worker process ends in the middle of sending (killed, or the machine restarts)."""
 
 
-def test_a_stopped_workers_emails_are_delivered_by_another_after_its_lease(app, school, smtp, db):
+def test_a_stopped_workers_emails_are_delivered_by_another_after_its_lease(app, school, mailbox, db):
     [address] = _queue_alerts(db, school, 1)
 
     def stop(_message):
@@ -105,15 +88,15 @@ def test_a_stopped_workers_emails_are_delivered_by_another_after_its_lease(app, 
     db.session.rollback()
     # The stopped worker still holds the message: another worker does not send it while it might be on its way.
     assert deliver_outbox() == (0, 0)
-    assert smtp.messages == []
+    assert mailbox.messages == []
     # Once the lease has run out, it is sent.
     assert deliver_outbox(now=utcnow() + outbox.CLAIM_LEASE + timedelta(seconds=1)) == (1, 0)
-    assert [message["To"] for message in smtp.messages] == [address]
+    assert [message["To"] for message in mailbox.messages] == [address]
     assert deliver_outbox(now=utcnow() + 2 * outbox.CLAIM_LEASE) == (0, 0)
-    assert len(smtp.messages) == 1
+    assert len(mailbox.messages) == 1
 
 
-def test_messages_a_worker_has_no_time_left_to_send_are_given_back_at_once(app, school, smtp, db, monkeypatch):
+def test_messages_a_worker_has_no_time_left_to_send_are_given_back_at_once(app, school, mailbox, db, monkeypatch):
     [address] = _queue_alerts(db, school, 1)
     # A worker whose claim is already too short to start a send (a slow mail server took the time) sends nothing…
     monkeypatch.setattr(outbox, "SEND_MARGIN", outbox.CLAIM_LEASE + timedelta(seconds=1))
@@ -121,4 +104,4 @@ def test_messages_a_worker_has_no_time_left_to_send_are_given_back_at_once(app, 
     monkeypatch.undo()
     # …and hands its messages back, so the next pass sends them without waiting for the claim to run out.
     assert deliver_outbox() == (1, 0)
-    assert [message["To"] for message in smtp.messages] == [address]
+    assert [message["To"] for message in mailbox.messages] == [address]
