@@ -20,7 +20,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BindParameter,
@@ -469,17 +469,20 @@ class ChronologyOutline:
     categories: list[tuple[str, str]]
 
 
-_OUTLINE_EVENTS = (
-    select(func.min(ConcernEvent.at), func.max(ConcernEvent.at))
-    .join(_CHILDS_CONCERNS, _CHILDS_CONCERNS.c.concern_id == ConcernEvent.concern_id)
-    .where(ConcernEvent.school_id == _SCHOOL)
-)
+# The first and last entries come from one pass over the child's entries (a derived row of both aggregates), found
+# from the ids of their concerns alone: as two scalar sub-queries through the concerns, each read every entry of every
+# concern about the child again, and looked each concern up on the way.
 _CHILDS_CONCERN_IDS = select(ConcernPupil.concern_id).where(
     ConcernPupil.school_id == _SCHOOL, ConcernPupil.pupil_id == bindparam("pupil_id")
 )
+_OUTLINE_SPAN = (
+    select(func.min(ConcernEvent.at).label("first_at"), func.max(ConcernEvent.at).label("last_at"))
+    .where(ConcernEvent.school_id == _SCHOOL, ConcernEvent.concern_id.in_(_CHILDS_CONCERN_IDS))
+    .subquery("span")
+)
 _OUTLINE = select(
-    _OUTLINE_EVENTS.with_only_columns(func.min(ConcernEvent.at)).scalar_subquery().label("first_at"),
-    _OUTLINE_EVENTS.with_only_columns(func.max(ConcernEvent.at)).scalar_subquery().label("last_at"),
+    _OUTLINE_SPAN.c.first_at,
+    _OUTLINE_SPAN.c.last_at,
     select(json_objects(id=Concern.id, reference=Concern.reference, logged_at=Concern.logged_at))
     .where(Concern.school_id == _SCHOOL, Concern.id.in_(_CHILDS_CONCERN_IDS))
     .scalar_subquery()
@@ -488,7 +491,7 @@ _OUTLINE = select(
     .where(ConcernCategory.school_id == _SCHOOL, ConcernCategory.concern_id.in_(_CHILDS_CONCERN_IDS))
     .scalar_subquery()
     .label("categories"),
-)
+).select_from(_OUTLINE_SPAN)
 
 
 def chronology_outline(school_id: int, pupil_id: int) -> ChronologyOutline:
@@ -522,16 +525,16 @@ class QueueFilters:
     page: int = 1
 
 
-@dataclass(frozen=True)
-class QueuePupil:
+# The queue's lines are named tuples rather than frozen dataclasses: decoded by name all the same, and a frozen
+# dataclass sets each of its fields through ``object.__setattr__``, a cost paid per field on every line of every page.
+class QueuePupil(NamedTuple):
     """A child on a line of the queue."""
 
     name: str
     part: Part
 
 
-@dataclass(frozen=True)
-class QueueRow:
+class QueueRow(NamedTuple):
     """One line of the queue."""
 
     id: int
@@ -544,8 +547,13 @@ class QueueRow:
     assignee: str | None
     overdue: bool
     follow_up_due: bool
-    pupils: list[QueuePupil] = field(default_factory=list)
-    categories: list[str] = field(default_factory=list)
+    pupils: list[QueuePupil]
+    categories: list[str]
+
+    @property
+    def category_list(self) -> str:
+        """The categories as the queue writes them, in one value (a template's ``join`` escapes each one)."""
+        return "; ".join(self.categories)
 
 
 @dataclass(frozen=True)
