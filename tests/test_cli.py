@@ -121,3 +121,39 @@ def test_demo_is_idempotent_and_prints_working_logins(runner, db):
             assert key[-1] == user.totp_secret
         roles |= user.roles
     assert roles == set(Role)
+
+
+def test_one_e_mail_rule_for_the_command_line_and_the_admin_form(runner, db, client, school, sign_in):
+    """An address the administrators' form refuses is refused by the command line too, with the same reason; and an
+    address the command line accepts can be saved again unchanged from the form."""
+    from tests import factories
+
+    base = ["user", "create", "--school", school.school.code, "--name", "Sam Reed", "--role", "staff"]
+    for address in ("sam@oakfield.test", "sam@localhost", "sam@@oak.example", "sam oak.example"):
+        result = runner.invoke(args=[*base, "--email", address])
+        assert result.exit_code == 1, address
+        assert "valid e-mail address" in result.output
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.display_name == "Sam Reed")) == 0
+
+    result = runner.invoke(args=[*base, "--email", "  Sam.Reed@Oak.Example "])
+    assert result.exit_code == 0, result.output
+    created = db.session.scalar(select(User).where(User.display_name == "Sam Reed"))
+    assert created.email == "sam.reed@oak.example"
+
+    sign_in(school.admin)
+    response = factories.submit_form(
+        client,
+        f"/admin/users/{created.id}",
+        {"display_name": "Sam Reed", "email": created.email, "roles": ["staff"]},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "valid e-mail address" not in response.get_data(as_text=True)
+    response = factories.submit_form(
+        client,
+        f"/admin/users/{created.id}",
+        {"display_name": "Sam Reed", "email": "sam@oakfield.test", "roles": ["staff"]},
+    )
+    assert "valid e-mail address" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, created.id).email == "sam.reed@oak.example"

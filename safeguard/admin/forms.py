@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; types-WTForms is at 3.2
-from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange
 
 from safeguard.auth.models import ROLE_LABELS, Role
-from safeguard.core.forms import ConfirmForm, MultiCheckboxField
+from safeguard.core.forms import ConfirmForm, MultiCheckboxField, account_email
 from safeguard.schools.models import TIME_ZONES
 
 __all__ = ["ConfirmForm", "SchoolSettingsForm", "UserForm"]
@@ -29,8 +29,7 @@ class UserForm(FlaskForm):
         "E-mail address",
         validators=[
             DataRequired("Enter an e-mail address."),
-            Email("Enter a valid e-mail address."),
-            Length(max=254),
+            account_email,
         ],
         render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
     )

@@ -19,6 +19,7 @@ from safeguard.auth.passwords import (
     password_problem,
     verify_password,
 )
+from safeguard.core.emails import InvalidEmail, normalise_email
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import utcnow
 from safeguard.schools.models import School
@@ -115,12 +116,18 @@ def record_sign_out(user: User) -> None:
     audit.record_about_user("auth.signed_out", "Signed out", user)
 
 
+def _account_email(address: str) -> str:
+    """The address as the account will keep it, by the one e-mail rule."""
+    try:
+        return normalise_email(address)
+    except InvalidEmail as error:
+        raise AccountError(str(error), field="email") from None
+
+
 def _check_new_account(email: str, display_name: str, roles: set[Role]) -> tuple[str, str]:
     """The new account's e-mail address and name as they will be kept, after checking them and its roles."""
-    email = (email or "").strip().lower()
+    email = _account_email(email)
     display_name = (display_name or "").strip()
-    if "@" not in email or len(email) > 254:
-        raise AccountError("Enter a valid e-mail address.", field="email")
     if not display_name or len(display_name) > 120:
         raise AccountError("Enter a name of up to 120 characters.", field="display_name")
     if not roles:
@@ -189,7 +196,7 @@ def set_roles(user: User, roles: set[Role], *, actor: User) -> None:
 
 def update_details(user: User, display_name: str, email: str, *, actor: User) -> None:
     """Change a user's name or e-mail address."""
-    email = (email or "").strip().lower()
+    email = _account_email(email)
     display_name = (display_name or "").strip()
     if not display_name:
         raise AccountError("Enter a name.")

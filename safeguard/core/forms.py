@@ -7,8 +7,11 @@ from typing import Any, TypeVar
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField
+from wtforms import Field, SelectMultipleField
+from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from safeguard.core.emails import InvalidEmail, normalise_email
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -73,3 +76,11 @@ def json_body(max_bytes: int) -> Any:
         return json.loads(raw)
     except (ValueError, RecursionError):
         return None
+
+
+def account_email(form: FlaskForm, field: Field) -> None:
+    """WTForms validator: an account's e-mail address by the one rule (:func:`safeguard.core.emails.normalise_email`)."""
+    try:
+        normalise_email(field.data or "")
+    except InvalidEmail as error:
+        raise ValidationError(str(error)) from None
