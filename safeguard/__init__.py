@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 from datetime import timedelta
@@ -15,7 +16,7 @@ from flask import Flask, flash, g, redirect, render_template, request, session, 
 from flask_login import logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import BadRequest, HTTPException
 
@@ -31,6 +32,8 @@ __all__ = ["create_app"]
 
 # Seconds between two writes of a signed-in person's last activity to their session (see enforce_idle_timeout).
 ACTIVITY_RECORDED_EVERY = 60
+# How long a page answered while the database cannot be reached asks the browser (and a load balancer) to wait.
+DATABASE_RETRY_AFTER_SECONDS = 30
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -205,9 +208,26 @@ def register_errorhandlers(app: Flask) -> None:
         app.logger.warning("bad input reached the database: %s", type(error.orig).__name__)
         return render_error(BadRequest("A value in the request was out of range."))
 
+    def render_unavailable(error: OperationalError | InterfaceError):
+        # The database cannot be reached (a restart, a failover, a lost connection) or is too busy to answer: a
+        # passing state, not a fault in the request, so a 503 that says when to try again rather than a bare 500.
+        # Only the kind of error is logged: its text can carry the statement and its values.
+        # The connection may be gone already; the pool replaces it on the next checkout.
+        with contextlib.suppress(OperationalError, InterfaceError):
+            db.session.rollback()
+        app.logger.warning(
+            "database unavailable: %s", type(error.orig).__name__ if error.orig else type(error).__name__
+        )
+        # Rendered from the environment, not through render_template: its context processors load the signed-in
+        # person, which needs the database that is down.
+        page = app.jinja_env.get_template("errors/unavailable.html").render(retry_after=DATABASE_RETRY_AFTER_SECONDS)
+        return page, 503, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+
     for code in (400, 403, 404, 405, 409, 413, 422, 429, 500):
         app.register_error_handler(code, render_error)
     app.register_error_handler(DataError, render_data_error)
+    app.register_error_handler(OperationalError, render_unavailable)
+    app.register_error_handler(InterfaceError, render_unavailable)
     app.register_error_handler(CSRFError, render_csrf_error)
 
 
