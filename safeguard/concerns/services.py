@@ -37,6 +37,7 @@ from safeguard.concerns.states import (
 )
 from safeguard.concerns.store import StaleConcern
 from safeguard.core import storage
+from safeguard.core import uploads as uploads_rules
 from safeguard.core.formatting import format_date, local_datetime, local_today, shorten, zone_named
 from safeguard.core.schooldays import add_school_days
 from safeguard.core.sqltypes import utcnow
@@ -150,7 +151,7 @@ def _sniff(upload: Upload) -> str:
     mime = kind.mime if kind else None
     if mime not in ALLOWED_TYPES:
         raise ConcernError(
-            f"{upload.filename}: this kind of file cannot be attached. Attach a PDF, a Word document or a photo "
+            f"{uploads_rules.safe_filename(upload.filename)}: this kind of file cannot be attached. Attach a PDF, a Word document or a photo "
             "or scan (JPEG, PNG, HEIC, TIFF).",
             field="attachments",
         )
@@ -164,11 +165,12 @@ def check_attachments(uploads: Sequence[Upload], categories: Sequence[Category])
     sensitive = [c for c in categories if c.sensitive_imagery]
     types = []
     for upload in uploads:
+        name = uploads_rules.safe_filename(upload.filename)
         if not upload.data:
-            raise ConcernError(f"{upload.filename}: the file is empty.", field="attachments")
+            raise ConcernError(f"{name}: the file is empty.", field="attachments")
         if len(upload.data) > MAX_ATTACHMENT_BYTES:
             raise ConcernError(
-                f"{upload.filename}: files can be at most {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.",
+                f"{name}: files can be at most {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.",
                 field="attachments",
             )
         mime = _sniff(upload)
@@ -179,6 +181,10 @@ def check_attachments(uploads: Sequence[Upload], categories: Sequence[Category])
                 f"Describe it in words only. {sensitive[0].guidance or ''}".strip(),
                 field="attachments",
             )
+        try:
+            uploads_rules.check_upload(upload.data, mime)
+        except uploads_rules.UploadRefused as refused:
+            raise ConcernError(f"{name}: {refused}", field="attachments") from None
         types.append(mime)
     return types
 
@@ -317,7 +323,7 @@ def _store_attachment(concern: Concern, user: User, upload: Upload, content_type
             "concern_id": concern.id,
             "uploaded_by_id": user.id,
             "uploaded_at": utcnow(),
-            "original_name": (upload.filename or "attachment")[-255:],
+            "original_name": uploads_rules.safe_filename(upload.filename),
             "content_type": content_type,
             "size": stored.size,
             "sha256": stored.sha256,

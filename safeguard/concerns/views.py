@@ -32,6 +32,7 @@ from safeguard.core.extensions import db
 from safeguard.core.formatting import local_datetime, local_today, school_zone
 from safeguard.core.forms import as_id, attach_error, required_data
 from safeguard.core.sqltypes import utcnow
+from safeguard.core.uploads import safe_filename
 from safeguard.exports.services import past_transfer_window
 from safeguard.notifications.services import remember_unread_alert_count
 from safeguard.pupils import store as pupils_store
@@ -618,8 +619,12 @@ def attachment(concern_id: int, attachment_id: int):
         subject_type="attachment",
         subject_id=item.id,
     )
+    # Names kept before they were cleaned on upload are cleaned here too, since the name goes into a header.
     response = send_file(
-        io.BytesIO(data), mimetype=item.content_type, as_attachment=True, download_name=item.original_name
+        io.BytesIO(data),
+        mimetype=item.content_type,
+        as_attachment=True,
+        download_name=safe_filename(item.original_name),
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
