@@ -10,7 +10,6 @@ from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateField,
     DateTimeLocalField,
-    FieldList,
     Form,
     FormField,
     HiddenField,
@@ -23,9 +22,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; types-WTForms is at 3.2
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from safeguard.concerns.states import ACTION_KINDS, DECISION_KINDS, REFERRAL_TARGETS, Part, Status
+from safeguard.core.forms import AsciiFieldList
 
 PART_CHOICES = [SelectChoice(p.value, p.label) for p in Part]
 # The answers to "when did it happen?"; "just now" is the moment the form was opened, if that was this long ago at most.
@@ -69,7 +69,7 @@ class PupilPartForm(Form):
 class LogConcernForm(FlaskForm):
     """What a member of staff records about a worry."""
 
-    pupils = FieldList(FormField(PupilPartForm), min_entries=0, max_entries=12)
+    pupils = AsciiFieldList(FormField(PupilPartForm), min_entries=0, max_entries=12)
     pupil_search = StringField(
         "Find a pupil",
         description="Type part of a name or the UPN.",
@@ -160,7 +160,14 @@ class LogConcernForm(FlaskForm):
 class VersionedForm(FlaskForm):
     """A DSL action: carries the version of the concern the page showed (optimistic locking)."""
 
-    version = HiddenField()
+    # Required, in ASCII digits: an action without a readable version would skip the check that nobody changed the
+    # concern since the page was loaded.
+    version = HiddenField(
+        validators=[
+            InputRequired("This form is out of date. Reload the concern and try again."),
+            Regexp(r"\A[0-9]{1,9}\Z", message="This form is out of date. Reload the concern and try again."),
+        ]
+    )
     # When the page was loaded: a DSL whose page is out of date is shown what changed since.
     opened_at = HiddenField()
     wording_kept_reason = _kept_reason_field()

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectMultipleField
+from wtforms import Field, FieldList, SelectMultipleField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -84,3 +84,19 @@ def account_email(form: FlaskForm, field: Field) -> None:
         normalise_email(field.data or "")
     except InvalidEmail as error:
         raise ValidationError(str(error)) from None
+
+
+class AsciiFieldList(FieldList):  # type: ignore[type-arg]  # generic in types-WTForms only
+    """A ``FieldList`` that reads an entry's index from a submitted name (``pupils-0-pupil_id``) in ASCII digits only.
+
+    WTForms accepts any index for which ``str.isdigit()`` is true, then calls ``int()`` on it: ``pupils-²-pupil_id``
+    passed the first and failed the second, a 500 (issue 21). As :func:`as_id` does for ids, other digits are ignored.
+    """
+
+    def _extract_indices(self, prefix: str, formdata: Any) -> Any:
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]  # type: ignore[attr-defined]
+                if index.isascii() and index.isdigit():
+                    yield int(index)
