@@ -24,6 +24,7 @@ from safeguard import terminology
 from safeguard.auth import passwords
 from safeguard.core import config as config_module
 from safeguard.core.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+from safeguard.core.forms import as_id
 from safeguard.core.paths import resource_dir
 from safeguard.core.proxy import apply_proxy_fix
 from safeguard.core.sqltypes import utcnow
@@ -111,16 +112,25 @@ def register_extensions(app: Flask) -> None:
 
     # Import the models so that the metadata (and Alembic's autogenerate) knows every table.
     from safeguard.app import models  # noqa: F401
+    from safeguard.auth import sessions
     from safeguard.auth.models import User
+    from safeguard.auth.store import live_session_of
 
-    # One query for the person, their school and their roles. It runs on every request, so it is built once.
-    signed_in_user = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("user_id"))
+    # One query for the person, their school and their roles, found only with a live session of theirs (so that a
+    # copy of a cookie ends with the session: see auth/sessions.py). It runs on every request, so it is built once.
+    signed_in_user = (
+        select(User)
+        .options(joinedload(User.role_rows))
+        .where(User.id == bindparam("user_id"), live_session_of(User.id))
+    )
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
+        token = session.get(sessions.TOKEN_KEY)
+        if not (user_id.isascii() and user_id.isdigit()) or not token:
             return None
-        user = db.session.scalars(signed_in_user, {"user_id": int(user_id)}).unique().first()
+        values = {"user_id": int(user_id), "token_hash": sessions.token_hash(token)}
+        user = db.session.scalars(signed_in_user, values).unique().first()
         return user if user is not None and user.is_active else None
 
 
@@ -150,6 +160,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     """Idle sign-out, the one commit per request, and security headers."""
+    from safeguard.auth import sessions
 
     @app.before_request
     def enforce_idle_timeout():
@@ -165,12 +176,16 @@ def register_request_hooks(app: Flask) -> None:
         # here: nobody is signed out before the idle timeout, and nobody more than a minute after it.
         idle = app.config["IDLE_TIMEOUT"].total_seconds()
         if last_seen is not None and now - float(last_seen) > idle + ACTIVITY_RECORDED_EVERY:
+            user_id = as_id(session["_user_id"])
+            if user_id is not None:
+                sessions.end_current(user_id, session.get(sessions.TOKEN_KEY), sessions.Ended.IDLE)
             logout_user()
             session.clear()
             flash("You were signed out after a period without activity. Please sign in again.", "info")
             return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
         if last_seen is None or now - float(last_seen) >= ACTIVITY_RECORDED_EVERY:
             session["last_seen"] = now
+            sessions.touch(session.get(sessions.TOKEN_KEY))
         if not session.permanent:
             session.permanent = True
         return None

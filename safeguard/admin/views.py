@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from safeguard.admin.forms import ConfirmForm, SchoolSettingsForm, UserForm
-from safeguard.auth import services, twofactor
+from safeguard.auth import services, sessions, twofactor
 from safeguard.auth import store as accounts
 from safeguard.auth.models import Role, User
 from safeguard.auth.permissions import Capability, requires
@@ -115,6 +115,20 @@ def reset_two_factor(user_id: int):
         abort(400)
     twofactor.reset(user, actor=current_user)
     flash(f"Two-factor sign-in for {user.display_name} has been reset.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@blueprint.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@requires(Capability.MANAGE_USERS)
+def end_sessions(user_id: int):
+    """Sign a person out of every browser (a lost phone, a shared computer left signed in)."""
+    user = get_school_user(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ended = sessions.end_everywhere(user, actor=current_user)
+    flash(
+        f"{user.display_name} has been signed out everywhere ({ended} browser{'' if ended == 1 else 's'}).", "success"
+    )
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 

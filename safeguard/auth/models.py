@@ -169,3 +169,33 @@ class RecoveryCode(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     code_hash: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SignInSession(Model):
+    """One signed-in browser, from the sign-in to its end; the server's record of each session.
+
+    The session cookie is signed but lives in the browser, so a copy of it would outlive signing out. The cookie
+    therefore also carries a random token, and a request is signed in only while this row, found by the token's
+    SHA-256 (the token itself is never stored), has not ended: signing out, changing the password, a reset of the
+    password or second factor, deactivation, and "sign out everywhere" end the rows, and every copy of the cookie with
+    them.
+    """
+
+    __tablename__ = "sign_in_sessions"
+    __table_args__ = (Index("ix_sign_in_sessions_user_id_ended_at", "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Written at most once a minute (with the cookie's own record of activity), for the list of signed-in browsers.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # What the person sees in that list to recognise the browser ("Firefox on Windows"), and the address it signed in
+    # from.
+    browser: Mapped[str] = mapped_column(String(120), default="")
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # signed out | password changed | password reset | second factor reset | deactivated | ended by the person |
+    # ended by an administrator | idle
+    ended_reason: Mapped[str | None] = mapped_column(String(40))

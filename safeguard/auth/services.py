@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from safeguard.audit import services as audit
+from safeguard.auth import sessions
 from safeguard.auth.models import Role, User
 from safeguard.auth.passwords import (
     generate_password,
@@ -223,6 +224,8 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
         return
     user.active = active
     db.session.flush()
+    if not active:
+        sessions.end_all(user, sessions.Ended.DEACTIVATED)
     audit.record_about_user(
         "user.reactivated" if active else "user.deactivated",
         "Account reactivated" if active else "Account deactivated",
@@ -237,6 +240,7 @@ def reset_password(user: User, *, actor: User) -> str:
     user.password_hash = hash_password(password)
     user.must_change_password = True
     db.session.flush()
+    sessions.end_all(user, sessions.Ended.PASSWORD_RESET)
     audit.record_about_user("user.password_reset", "Password reset by an administrator", user, actor=actor)
     return password
 
@@ -252,4 +256,7 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     user.must_change_password = False
     db.session.flush()
+    # Every session ends, this one too: a copy of this browser's cookie must not outlive the old password. The view
+    # starts a new session for the browser the person is using.
+    sessions.end_all(user, sessions.Ended.PASSWORD_CHANGED)
     audit.record_about_user("auth.password_changed", "Password changed", user)

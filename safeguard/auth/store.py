@@ -7,13 +7,26 @@ statement while accounts keep their own rules (who is active, who holds a role).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, Label, bindparam, func, select
+from sqlalchemy import (
+    BindParameter,
+    Exists,
+    Label,
+    SQLColumnExpression,
+    bindparam,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 
-from safeguard.auth.models import Role, User, users_with_role
+from safeguard.auth.models import Role, SignInSession, User, users_with_role
 from safeguard.core.extensions import db
-from safeguard.core.sqltypes import json_nested, json_objects
+from safeguard.core.sqltypes import UTCDateTime, json_nested, json_objects
+from safeguard.core.statements import transaction_connection
 
 
 class Person(NamedTuple):
@@ -78,3 +91,100 @@ def school_accounts(school_id: int) -> list[User]:
     """The school's accounts, active ones first, in name order."""
     query = select(User).where(User.school_id == school_id).order_by(User.active.desc(), func.lower(User.display_name))
     return list(db.session.scalars(query))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Signed-in sessions (see SignInSession)
+
+
+class SessionRow(NamedTuple):
+    """A signed-in browser as the list of them shows it."""
+
+    id: int
+    token_hash: str
+    started_at: datetime
+    last_seen_at: datetime
+    browser: str
+    ip_address: str | None
+
+
+_NOW = bindparam("now", type_=UTCDateTime())
+_LIVE = SignInSession.ended_at.is_(None)
+
+
+def live_session_of(user_id: SQLColumnExpression[int]) -> Exists:
+    """Whether the session whose token hash is bound as ``token_hash`` is a live one of ``user_id``: the condition the
+    signed-in person's own statement adds, so that checking the session costs no statement of its own."""
+    return exists().where(SignInSession.token_hash == bindparam("token_hash"), SignInSession.user_id == user_id, _LIVE)
+
+
+_LIVE_SESSIONS = (
+    select(
+        SignInSession.id,
+        SignInSession.token_hash,
+        SignInSession.started_at,
+        SignInSession.last_seen_at,
+        SignInSession.browser,
+        SignInSession.ip_address,
+    )
+    .where(
+        SignInSession.user_id == bindparam("user_id"),
+        _LIVE,
+        SignInSession.last_seen_at >= bindparam("seen_since", type_=UTCDateTime()),
+        SignInSession.started_at >= bindparam("started_since", type_=UTCDateTime()),
+    )
+    .order_by(SignInSession.last_seen_at.desc(), SignInSession.id.desc())
+)
+_END_ALL = (
+    update(SignInSession)
+    .where(SignInSession.user_id == bindparam("of_user"), _LIVE)
+    .values(ended_at=_NOW, ended_reason=bindparam("reason"))
+)
+# (UPDATE reserves its columns' names for the values it sets: the bound values are named otherwise.)
+_END_BY_HASH = _END_ALL.where(SignInSession.token_hash == bindparam("hash_of_token"))
+_END_BY_ID = _END_ALL.where(SignInSession.id == bindparam("session_id"))
+_END_OTHERS = _END_ALL.where(SignInSession.token_hash != bindparam("hash_of_token"))
+_TOUCH = (
+    update(SignInSession).where(SignInSession.token_hash == bindparam("hash_of_token"), _LIVE).values(last_seen_at=_NOW)
+)
+
+
+def insert_session(values: dict[str, Any]) -> None:
+    """Record a new signed-in session."""
+    transaction_connection().execute(insert(SignInSession), values)
+
+
+def live_sessions(user_id: int, seen_since: datetime, started_since: datetime) -> list[SessionRow]:
+    """The person's sessions not ended, active since ``seen_since`` and started since ``started_since`` (older ones
+    have timed out in the browser already), the most recently active first."""
+    values = {"user_id": user_id, "seen_since": seen_since, "started_since": started_since}
+    return [SessionRow(*row) for row in transaction_connection().execute(_LIVE_SESSIONS, values)]
+
+
+def end_sessions(user_id: int, now: datetime, reason: str) -> int:
+    """End every live session of the person; how many ended."""
+    values = {"of_user": user_id, "now": now, "reason": reason}
+    return int(transaction_connection().execute(_END_ALL, values).rowcount)
+
+
+def end_session_by_hash(user_id: int, token_hash: str, now: datetime, reason: str) -> int:
+    """End the person's live session with this token hash; how many ended (0 or 1)."""
+    values = {"of_user": user_id, "hash_of_token": token_hash, "now": now, "reason": reason}
+    return int(transaction_connection().execute(_END_BY_HASH, values).rowcount)
+
+
+def end_other_sessions(user_id: int, token_hash: str, now: datetime, reason: str) -> int:
+    """End every live session of the person but the one with this token hash; how many ended."""
+    values = {"of_user": user_id, "hash_of_token": token_hash, "now": now, "reason": reason}
+    return int(transaction_connection().execute(_END_OTHERS, values).rowcount)
+
+
+def end_session_by_id(user_id: int, session_id: int, now: datetime, reason: str) -> int:
+    """End one live session of the person, by its id; how many ended (0 or 1: another person's is never found)."""
+    values = {"of_user": user_id, "session_id": session_id, "now": now, "reason": reason}
+    return int(transaction_connection().execute(_END_BY_ID, values).rowcount)
+
+
+def touch_session(token_hash: str, now: datetime) -> None:
+    """Record activity on a live session."""
+    transaction_connection().execute(_TOUCH, {"hash_of_token": token_hash, "now": now})

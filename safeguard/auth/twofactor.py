@@ -11,6 +11,7 @@ import segno
 from sqlalchemy import select
 
 from safeguard.audit import services as audit
+from safeguard.auth import sessions
 from safeguard.auth.models import RecoveryCode, User
 from safeguard.auth.passwords import hash_password, verify_password
 from safeguard.core.extensions import db
@@ -110,4 +111,5 @@ def reset(user: User, *, actor: User) -> None:
     for row in db.session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)):
         db.session.delete(row)
     db.session.flush()
+    sessions.end_all(user, sessions.Ended.SECOND_FACTOR_RESET)
     audit.record_about_user("auth.two_factor_reset", "Two-factor sign-in reset by an administrator", user, actor=actor)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from safeguard.auth import services, store, twofactor
+from safeguard.auth import services, sessions, store, twofactor
 from safeguard.auth.forms import ChangePasswordForm, EnrolForm, SignInForm, TwoFactorForm
 from safeguard.auth.permissions import Capability, public, requires
 from safeguard.core.extensions import limiter
@@ -58,12 +58,18 @@ def _finish_sign_in(user, next_url: str | None):
         session.pop(key, None)
     services.complete_sign_in(user)
     login_user(user)
+    _start_session(user)
     session["last_seen"] = utcnow().timestamp()
     session.permanent = True
     if user.must_change_password:
         flash("Please choose a new password before you go on.", "info")
         return redirect(url_for("auth.change_password", next=next_url))
     return redirect(next_url or url_for("main.home"))
+
+
+def _start_session(user) -> None:
+    """Record this browser's session on the server and keep its token in the cookie."""
+    session[sessions.TOKEN_KEY] = sessions.start(user, request.user_agent.string, request.remote_addr)
 
 
 PENDING_SECONDS = 600
@@ -185,6 +191,7 @@ def security():
 def sign_out():
     """Sign out (a POST, so that another site cannot sign a person out)."""
     services.record_sign_out(current_user)
+    sessions.end_current(current_user.id, session.get(sessions.TOKEN_KEY), sessions.Ended.SIGNED_OUT)
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
@@ -202,7 +209,54 @@ def change_password():
         except services.AccountError as error:
             attach_error(form, error, default_field="new_password")
         else:
-            flash("Your password has been changed.", "success")
+            # Changing the password ended every session (see services.change_password); this browser gets a new one.
+            _start_session(current_user)
+            flash(
+                "Your password has been changed. Every other browser signed in as you has been signed out.", "success"
+            )
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/change_password.html", form=form), status
+
+
+@blueprint.route("/sessions")
+@requires(Capability.SIGNED_IN)
+def signed_in_browsers():
+    """The browsers signed in as this person, with a way to sign each of them out."""
+    return render_template(
+        "auth/sessions.html",
+        live=sessions.live(
+            current_user,
+            session.get(sessions.TOKEN_KEY),
+            idle=current_app.config["IDLE_TIMEOUT"],
+            lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"],
+        ),
+        form=ConfirmForm(),
+    )
+
+
+@blueprint.route("/sessions/<int:session_id>/end", methods=["POST"])
+@requires(Capability.SIGNED_IN)
+def end_session(session_id: int):
+    """Sign out one other browser."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if sessions.end_own(current_user, session_id):
+        flash("That browser has been signed out.", "success")
+    else:
+        flash("That browser was already signed out.", "info")
+    return redirect(url_for("auth.signed_in_browsers"))
+
+
+@blueprint.route("/sessions/end-others", methods=["POST"])
+@requires(Capability.SIGNED_IN)
+def end_other_sessions():
+    """Sign out every browser but this one."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ended = sessions.end_others(current_user, session.get(sessions.TOKEN_KEY) or "")
+    flash(
+        f"{ended} other browser{'' if ended == 1 else 's'} signed out." if ended else "No other browser was signed in.",
+        "success",
+    )
+    return redirect(url_for("auth.signed_in_browsers"))

@@ -83,3 +83,22 @@ def test_admin_manages_accounts_on_a_phone(page, school):
     page.get_by_role("button", name="Create the account").click()
     expect(page.get_by_role("heading", name="One-time password for Rhys Evans")).to_be_visible()
     check_accessibility(page)
+
+
+def test_a_person_signs_out_another_browser_from_their_list(page, new_page, school):
+    """Signed in on a phone and a laptop: from the laptop, the phone is signed out, by keyboard."""
+    phone = new_page()
+    sign_in(phone, school.staff, factories.PASSWORD)
+    sign_in(page, school.staff, factories.PASSWORD)
+    page.goto("/auth/security")
+    page.get_by_role("link", name="Your signed-in browsers").click()
+    expect(page.get_by_role("heading", name="Your signed-in browsers")).to_be_visible()
+    expect(page.get_by_text("This browser")).to_be_visible()
+    check_accessibility(page)
+    button = page.get_by_role("button", name=re.compile(r"^Sign out .*signed in"))
+    expect(button).to_have_count(1)
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("That browser has been signed out.")).to_be_visible()
+    phone.goto("/concerns/mine")
+    expect(phone).to_have_url(re.compile(r"/auth/sign-in"))
