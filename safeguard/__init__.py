@@ -160,6 +160,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     """Idle sign-out, the one commit per request, and security headers."""
+    from safeguard.audit import services as audit
     from safeguard.auth import sessions
 
     @app.before_request
@@ -198,6 +199,8 @@ def register_request_hooks(app: Flask) -> None:
             db.session.commit()
         else:
             db.session.rollback()
+            # What the person was shown is audited all the same (a rejected action still shows the record).
+            audit.keep_reads_after_rollback()
         return response
 
     from safeguard.core.security import apply_security_headers

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from safeguard.audit.models import AuditEvent
 from safeguard.auth.models import User
@@ -119,6 +120,85 @@ def record(
     event.id = connection.execute(_APPEND, {c: getattr(event, c) for c in _COLUMNS}).scalar_one()
     logger.info("%s school=%s actor=%s subject=%s:%s", kind, school_id, actor_id, subject_type, subject_id)
     return event
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A read audited in this request, to append again if the request is rolled back."""
+
+    kind: str
+    summary: str
+    school_id: int
+    actor_id: int
+    subject_type: str | None
+    subject_id: int | None
+    detail: dict[str, Any] | None
+
+    def record(self) -> AuditEvent:
+        return record(
+            self.kind,
+            self.summary,
+            school_id=self.school_id,
+            actor_id=self.actor_id,
+            subject_type=self.subject_type,
+            subject_id=self.subject_id,
+            detail=self.detail,
+        )
+
+
+def record_read(
+    kind: str,
+    summary: str,
+    *,
+    school_id: int,
+    actor_id: int,
+    subject_type: str | None = None,
+    subject_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Audit a read: a record viewed, a search made. Kept even when the request is rolled back.
+
+    A rejected action (a 400 or 409) still shows the whole record, and rolls its transaction back, with the audit
+    row of that view in it. So each read is also remembered for the request, and
+    :func:`keep_reads_after_rollback` appends it again in a transaction of its own. (Seven parameters: the row's own
+    columns, as for :func:`record`.)
+    """
+    read = _Read(kind, summary, school_id, actor_id, subject_type, subject_id, detail)
+    if has_request_context():
+        g.setdefault("audit_reads", []).append(read)
+    return read.record()
+
+
+def keep_reads_after_rollback() -> None:
+    """After the request's transaction was rolled back, append the reads it audited again, and commit them alone.
+
+    Called by the request's commit hook. A failure here is logged and does not change the answer already made.
+    """
+    reads = g.pop("audit_reads", None)
+    if not reads:
+        return
+    try:
+        for read in reads:
+            read.record()
+        db.session.commit()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        logger.error("reads could not be audited after a rollback: %s", type(error).__name__)
+
+
+def record_search(kind: str, words: str, results: int, *, school_id: int, actor_id: int) -> None:
+    """Audit a search of children or records: who searched, for what, and how much they found.
+
+    The words are kept in the row's detail, where only those who may read the audit see them, never in its summary
+    or the log: a search for a child is most often their name.
+    """
+    record_read(
+        kind,
+        "Search made",
+        school_id=school_id,
+        actor_id=actor_id,
+        detail={"words": words[:100], "results": results},
+    )
 
 
 def record_about_user(

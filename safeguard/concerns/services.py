@@ -873,8 +873,8 @@ def mark_seen(concern: Concern, user: User) -> int:
 
 
 def record_view(concern: Concern, user: User) -> None:
-    """Audit that a person opened a concern (every view is recorded)."""
-    audit.record(
+    """Audit that a person opened a concern (every view is recorded, even with a rejected action)."""
+    audit.record_read(
         "concern.viewed",
         f"Concern {concern.reference} viewed",
         school_id=concern.school_id,
@@ -882,6 +882,11 @@ def record_view(concern: Concern, user: User) -> None:
         subject_type="concern",
         subject_id=concern.id,
     )
+
+
+def record_search(words: str, results: int, user: User) -> None:
+    """Audit a search of the queue (by a child's name, a UPN or a reference)."""
+    audit.record_search("concern.searched", words, results, school_id=user.school_id, actor_id=user.id)
 
 
 # ---------------------------------------------------------------------------------------------------------------

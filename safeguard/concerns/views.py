@@ -240,6 +240,8 @@ def queue():
     now = utcnow()
     today = local_today(school_zone(), now)
     result = store.queue(current_user.school_id, filters, now, today=today, user_id=current_user.id)
+    if filters.search:
+        services.record_search(filters.search, result.total, current_user)
     remember_unread_alert_count(result.unread_alerts)
     return render_template(
         "concerns/queue.html",
@@ -311,7 +313,17 @@ LATEST_ENTRIES_SHOWN = 25
 
 
 def render_concern(concern, http_status: int = 200, stale: datetime | None = None, **bound):
-    """Render the concern page as the signed-in person may see it."""
+    """Render the concern page as the signed-in person may see it, and audit the view (every time the record is
+    shown, a rejected action's page too: see ``audit.record_read``)."""
+    page = _concern_page(concern, http_status, stale, **bound)
+    # Recorded once the page is made, so that the school's audit chain (one writer at a time) is held only from
+    # here to the commit, not while a long chronology renders: views of one school's concerns then run side by side.
+    services.record_view(concern, current_user)
+    return page
+
+
+def _concern_page(concern, http_status: int, stale: datetime | None, **bound):
+    """The concern page as the signed-in person may see it."""
     access = permissions.concern_access(current_user, concern)
     if access == ConcernAccess.REPORTER:
         return (
@@ -367,11 +379,7 @@ def show(concern_id: int):
     concern = load_concern(concern_id)
     # The menu's count of unread alerts comes from the same statement.
     remember_unread_alert_count(services.mark_seen(concern, current_user))
-    page = render_concern(concern)
-    # Recorded once the page is made, so that the school's audit chain (one writer at a time) is held only from
-    # here to the commit, not while a long chronology renders: views of one school's concerns then run side by side.
-    services.record_view(concern, current_user)
-    return page
+    return render_concern(concern)
 
 
 def _act(concern_id: int, form_name: str, apply, success: str):

@@ -434,3 +434,20 @@ def mark_left(pupil: Pupil, left_on: date, destination: str | None, actor: User,
         subject_id=pupil.id,
         detail={"left_on": left_on.isoformat()},
     )
+
+
+def record_view(pupil: Pupil, user: User) -> None:
+    """Audit that a person opened a child's safeguarding record (every view, even with a rejected action)."""
+    audit.record_read(
+        "pupil.viewed",
+        "Pupil's safeguarding record viewed",
+        school_id=pupil.school_id,
+        actor_id=user.id,
+        subject_type="pupil",
+        subject_id=pupil.id,
+    )
+
+
+def record_search(words: str, results: int, user: User) -> None:
+    """Audit a search for pupils (the list of pupils, or the type-ahead of the concern form)."""
+    audit.record_search("pupil.searched", words, results, school_id=user.school_id, actor_id=user.id)

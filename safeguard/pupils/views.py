@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from safeguard.audit import services as audit
 from safeguard.auth import permissions
 from safeguard.auth.permissions import Capability, requires
 from safeguard.concerns import services as concern_services
@@ -43,6 +42,8 @@ def index():
     show = request.args.get("show", "current")
     page = min(as_id(request.args.get("page")) or 1, 100_000)
     found = pupils_store.roll(current_user.school_id, q, show, page, PAGE_SIZE)
+    if q:
+        services.record_search(q, found.total, current_user)
     pages = max(1, -(-found.total // PAGE_SIZE))
     return render_template(
         "pupils/index.html", pupils=found.pupils, total=found.total, page=page, pages=pages, q=q, show=show
@@ -84,14 +85,7 @@ def show(pupil_id: int):
     page = _render_pupil(pupil, LeftForm(formdata=None))
     # Recorded once the page is made, as on the concern page: the school's audit chain (one writer at a time) is
     # then held only from here to the commit, not while a chronology of a thousand entries renders.
-    audit.record(
-        "pupil.viewed",
-        "Pupil's safeguarding record viewed",
-        school_id=pupil.school_id,
-        actor_id=current_user.id,
-        subject_type="pupil",
-        subject_id=pupil.id,
-    )
+    services.record_view(pupil, current_user)
     return page
 
 
@@ -109,7 +103,9 @@ def mark_left(pupil_id: int):
         else:
             flash(f"{pupil.display_name} is marked as left. Their record is kept.", "success")
             return redirect(url_for("pupils.show", pupil_id=pupil.id))
-    return _render_pupil(pupil, form), 400
+    page = _render_pupil(pupil, form)
+    services.record_view(pupil, current_user)  # the whole record is shown again with the form's errors
+    return page, 400
 
 
 @blueprint.route("/import", methods=["GET", "POST"])
@@ -194,6 +190,7 @@ def search_api():
     if len(q.strip()) < 2:
         return jsonify(results=[])
     pupils = pupils_store.matching(current_user.school_id, q)
+    services.record_search(q.strip(), len(pupils), current_user)
     return jsonify(
         results=[
             {
