@@ -1,7 +1,8 @@
 """A hostile-input campaign: random, huge, missing, extra and mistyped fields, other schools' ids and replayed
 CSRF tokens against every form and JSON endpoint. No answer may be a 500, and no rejected request may change data.
 
-Each run tries ``HOSTILE_EXAMPLES`` inputs per route (hypothesis); the total is printed at the end of the run.
+Each run tries ``HOSTILE_EXAMPLES`` inputs per route (hypothesis); the total is printed at the end of the run, and CI
+requires at least ``HOSTILE_MINIMUM`` of them (10,000 on its SQLite pass).
 """
 
 from __future__ import annotations
@@ -144,7 +145,8 @@ payloads = st.dictionaries(
 
 def _snapshot() -> dict[str, object]:
     """Row counts of every table, and the concern versions: what a rejected request must leave alone."""
-    tables = [t for t in inspect(db.engine).get_table_names() if t != "alembic_version"]
+    # The audit is compared apart (see _new_audit_kinds): a rejected request still audits what it showed.
+    tables = [t for t in inspect(db.engine).get_table_names() if t not in ("alembic_version", "audit_events")]
     state: dict[str, object] = {}
     with db.engine.connect() as connection:
         for table in tables:
@@ -154,6 +156,20 @@ def _snapshot() -> dict[str, object]:
             text("SELECT COALESCE(SUM(CASE WHEN active THEN 1 ELSE 0 END), 0) FROM users")
         ).scalar()
     return state
+
+
+# What a rejected request may add to the audit: the reads it made (the record shown again with the form's errors).
+READS = {"concern.viewed", "pupil.viewed", "concern.searched", "pupil.searched"}
+
+
+def _audit_head() -> int:
+    with db.engine.connect() as connection:
+        return connection.execute(text("SELECT COALESCE(MAX(id), 0) FROM audit_events")).scalar()
+
+
+def _new_audit_kinds(after: int) -> set[str]:
+    with db.engine.connect() as connection:
+        return set(connection.execute(text("SELECT kind FROM audit_events WHERE id > :id"), {"id": after}).scalars())
 
 
 def _routes(app, methods: set[str]):
@@ -213,11 +229,13 @@ def test_hostile_posts_never_fail_and_rejected_ones_change_nothing(
             form["csrf_token"] = token
         elif csrf == "replayed":
             form["csrf_token"] = replayed
-        before = _snapshot()
+        before, audited = _snapshot(), _audit_head()
         response = client.post(_url(route, chosen), data=form)
         assert response.status_code < 500, f"{route.rule} answered {response.status_code} to {form!r}"
         if response.status_code >= 400:
             assert _snapshot() == before, f"{route.rule} rejected {form!r} with {response.status_code} but changed data"
+            written = _new_audit_kinds(audited) - READS
+            assert not written, f"{route.rule} rejected {form!r} but audited {written}"
         if csrf != "valid":
             assert response.status_code == 400, f"{route.rule} accepted a {csrf} CSRF token"
         if ids == "foreign" and "<" in route.rule:
@@ -261,6 +279,13 @@ def test_hostile_queries_and_json_never_fail(app, client, school, world, sign_in
             assert response.status_code < 500, f"POST {route.rule} answered {response.status_code} to {body!r}"
 
     campaign()
+
+
+def test_the_campaign_ran_as_many_inputs_as_required():
+    """CI sets ``HOSTILE_MINIMUM`` (10,000 for the SQLite pass): a campaign that quietly shrank (fewer routes, fewer
+    examples) fails instead of passing with less. Runs after the campaigns above, in file order."""
+    required = int(os.environ.get("HOSTILE_MINIMUM", "0"))
+    assert TRIED["inputs"] >= required, f"only {TRIED['inputs']} hostile inputs were tried; {required} are required"
 
 
 def teardown_module(module):
