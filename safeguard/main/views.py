@@ -9,10 +9,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from safeguard.auth import permissions
 from safeguard.auth.permissions import Capability, public, requires
 from safeguard.concerns import store as concerns_store
-from safeguard.safety import services as safety
 from safeguard.core.extensions import db
 from safeguard.core.formatting import local_today, school_zone
 from safeguard.core.sqltypes import utcnow
+from safeguard.safety import services as safety
 
 blueprint = Blueprint("main", __name__)
 
