@@ -72,6 +72,7 @@ def test_sign_in_by_keyboard_alone(page, school):
 def test_admin_manages_accounts_on_a_phone(page, school):
     sign_in(page, school.admin, factories.PASSWORD)
     page.get_by_role("button", name="Show or hide the menu").click()
+    page.get_by_role("button", name="School", exact=True).click()
     page.get_by_role("link", name="Accounts", exact=True).click()
     expect(page.get_by_role("heading", name="Accounts at Oakfield Primary School")).to_be_visible()
     check_accessibility(page)
