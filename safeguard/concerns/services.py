@@ -1011,7 +1011,7 @@ def _escalate_onward(concern: store.AwaitingOnward, now: datetime) -> bool:
         school_name=concern.school_name,
         reference=concern.reference,
         urgent=concern.urgent,
-        escalated_at=concern.escalated_at,
+        escalated_at=local_datetime(concern.escalated_at, zone=zone_named(concern.timezone)) + f" {concern.timezone}",
     )
     contact = concern.contact_label or "the school's onward contact"
     _event(

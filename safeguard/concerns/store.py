@@ -1171,6 +1171,8 @@ class AwaitingOnward:
     escalated_at: datetime
     contact_label: str
     contact_email: str
+    # The school's time zone, which the e-mail writes times in.
+    timezone: str
 
 
 _ESCALATED_UNACKNOWLEDGED = (
@@ -1178,6 +1180,7 @@ _ESCALATED_UNACKNOWLEDGED = (
         Concern.id,
         Concern.school_id,
         School.name.label("school_name"),
+        School.timezone,
         Concern.reference,
         Concern.urgent,
         Concern.logged_at,
@@ -1215,6 +1218,7 @@ def awaiting_onward(now: datetime) -> list[AwaitingOnward]:
             r.escalated_at,
             r.onward_contact_label,
             r.onward_contact_email,
+            r.timezone,
         )
         for r in db.session.execute(_ESCALATED_UNACKNOWLEDGED)
         if onward_escalation_due(r.logged_at, r.ack_due_at, r.escalated_at) <= now

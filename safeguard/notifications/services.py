@@ -176,15 +176,18 @@ def alert(
 
 
 def alert_outside(
-    address: str, *, school_id: int, school_name: str, reference: str, urgent: bool, escalated_at: datetime
+    address: str, *, school_id: int, school_name: str, reference: str, urgent: bool, escalated_at: str
 ) -> None:
     """Queue an e-mail to someone outside the school (the trust's safeguarding lead, the local authority's contact)
     about a concern still not acknowledged after its escalation: the reference and the urgency only, never a name or
-    a link (they do not sign in here)."""
+    a link (they do not sign in here).
+
+    :param escalated_at: when every DSL and the head were alerted, written in the school's time zone.
+    """
     urgency = "URGENT" if urgent else "Routine"
     body = (
         f"A safeguarding concern at {school_name} has not been acknowledged by the school's DSL team, although every "
-        f"DSL and the head were alerted at {escalated_at:%H:%M} UTC on {escalated_at:%d %b %Y}.\n\n"
+        f"DSL and the head were alerted ({escalated_at}).\n\n"
         f"Reference: {reference}\nUrgency: {urgency}\n\n"
         "You are the school's next step for such a concern: please contact the school's DSL team or head now.\n"
         "For confidentiality this e-mail holds no names or details.\n"
@@ -194,7 +197,7 @@ def alert_outside(
         {
             "school_id": school_id,
             "to_address": address,
-            "subject": f"[Safeguard] {urgency}: concern {reference} at {school_name} not acknowledged",
+            "subject": f"[Safeguard] {urgency}: concern {reference} at {school_name} not acknowledged"[:200],
             "body": body,
         },
     )

@@ -126,7 +126,7 @@ def banners(user: User) -> list[Banner]:
 # The checks
 
 
-def _describe_dsl(dsl: accounts.DslState, school: School) -> str:
+def _describe_dsl(dsl: accounts.DslState) -> str:
     parts = [dsl.display_name, "second factor set up" if dsl.two_factor else "NO second factor"]
     if dsl.away_from and dsl.away_until:
         parts.append(f"away {format_date(dsl.away_from)} to {format_date(dsl.away_until)}")
@@ -140,7 +140,7 @@ def _team_checks(school: School, now: datetime) -> list[Check]:
     today = local_today(zone_named(school.timezone), now)
     dsls = accounts.dsl_states(school.id, today, now)
     team = accounts.school_team(school.id, today, now)
-    details = [_describe_dsl(dsl, school) for dsl in dsls]
+    details = [_describe_dsl(dsl) for dsl in dsls]
     cover = [dsl for dsl in dsls if dsl.cover]
     if cover:
         team_check = Check("DSL cover", Status.OK, f"{len(cover)} of {len(dsls)} active DSLs can act today", details)
