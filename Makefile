@@ -22,10 +22,15 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-run: $(VENV)/.installed ## Set up, create or upgrade the database, seed the demo school, serve on 127.0.0.1:$(PORT)
+# `run` supervises two processes: the alert and escalation worker in the background, the web server in the
+# foreground. Ctrl+C stops the web server; the trap then stops the worker (a background job of this shell ignores
+# Ctrl+C, so it is told with SIGTERM), and it does so however the web server ends.
+run: $(VENV)/.installed ## Set up, create or upgrade the database, seed the demo school, serve on 127.0.0.1:$(PORT) with the alert worker
 	$(FLASK) db upgrade
 	FLASK_RUN_HOST=127.0.0.1 FLASK_RUN_PORT=$(PORT) $(FLASK) demo
-	@echo "Serving Safeguard on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
+	@echo "Serving Safeguard on http://127.0.0.1:$(PORT), with its alert and escalation worker (Ctrl+C stops both)"
+	@FLASK_RUN_HOST=127.0.0.1 FLASK_RUN_PORT=$(PORT) $(FLASK) notify --quiet & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-test ## Set up and run the whole test suite (browser tests included)

@@ -143,6 +143,7 @@ def register_blueprints(app: Flask) -> None:
     from safeguard.main.views import blueprint as main_blueprint
     from safeguard.notifications.views import blueprint as notifications_blueprint
     from safeguard.pupils.views import blueprint as pupils_blueprint
+    from safeguard.safety.views import blueprint as safety_blueprint
     from safeguard.terminology.views import blueprint as terminology_blueprint
 
     for blueprint in (
@@ -154,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
         exports_blueprint,
         terminology_blueprint,
         pupils_blueprint,
+        safety_blueprint,
     ):
         app.register_blueprint(blueprint)
 

@@ -9,8 +9,9 @@ from tests import factories
 
 
 def _menu(client, path: str) -> str:
+    """The whole navigation bar: the main menu and the person's own menu under their name."""
     page = client.get(path).get_data(as_text=True)
-    return re.search(r'<ul class="navbar-nav me-auto">(.*?)</ul>', page, re.S).group(1)
+    return re.search(r'<nav class="navbar.*?</nav>', page, re.S).group(0)
 
 
 def _current(menu: str) -> list[str]:
@@ -38,3 +39,14 @@ def test_the_menu_follows_each_persons_roles(client, school, sign_in):
     sign_in(school.dsl)
     dsl_menu = _menu(client, "/concerns/mine")
     assert ">Concerns<" in dsl_menu and ">Pupils<" in dsl_menu and ">Accounts<" not in dsl_menu
+
+
+def test_long_menus_group_the_persons_own_pages_and_the_schools(client, school, sign_in):
+    sign_in(school.admin)
+    admin_menu = _menu(client, "/admin/users")
+    # Accounts, settings, pupils' import and the safety check under "School"; the person's own pages under their name.
+    school_menu = re.search(r'>School</button>\s*<ul class="dropdown-menu">(.*?)</ul>', admin_menu, re.S).group(1)
+    assert re.findall(r">([^<>]+)</a>", school_menu) == ["Accounts", "School settings", "Import pupils", "Safety check"]
+    assert _current(school_menu) == ["Accounts"]
+    personal = re.search(r"Administrator OAK · OAK</button>\s*<ul[^>]*>(.*?)</ul>", admin_menu, re.S).group(1)
+    assert re.findall(r">([^<>]+)</a>", personal) == ["My concerns", "Check my wording", "Sign-in security"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; types-WTForms is at 3.2
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from safeguard.auth.models import ROLE_LABELS, Role
 from safeguard.core.forms import ConfirmForm, MultiCheckboxField, account_email
@@ -75,6 +75,19 @@ class SchoolSettingsForm(FlaskForm):
     routine_ack_school_days = IntegerField(
         "School days to acknowledge any other concern",
         validators=[InputRequired("Enter a number of school days."), NumberRange(1, 5, "Between 1 and 5 school days.")],
+    )
+    onward_contact_label = StringField(
+        "Next step beyond the school",
+        description="Who is alerted when an urgent concern is still not acknowledged after every DSL and the head were "
+        'alerted: for example "Trust safeguarding lead" or "Local authority education safeguarding contact". '
+        "Leave empty for no further step.",
+        validators=[Length(max=120)],
+    )
+    onward_contact_email = EmailField(
+        "Their e-mail address",
+        description="They receive the concern's reference and urgency only, never a name.",
+        validators=[Optional(), Email("Enter a valid e-mail address."), Length(max=254)],
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
     )
     levels_of_need = TextAreaField(
         "Levels of need",

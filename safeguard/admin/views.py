@@ -162,6 +162,8 @@ def school_settings():
                 urgent_ack_minutes=form.urgent_ack_minutes.data,
                 routine_ack_school_days=form.routine_ack_school_days.data,
                 levels_of_need=form.levels_of_need.data,
+                onward_contact_label=form.onward_contact_label.data or "",
+                onward_contact_email=(form.onward_contact_email.data or "").strip().lower(),
             )
         except school_services.SchoolError as error:
             attach_error(form, error)

@@ -19,6 +19,7 @@ from safeguard.core.extensions import db
 from safeguard.exports.cli import export_cli, verify_pdf
 from safeguard.notifications.cli import escalate, notify
 from safeguard.pupils.cli import pupils_cli
+from safeguard.safety.cli import doctor
 from safeguard.schools import services as school_services
 from safeguard.terminology.cli import terminology_cli
 
@@ -85,6 +86,57 @@ def user_create(school_code: str, email: str, name: str, role: str, password_std
         click.echo(f"One-time password (to be changed at first sign-in): {generated}")
 
 
+def _school_user(school_code: str, email: str):
+    """The account with ``email`` in the school with ``school_code``, or a one-line error."""
+    school = school_services.find_school(school_code)
+    if school is None:
+        fail(f"no school has the code {school_code!r}")
+    user = auth_services.find_user_by_email(email)
+    if user is None or user.school_id != school.id:
+        fail(f"{school.code} has no account with the e-mail address {email!r}")
+    return user
+
+
+@user_cli.command("deactivate")
+@click.option("--school", "school_code", required=True, help="The school's code.")
+@click.option("--email", required=True)
+def user_deactivate(school_code: str, email: str) -> None:
+    """Deactivate an account (everything the person recorded is kept); the school's last active DSL is refused."""
+    user = _school_user(school_code, email)
+    try:
+        auth_services.set_active(user, False, actor=None)
+    except auth_services.AccountError as error:
+        fail(str(error))
+    db.session.commit()
+    click.echo(f"Deactivated {user.email} at {user.school.code}")
+
+
+@user_cli.command("reactivate")
+@click.option("--school", "school_code", required=True, help="The school's code.")
+@click.option("--email", required=True)
+def user_reactivate(school_code: str, email: str) -> None:
+    """Reactivate an account."""
+    user = _school_user(school_code, email)
+    auth_services.set_active(user, True, actor=None)
+    db.session.commit()
+    click.echo(f"Reactivated {user.email} at {user.school.code}")
+
+
+@user_cli.command("roles")
+@click.option("--school", "school_code", required=True, help="The school's code.")
+@click.option("--email", required=True)
+@click.option("--role", required=True, help="The roles the account holds from now on (admin,dsl).")
+def user_roles(school_code: str, email: str, role: str) -> None:
+    """Set an account's roles; taking the DSL role from the school's last active DSL is refused."""
+    user = _school_user(school_code, email)
+    try:
+        auth_services.set_roles(user, parse_roles(role), actor=None)
+    except (ValueError, auth_services.AccountError) as error:
+        fail(str(error))
+    db.session.commit()
+    click.echo(f"{user.email} at {user.school.code} now holds: {user.role_summary}")
+
+
 @click.command("demo")
 def demo() -> None:
     """Create the demo school with one user of each role (idempotent) and print the logins."""
@@ -116,6 +168,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(terminology_cli)
     app.cli.add_command(pupils_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(doctor)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from safeguard.concerns.models import (
     FollowUp,
 )
 from safeguard.exports.models import Export
-from safeguard.notifications.models import Notification, OutboxMessage
+from safeguard.notifications.models import Notification, OutboxMessage, WorkerHeartbeat
 from safeguard.pupils.models import Pupil
 from safeguard.schools.models import School
 
@@ -35,4 +35,5 @@ __all__ = [
     "School",
     "User",
     "UserRole",
+    "WorkerHeartbeat",
 ]

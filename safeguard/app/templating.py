@@ -19,6 +19,7 @@ from safeguard.concerns.store import ChronologyEntry
 from safeguard.core.cache import app_cached
 from safeguard.core.formatting import local_date, local_datetime, school_zone
 from safeguard.notifications.services import unread_alert_count
+from safeguard.safety.services import Banner, banners
 from safeguard.terminology import check_text
 
 
@@ -42,6 +43,21 @@ def child_chronology(entries: list[ChronologyEntry]) -> list[ChronologyLine]:
     return chronology_lines(entries, school_zone())
 
 
+# Whoever holds one of these has a long main menu: their own pages (My concerns, Check my wording) go in the menu
+# under their name, so that the main menu fits one line on a laptop.
+LONG_MENU = frozenset({permissions.Capability.VIEW_ALL_CONCERNS, permissions.Capability.MANAGE_USERS})
+
+
+def personal_menu_grouped() -> bool:
+    """Whether the signed-in person's own pages are grouped under their name rather than in the main menu."""
+    return bool(LONG_MENU & permissions.capabilities(current_user))
+
+
+def safety_banners() -> list[Banner]:
+    """The breaks in the alerting chain the signed-in person should see on this page (see safeguard.safety)."""
+    return banners(current_user)
+
+
 def _page_values() -> dict[str, Any]:
     """What every page may ask: the person's capabilities and unread alerts."""
     return {
@@ -58,6 +74,8 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(school_zone, "school_zone")
     app.add_template_global(check_text, "wording_findings")
     app.add_template_global(main_menu, "main_menu")
+    app.add_template_global(safety_banners, "safety_banners")
+    app.add_template_global(personal_menu_grouped, "personal_menu_grouped")
     app.add_template_global(concern_url_base, "concern_url_base")
     app.add_template_global(child_chronology, "child_chronology")
     app.add_template_global(action_target_label, "action_target_label")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import BooleanField, DateField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from safeguard.auth.passwords import MAX_LENGTH, MIN_LENGTH
 
@@ -80,3 +80,15 @@ class EnrolForm(FlaskForm):
         validators=[DataRequired("Enter the 6-digit code."), Length(max=10)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
+
+
+class AwayForm(FlaskForm):
+    """A DSL's absence: the first and last day away, or clearing it."""
+
+    away_from = DateField(
+        "First day away",
+        validators=[Optional()],
+        description="While you are away you still see everything, but you are not counted as the team's cover.",
+    )
+    away_until = DateField("Last day away", validators=[Optional()])
+    clear = BooleanField("I am not away: clear my away dates")

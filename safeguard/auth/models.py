@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, Select, String, func
+from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Index, Integer, Select, String, and_, func, not_
 from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship, validates
 from sqlalchemy.sql.expression import BindParameter
 
@@ -78,6 +78,10 @@ class User(UserMixin, Model):
     # Lockout after repeated failures: the count since the last success, and until when sign-in is refused.
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A DSL's absence (leave, a course), first and last day inclusive, in the school's dates; set by the DSL. An
+    # away DSL still sees everything but is not counted as the team's cover (see is_cover).
+    away_from: Mapped[date | None] = mapped_column(Date)
+    away_until: Mapped[date | None] = mapped_column(Date)
 
     school: Mapped[School] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -132,6 +136,22 @@ class User(UserMixin, Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role_summary}>"
+
+
+def is_away(today: date | BindParameter[date]) -> ColumnElement[bool]:
+    """A person away on ``today`` (the school's date): both days set, and ``today`` between them."""
+    return and_(
+        User.away_from.is_not(None), User.away_until.is_not(None), User.away_from <= today, User.away_until >= today
+    )
+
+
+def is_cover(today: date | BindParameter[date], now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+    """A DSL counted as the team's cover: active, not away today, and able to sign in now (not locked out).
+
+    The one definition, for the alerts, the banners and the safety check.
+    """
+    locked = and_(User.locked_until.is_not(None), User.locked_until > now)
+    return and_(User.active.is_(True), not_(is_away(today)), not_(locked))
 
 
 class UserRole(Model):

@@ -40,6 +40,10 @@ class Capability(enum.StrEnum):
     MANAGE_SCHOOL = "manage_school"
     # Read the audit log.
     VIEW_AUDIT = "view_audit"
+    # See the safety check: DSL cover, the worker, e-mail, overdue acknowledgements (the head and administrators).
+    SAFETY_CHECK = "safety_check"
+    # Record one's own absence from the DSL team (DSLs).
+    SET_AWAY = "set_away"
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -52,10 +56,17 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.EXPORT,
             Capability.MANAGE_PUPILS,
             Capability.VIEW_AUDIT,
+            Capability.SET_AWAY,
         }
     ),
     Role.HEAD: frozenset(
-        {Capability.SIGNED_IN, Capability.VIEW_ALL_CONCERNS, Capability.EXPORT, Capability.VIEW_AUDIT}
+        {
+            Capability.SIGNED_IN,
+            Capability.VIEW_ALL_CONCERNS,
+            Capability.EXPORT,
+            Capability.VIEW_AUDIT,
+            Capability.SAFETY_CHECK,
+        }
     ),
     # Administrators run the accounts and settings; they do not read concerns unless they also hold a DSL role.
     Role.ADMIN: frozenset(
@@ -65,6 +76,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MANAGE_SCHOOL,
             Capability.MANAGE_PUPILS,
             Capability.VIEW_AUDIT,
+            Capability.SAFETY_CHECK,
         }
     ),
 }

@@ -5,13 +5,13 @@ Services change the session and ``flush()``; the request (or the CLI command) co
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from safeguard.audit import services as audit
-from safeguard.auth import sessions
+from safeguard.auth import sessions, store
 from safeguard.auth.models import Role, User
 from safeguard.auth.passwords import (
     generate_password,
@@ -179,19 +179,39 @@ def create_user(
     return user, generated
 
 
-def set_roles(user: User, roles: set[Role], *, actor: User) -> None:
-    """Change a user's roles; an administrator cannot remove their own administrator role."""
+def check_not_last_dsl(user: User, what: str) -> None:
+    """Refuse to take away the school's last active DSL: every concern must reach someone who can act on it.
+
+    :param what: what was asked, as the refusal says it ("deactivate", "remove the DSL role of").
+    """
+    if user.active and Role.DSL in user.roles and not store.other_active_dsls(user.school_id, user.id):
+        raise AccountError(
+            f"You cannot {what} {user.display_name}: they are the school's last active DSL, and new concerns would "
+            "reach no DSL. Add or reactivate another DSL first.",
+            field="roles",
+        )
+
+
+def set_roles(user: User, roles: set[Role], *, actor: User | None) -> None:
+    """Change a user's roles; an administrator cannot remove their own administrator role, and the school's last
+    active DSL keeps the DSL role."""
     if not roles:
         raise AccountError("Choose at least one role.", field="roles")
-    if user.id == actor.id and Role.ADMIN in user.roles and Role.ADMIN not in roles:
+    if actor is not None and user.id == actor.id and Role.ADMIN in user.roles and Role.ADMIN not in roles:
         raise AccountError("You cannot remove your own administrator role; ask another administrator.")
+    if Role.DSL not in roles:
+        check_not_last_dsl(user, "remove the DSL role of")
     before = sorted(r.value for r in user.roles)
     user.roles = roles
     after = sorted(r.value for r in roles)
     if before != after:
         db.session.flush()
         audit.record_about_user(
-            "user.roles_changed", "Roles changed", user, actor=actor, detail={"before": before, "after": after}
+            "user.roles_changed",
+            "Roles changed",
+            user,
+            actor=actor,
+            detail={"before": before, "after": after} | ({} if actor else {"by": "command line"}),
         )
 
 
@@ -216,12 +236,18 @@ def update_details(user: User, display_name: str, email: str, *, actor: User) ->
         )
 
 
-def set_active(user: User, active: bool, *, actor: User) -> None:
-    """Deactivate or reactivate an account; every record the person made is kept."""
-    if user.id == actor.id and not active:
+def set_active(user: User, active: bool, *, actor: User | None) -> None:
+    """Deactivate or reactivate an account; every record the person made is kept. The school's last active DSL
+    cannot be deactivated.
+
+    :param actor: who asked; ``None`` for a command run on the server.
+    """
+    if actor is not None and user.id == actor.id and not active:
         raise AccountError("You cannot deactivate your own account.")
     if user.active == active:
         return
+    if not active:
+        check_not_last_dsl(user, "deactivate")
     user.active = active
     db.session.flush()
     if not active:
@@ -231,6 +257,7 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
         "Account reactivated" if active else "Account deactivated",
         user,
         actor=actor,
+        detail=None if actor else {"by": "command line"},
     )
 
 
@@ -260,3 +287,46 @@ def change_password(user: User, current: str, new: str) -> None:
     # starts a new session for the browser the person is using.
     sessions.end_all(user, sessions.Ended.PASSWORD_CHANGED)
     audit.record_about_user("auth.password_changed", "Password changed", user)
+
+
+# The longest absence a DSL may record at once: a term and a half. Longer is not cover to arrange, but a role to hand on.
+MAX_AWAY_DAYS = 120
+
+
+def set_away(user: User, away_from: date | None, away_until: date | None, *, today: date) -> None:
+    """Record (or clear, with two ``None``) the days a DSL is away, first and last inclusive; audited.
+
+    :param today: the school's date: an absence that has already ended cannot be recorded.
+    """
+    if Role.DSL not in user.roles:
+        raise AccountError("Only DSLs record when they are away: the DSL team's cover depends on it.")
+    if (away_from is None) != (away_until is None):
+        raise AccountError("Enter both the first and the last day you are away.", field="away_from")
+    if away_from is not None and away_until is not None:
+        if away_until < away_from:
+            raise AccountError("The last day cannot be before the first day.", field="away_until")
+        if away_until < today:
+            raise AccountError("That absence has already ended: enter days from today on.", field="away_until")
+        if (away_until - away_from).days >= MAX_AWAY_DAYS:
+            raise AccountError(
+                f"Record at most {MAX_AWAY_DAYS} days at a time; for a longer absence, ask an administrator to hand "
+                "the DSL role on.",
+                field="away_until",
+            )
+    before = {"from": _iso(user.away_from), "until": _iso(user.away_until)}
+    after = {"from": _iso(away_from), "until": _iso(away_until)}
+    if before == after:
+        return
+    user.away_from, user.away_until = away_from, away_until
+    db.session.flush()
+    audit.record_about_user(
+        "user.away_set" if away_from else "user.away_cleared",
+        "Away dates recorded" if away_from else "Away dates cleared",
+        user,
+        actor=user,
+        detail={"before": before, "after": after},
+    )
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

@@ -7,11 +7,13 @@ statement while accounts keep their own rules (who is active, who holds a role).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BindParameter,
+    Date,
     Exists,
     Label,
     SQLColumnExpression,
@@ -19,11 +21,12 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     select,
     update,
 )
 
-from safeguard.auth.models import Role, SignInSession, User, users_with_role
+from safeguard.auth.models import Role, SignInSession, User, UserRole, is_away, is_cover, users_with_role
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import UTCDateTime, json_nested, json_objects
 from safeguard.core.statements import transaction_connection
@@ -91,6 +94,130 @@ def school_accounts(school_id: int) -> list[User]:
     """The school's accounts, active ones first, in name order."""
     query = select(User).where(User.school_id == school_id).order_by(User.active.desc(), func.lower(User.display_name))
     return list(db.session.scalars(query))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Who can receive a concern: the DSL team's cover, and the head behind it
+
+
+@dataclass(frozen=True)
+class Team:
+    """The people a new concern may go to: the DSLs who are the team's cover (active, not away, not locked out), the
+    active DSLs who are not (away, or locked out for now), and the active heads."""
+
+    cover: list[Recipient]
+    away: list[Recipient]
+    locked: list[Recipient]
+    heads: list[Recipient]
+
+
+def team_column(school_id: BindParameter[Any], today: BindParameter[Any], now: BindParameter[Any]) -> Label[Any]:
+    """The school's active DSLs and heads, each with whether they are cover or away, as a sub-query labelled
+    ``team`` (decode with :func:`team`)."""
+    members = [
+        users_with_role(school_id, role)
+        .with_only_columns(
+            User.id,
+            User.email,
+            literal(role.value).label("role"),
+            is_cover(today, now).label("cover"),
+            is_away(today).label("away"),
+        )
+        .order_by(None)
+        for role in (Role.DSL, Role.HEAD)
+    ]
+    union = members[0].union_all(members[1]).subquery()
+    return (
+        select(
+            json_objects(id=union.c.id, email=union.c.email, role=union.c.role, cover=union.c.cover, away=union.c.away)
+        )
+        .scalar_subquery()
+        .label("team")
+    )
+
+
+def team(value: Any) -> Team:
+    """The people of a :func:`team_column`, each list in id order."""
+    rows = sorted(json_nested(value) or (), key=lambda row: row["id"])
+    dsls = [row for row in rows if row["role"] == Role.DSL.value]
+    return Team(
+        cover=[Recipient(row["id"], row["email"]) for row in dsls if row["cover"]],
+        away=[Recipient(row["id"], row["email"]) for row in dsls if not row["cover"] and row["away"]],
+        locked=[Recipient(row["id"], row["email"]) for row in dsls if not row["cover"] and not row["away"]],
+        heads=[Recipient(row["id"], row["email"]) for row in rows if row["role"] == Role.HEAD.value],
+    )
+
+
+def cover_count_column(school_id: BindParameter[Any], today: BindParameter[Any], now: BindParameter[Any]) -> Label[Any]:
+    """How many DSLs are the school's cover (see :func:`safeguard.auth.models.is_cover`), labelled ``cover``."""
+    query = users_with_role(school_id, Role.DSL).with_only_columns(func.count()).where(is_cover(today, now))
+    return query.order_by(None).scalar_subquery().label("cover")
+
+
+_TEAM = select(
+    team_column(bindparam("school_id"), bindparam("today", type_=Date()), bindparam("now", type_=UTCDateTime()))
+)
+
+
+def school_team(school_id: int, today: date, now: datetime) -> Team:
+    """The school's DSL team and heads, as :class:`Team`, on ``today`` (the school's date) at ``now``."""
+    return team(db.session.scalar(_TEAM, {"school_id": school_id, "today": today, "now": now}))
+
+
+_OTHER_ACTIVE_DSLS = (
+    select(func.count())
+    .select_from(User)
+    .join(UserRole)
+    .where(
+        User.school_id == bindparam("school_id"),
+        User.id != bindparam("user_id"),
+        User.active.is_(True),
+        UserRole.role == Role.DSL.value,
+    )
+)
+
+
+def other_active_dsls(school_id: int, user_id: int) -> int:
+    """How many active DSLs the school has besides ``user_id``."""
+    return db.session.scalar(_OTHER_ACTIVE_DSLS, {"school_id": school_id, "user_id": user_id}) or 0
+
+
+@dataclass(frozen=True)
+class DslState:
+    """A DSL as the safety check lists them."""
+
+    id: int
+    display_name: str
+    two_factor: bool
+    cover: bool
+    away_from: date | None
+    away_until: date | None
+    locked: bool
+
+
+def dsl_states(school_id: int, today: date, now: datetime) -> list[DslState]:
+    """The school's active DSLs, in name order, with their second factor, cover and away dates."""
+    query = users_with_role(school_id, Role.DSL).with_only_columns(
+        User.id,
+        User.display_name,
+        User.totp_enabled_at.is_not(None).label("two_factor"),
+        is_cover(today, now).label("cover"),
+        User.away_from,
+        User.away_until,
+        User.locked_until,
+    )
+    return [
+        DslState(
+            row.id,
+            row.display_name,
+            bool(row.two_factor),
+            bool(row.cover),
+            row.away_from,
+            row.away_until,
+            row.locked_until is not None and row.locked_until > now,
+        )
+        for row in db.session.execute(query)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------------------

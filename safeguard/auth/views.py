@@ -6,9 +6,10 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_login import current_user, login_user, logout_user
 
 from safeguard.auth import services, sessions, store, twofactor
-from safeguard.auth.forms import ChangePasswordForm, EnrolForm, SignInForm, TwoFactorForm
+from safeguard.auth.forms import AwayForm, ChangePasswordForm, EnrolForm, SignInForm, TwoFactorForm
 from safeguard.auth.permissions import Capability, public, requires
 from safeguard.core.extensions import limiter
+from safeguard.core.formatting import local_today, school_zone
 from safeguard.core.forms import ConfirmForm, attach_error
 from safeguard.core.sqltypes import utcnow
 from safeguard.core.urls import safe_next
@@ -180,10 +181,36 @@ def recovery_codes():
 @requires(Capability.SIGNED_IN)
 def security():
     """The person's sign-in security: whether a second factor is set up, and how many recovery codes remain."""
-    return render_template(
-        "auth/security.html",
-        remaining=twofactor.remaining_recovery_codes(current_user) if current_user.two_factor_enabled else 0,
+    return _security_page(AwayForm(obj=current_user), 200)
+
+
+def _security_page(away_form: AwayForm, status: int):
+    return (
+        render_template(
+            "auth/security.html",
+            remaining=twofactor.remaining_recovery_codes(current_user) if current_user.two_factor_enabled else 0,
+            away_form=away_form,
+            today=local_today(school_zone()),
+        ),
+        status,
     )
+
+
+@blueprint.route("/security/away", methods=["POST"])
+@requires(Capability.SET_AWAY)
+def set_away():
+    """A DSL records the days they are away (or clears them): they are not counted as the team's cover then."""
+    form = AwayForm()
+    if form.validate_on_submit():
+        first, last = (None, None) if form.clear.data else (form.away_from.data, form.away_until.data)
+        try:
+            services.set_away(current_user, first, last, today=local_today(school_zone()))
+        except services.AccountError as error:
+            attach_error(form, error, default_field="away_from")
+        else:
+            flash("Your away dates have been saved." if first else "Your away dates have been cleared.", "success")
+            return redirect(url_for("auth.security"))
+    return _security_page(form, 400)
 
 
 @blueprint.route("/sign-out", methods=["POST"])

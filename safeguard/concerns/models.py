@@ -109,6 +109,9 @@ class Concern(Model):
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Set when the escalation alert for a missed acknowledgement went out, so that it goes out once.
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when an urgent concern still not acknowledged after its escalation went one step further (the school's
+    # onward contact, outside the school), so that it goes once.
+    onward_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Optimistic locking: every change moves it on, and a change made from an older version is refused (see

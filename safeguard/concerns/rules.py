@@ -7,6 +7,7 @@ same question in the same words, and a change to a rule changes all of them.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from safeguard.concerns.states import Status
@@ -25,3 +26,9 @@ def follow_up_overdue(done_at: Any, due_on: Any, today: Any) -> Any:
 def is_open(status: Any) -> Any:
     """A concern that is not closed."""
     return status != Status.CLOSED.value
+
+
+def onward_escalation_due(logged_at: datetime, ack_due_at: datetime, escalated_at: datetime) -> datetime:
+    """When an urgent concern still not acknowledged after its escalation goes one step beyond the school: as long
+    after the escalation as the school gave for the acknowledgement itself (15 minutes by default)."""
+    return escalated_at + (ack_due_at - logged_at)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import filetype
+from flask import current_app
 
 from safeguard import protocols
 from safeguard.audit import services as audit
@@ -140,8 +141,15 @@ class NewConcern:
 
 
 def acknowledgement_due(school: School, logged_at: datetime, urgent: bool) -> datetime:
-    """When a concern must be acknowledged by, by the school's settings."""
+    """When a concern must be acknowledged by, by the school's settings.
+
+    ``URGENT_ACK_SECONDS``, when configured, replaces the urgent minutes: for tests and demonstrations of escalation,
+    which would otherwise wait a quarter of an hour.
+    """
     if urgent:
+        seconds = current_app.config.get("URGENT_ACK_SECONDS")
+        if seconds:
+            return logged_at + timedelta(seconds=int(seconds))
         return logged_at + timedelta(minutes=school.urgent_ack_minutes)
     return add_school_days(logged_at, school.routine_ack_school_days, school.timezone)
 
@@ -218,7 +226,61 @@ class _Checked:
     categories: list[Category]
     content_types: list[str]
     urgent: bool
-    dsls: list[accounts.Recipient]
+    team: accounts.Team
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Whom a new concern was sent to: what the reporter is told and the first chronology entry says, kept in that
+    entry's detail (``routing``) so that both always say what was actually done."""
+
+    # DSLs alerted by e-mail and in the app: the team's cover, and DSLs locked out for now (they still need to know).
+    dsls: int
+    # DSLs away today: alerted in the app only; they see it on their return, and are not counted as cover.
+    away: int
+    # Heads alerted by e-mail and in the app because no DSL is cover.
+    heads: int
+    # No DSL is cover (all away, locked out, or none active): the head was alerted instead.
+    no_cover: bool
+
+    @classmethod
+    def of(cls, detail: dict[str, Any] | None) -> Routing | None:
+        """The routing kept in a first chronology entry's detail; ``None`` for a concern logged before it was kept."""
+        kept = (detail or {}).get("routing")
+        return cls(**kept) if kept else None
+
+    @property
+    def nobody(self) -> bool:
+        """Nobody at all could be alerted by e-mail: no DSL and no head is active."""
+        return not self.dsls and not self.heads
+
+    def summary(self) -> str:
+        """The routing in one line, for the chronology."""
+        if self.nobody:
+            said = "no DSL or head is active: nobody could be alerted by Safeguard"
+        elif self.no_cover:
+            said = f"no DSL available: the head alerted by e-mail and in the app ({_people(self.heads)})"
+            if self.dsls:
+                said += f", and {_people(self.dsls, 'DSL')} locked out of Safeguard for now"
+        else:
+            said = f"the DSL team alerted by e-mail and in the app ({_people(self.dsls)})"
+        if self.away:
+            said += f"; {_people(self.away, 'DSL')} away, alerted in the app only"
+        return said
+
+
+def _people(count: int, what: str = "person") -> str:
+    plural = {"person": "people", "DSL": "DSLs"}[what]
+    return f"{count} {what if count == 1 else plural}"
+
+
+def route(team: accounts.Team) -> tuple[list[accounts.Recipient], list[accounts.Recipient], Routing]:
+    """Whom a new concern goes to: every DSL not away (by e-mail and in the app); DSLs away in the app only; and the
+    head too when no DSL is the team's cover. Returns (alerted by e-mail and in the app, in the app only, routing)."""
+    dsls = team.cover + team.locked
+    heads = [] if team.cover else [head for head in team.heads if head.id not in {d.id for d in dsls}]
+    away = [dsl for dsl in team.away if dsl.id not in {h.id for h in heads}]
+    return dsls + heads, away, Routing(len(dsls), len(away), len(heads), not team.cover)
 
 
 def _check_new_concern(school: School, new: NewConcern, now: datetime) -> _Checked:
@@ -230,13 +292,15 @@ def _check_new_concern(school: School, new: NewConcern, now: datetime) -> _Check
     if new.observed_at > now + CLOCK_SKEW:
         raise ConcernError("The time it happened cannot be in the future.", field="observed_at")
     _check_children(new.pupils)
-    before = store.before_logging(school.id, [p.pupil_id for p in new.pupils])
+    before = store.before_logging(
+        school.id, [p.pupil_id for p in new.pupils], local_today(zone_named(school.timezone), now), now
+    )
     if before.pupils_on_roll != len(new.pupils):
         raise ConcernError("A pupil chosen is not on this school's roll.", field="pupils")
     categories = _categories(new.category_ids)
     content_types = check_attachments(new.uploads, categories)
     urgent = new.immediate_danger or any(c.urgent_by_default for c in categories)
-    return _Checked(account, kept_reason, categories, content_types, urgent, before.dsls)
+    return _Checked(account, kept_reason, categories, content_types, urgent, before.team)
 
 
 def _add_concern(reporter: User, new: NewConcern, checked: _Checked, now: datetime) -> Concern:
@@ -263,17 +327,20 @@ def _add_concern(reporter: User, new: NewConcern, checked: _Checked, now: dateti
     return store.insert_concern(columns)
 
 
-def _first_entry(concern: Concern, reporter: User, checked: _Checked, now: datetime) -> None:
-    """The chronology's first entry: who logged the concern, and whether it was marked urgent."""
+def _first_entry(concern: Concern, reporter: User, checked: _Checked, routing: Routing, now: datetime) -> None:
+    """The chronology's first entry: who logged the concern, whether it was marked urgent, and who was alerted."""
     _event(
         concern,
         reporter,
         EventKind.LOGGED,
-        f"Concern logged by {reporter.display_name}" + (" — marked urgent" if checked.urgent else ""),
+        f"Concern logged by {reporter.display_name}"
+        + (" — marked urgent" if checked.urgent else "")
+        + f"; {routing.summary()}",
         detail={
             "urgent": checked.urgent,
             "immediate_danger": concern.immediate_danger,
             "categories": [c.id for c in checked.categories],
+            "routing": asdict(routing),
         },
         visible_to_reporter=True,
         at=now,
@@ -292,25 +359,34 @@ def log_concern(reporter: User, new: NewConcern, *, now: datetime | None = None)
     concern = _add_concern(reporter, new, checked, now)
     store.insert_children(concern.id, concern.school_id, [(p.pupil_id, p.part) for p in new.pupils])
     store.insert_categories(concern.id, concern.school_id, [(c.id, c.label) for c in checked.categories])
-    _first_entry(concern, reporter, checked, now)
+    alerted, in_app_only, routing = route(checked.team)
+    _first_entry(concern, reporter, checked, routing, now)
     for upload, content_type in zip(new.uploads, checked.content_types, strict=True):
         _store_attachment(concern, reporter, upload, content_type)
     number = store.take_number(concern.school_id, now.year)
     store.set_reference(concern, f"{reporter.school.code}-{now.year}-{number:04d}")
     notifications.alert(
-        checked.dsls,
+        alerted,
         school_id=concern.school_id,
         concern_id=concern.id,
         reference=concern.reference,
         urgent=checked.urgent,
         headline="Urgent concern logged" if checked.urgent else "New concern logged",
+        in_app_only=in_app_only,
     )
+    if routing.no_cover:
+        logger.warning("concern %s logged while no DSL is available: routed to the head", concern.id)
     _audit(
         concern,
         reporter,
         "concern.logged",
         "Concern logged" + (" (urgent)" if checked.urgent else ""),
-        {"urgent": checked.urgent, "pupils": len(new.pupils), "attachments": len(new.uploads)},
+        {
+            "urgent": checked.urgent,
+            "pupils": len(new.pupils),
+            "attachments": len(new.uploads),
+            "no_dsl_available": routing.no_cover,
+        },
     )
     return concern
 
@@ -929,9 +1005,45 @@ def _escalate(concern: store.Unacknowledged, now: datetime) -> bool:
 
 
 def escalate_overdue(now: datetime | None = None) -> int:
-    """Alert all DSLs and the head about each concern not acknowledged in time (once); return how many."""
+    """Alert all DSLs and the head about each concern not acknowledged in time (once), and the school's onward
+    contact about each urgent one still not acknowledged after that (once); return how many escalations went out."""
     now = now or utcnow()
-    return sum(_escalate(concern, now) for concern in store.unacknowledged(now))
+    escalated = sum(_escalate(concern, now) for concern in store.unacknowledged(now))
+    return escalated + sum(_escalate_onward(concern, now) for concern in store.awaiting_onward(now))
+
+
+def _escalate_onward(concern: store.AwaitingOnward, now: datetime) -> bool:
+    """Send an urgent concern still not acknowledged after its escalation one step beyond the school (once)."""
+    if not store.mark_onward_escalated(concern.id, now):
+        return False
+    notifications.alert_outside(
+        concern.contact_email,
+        school_id=concern.school_id,
+        school_name=concern.school_name,
+        reference=concern.reference,
+        urgent=concern.urgent,
+        escalated_at=local_datetime(concern.escalated_at, zone=zone_named(concern.timezone)) + f" {concern.timezone}",
+    )
+    contact = concern.contact_label or "the school's onward contact"
+    _event(
+        concern,
+        None,
+        EventKind.ESCALATED,
+        f"Escalated beyond the school: still not acknowledged after every DSL and the head were alerted; "
+        f"{contact} alerted by e-mail (reference and urgency only)",
+        detail={"onward": True, "contact": contact, "escalated_at": concern.escalated_at.isoformat()},
+        at=now,
+    )
+    audit.record(
+        "concern.escalated_onward",
+        f"Concern {concern.reference} escalated beyond the school",
+        school_id=concern.school_id,
+        subject_type="concern",
+        subject_id=concern.id,
+        detail={"contact": contact},
+    )
+    logger.info("concern %s escalated beyond the school", concern.id)
+    return True
 
 
 # ---------------------------------------------------------------------------------------------------------------

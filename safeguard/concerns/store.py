@@ -61,7 +61,7 @@ from safeguard.concerns.models import (
     ConcernSequence,
     FollowUp,
 )
-from safeguard.concerns.rules import acknowledgement_overdue, follow_up_overdue, is_open
+from safeguard.concerns.rules import acknowledgement_overdue, follow_up_overdue, is_open, onward_escalation_due
 from safeguard.concerns.states import EventKind, Part, ReporterStage, Status
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import UTCDateTime, json_nested, json_objects, utc_from_json
@@ -69,6 +69,7 @@ from safeguard.core.statements import transaction_connection
 from safeguard.notifications import store as alerts
 from safeguard.pupils import store as pupils_store
 from safeguard.pupils.models import Pupil, display_name
+from safeguard.schools.models import School
 
 PAGE_SIZE = 25
 # Overdue follow-ups listed above the queue, at most.
@@ -269,6 +270,24 @@ _LINK_EXISTS = select(ConcernLink.concern_id).where(
 
 def _of(concern: Concern) -> dict[str, int]:
     return {"school_id": concern.school_id, "concern_id": concern.id}
+
+
+_FIRST_DETAIL = (
+    select(ConcernEvent.detail)
+    .where(
+        ConcernEvent.school_id == _SCHOOL,
+        ConcernEvent.concern_id == _CONCERN_ID,
+        ConcernEvent.kind == EventKind.LOGGED.value,
+    )
+    .order_by(ConcernEvent.id)
+    .limit(1)
+)
+
+
+def logged_detail(concern: Concern) -> dict[str, Any]:
+    """The detail of a concern's first chronology entry (what it was logged with, and whom it was sent to)."""
+    detail = db.session.scalar(_FIRST_DETAIL, {"school_id": concern.school_id, "concern_id": concern.id})
+    return dict(json_nested(detail) or {})
 
 
 def events(concern: Concern, *, reporter_view: bool = False) -> list[EventRow]:
@@ -956,7 +975,7 @@ class BeforeLogging:
     """What logging reads before it writes: how many of the chosen pupils are on the roll, and whom to alert."""
 
     pupils_on_roll: int
-    dsls: list[accounts.Recipient]
+    team: accounts.Team
 
 
 _BEFORE_LOGGING = select(
@@ -964,16 +983,16 @@ _BEFORE_LOGGING = select(
     .where(Pupil.school_id == _SCHOOL, Pupil.id.in_(bindparam("pupil_ids", expanding=True)))
     .scalar_subquery()
     .label("pupils_on_roll"),
-    accounts.recipients_column(_SCHOOL, [Role.DSL], "dsls"),
+    accounts.team_column(_SCHOOL, _TODAY, _NOW),
 )
 
 
-def before_logging(school_id: int, pupil_ids: Sequence[int]) -> BeforeLogging:
-    """How many of ``pupil_ids`` are on the school's roll, and the DSLs to alert, in one statement."""
-    row = (
-        transaction_connection().execute(_BEFORE_LOGGING, {"school_id": school_id, "pupil_ids": list(pupil_ids)}).one()
-    )
-    return BeforeLogging(row.pupils_on_roll, accounts.recipients(row.dsls))
+def before_logging(school_id: int, pupil_ids: Sequence[int], today: date, now: datetime) -> BeforeLogging:
+    """How many of ``pupil_ids`` are on the school's roll, and the DSL team and heads who may be alerted (on
+    ``today``, the school's date, at ``now``), in one statement."""
+    values = {"school_id": school_id, "pupil_ids": list(pupil_ids), "today": today, "now": now}
+    row = transaction_connection().execute(_BEFORE_LOGGING, values).one()
+    return BeforeLogging(row.pupils_on_roll, accounts.team(row.team))
 
 
 # A new concern's columns that its later life fills in: empty when it is logged.
@@ -1146,6 +1165,90 @@ def unacknowledged(now: datetime) -> list[Unacknowledged]:
     return [
         Unacknowledged(r.id, r.school_id, r.reference, r.urgent, r.ack_due_at, recipients[r.school_id]) for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class AwaitingOnward:
+    """An urgent concern escalated but still not acknowledged, in a school that names an onward contact."""
+
+    id: int
+    school_id: int
+    school_name: str
+    reference: str
+    urgent: bool
+    escalated_at: datetime
+    contact_label: str
+    contact_email: str
+    # The school's time zone, which the e-mail writes times in.
+    timezone: str
+
+
+_ESCALATED_UNACKNOWLEDGED = (
+    select(
+        Concern.id,
+        Concern.school_id,
+        School.name.label("school_name"),
+        School.timezone,
+        Concern.reference,
+        Concern.urgent,
+        Concern.logged_at,
+        Concern.ack_due_at,
+        Concern.escalated_at,
+        School.onward_contact_label,
+        School.onward_contact_email,
+    )
+    .join(School, School.id == Concern.school_id)
+    .where(
+        Concern.urgent.is_(True),
+        Concern.status == Status.NEW.value,
+        Concern.escalated_at.is_not(None),
+        Concern.onward_escalated_at.is_(None),
+        School.onward_contact_email != "",
+    )
+)
+_MARK_ONWARD = (
+    Concern.__table__.update()
+    .where(Concern.__table__.c.id == _CONCERN_ID, Concern.__table__.c.onward_escalated_at.is_(None))
+    .values(onward_escalated_at=_NOW)
+)
+
+
+def awaiting_onward(now: datetime) -> list[AwaitingOnward]:
+    """Every school's urgent concerns still not acknowledged whose onward escalation is due and not yet sent (one
+    statement; the few escalated concerns it finds are timed in Python, by :func:`onward_escalation_due`)."""
+    return [
+        AwaitingOnward(
+            r.id,
+            r.school_id,
+            r.school_name,
+            r.reference,
+            r.urgent,
+            r.escalated_at,
+            r.onward_contact_label,
+            r.onward_contact_email,
+            r.timezone,
+        )
+        for r in db.session.execute(_ESCALATED_UNACKNOWLEDGED)
+        if onward_escalation_due(r.logged_at, r.ack_due_at, r.escalated_at) <= now
+    ]
+
+
+def mark_onward_escalated(concern_id: int, now: datetime) -> bool:
+    """Record that a concern's onward escalation went out; ``False`` if another worker already did."""
+    return transaction_connection().execute(_MARK_ONWARD, {"concern_id": concern_id, "now": now}).rowcount == 1
+
+
+_OVERDUE = acknowledgement_overdue(Concern.status, Concern.ack_due_at, _NOW)
+_OVERDUE_ACKNOWLEDGEMENTS = select(
+    func.count().filter(Concern.escalated_at.is_not(None)).label("escalated"),
+    func.count().filter(Concern.escalated_at.is_(None)).label("not_escalated"),
+).where(Concern.school_id == _SCHOOL, _OVERDUE)
+
+
+def overdue_acknowledgements(school_id: int, now: datetime) -> tuple[int, int]:
+    """How many of the school's concerns are past their time to be acknowledged: (escalated, not yet escalated)."""
+    row = db.session.execute(_OVERDUE_ACKNOWLEDGEMENTS, {"school_id": school_id, "now": now}).one()
+    return row.escalated, row.not_escalated
 
 
 def mark_escalated(concern_id: int, now: datetime) -> bool:

@@ -37,6 +37,7 @@ from safeguard.exports.services import past_transfer_window
 from safeguard.notifications.services import remember_unread_alert_count
 from safeguard.pupils import store as pupils_store
 from safeguard.pupils.models import PUPIL_FLAGS, Pupil
+from safeguard.safety import services as safety
 from safeguard.terminology import Vocabulary, category_choices, get_vocabulary
 
 blueprint = Blueprint("concerns", __name__, url_prefix="/concerns")
@@ -185,7 +186,8 @@ def logged(concern_id: int):
     concern = load_concern(concern_id)
     if concern.reporter_id != current_user.id:
         abort(404)
-    return render_template("concerns/logged.html", concern=concern)
+    routing = services.Routing.of(store.logged_detail(concern))
+    return render_template("concerns/logged.html", concern=concern, routing=routing, worker=safety.worker_now())
 
 
 @blueprint.route("/mine")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from safeguard.auth import permissions
 from safeguard.auth.permissions import Capability, public, requires
 from safeguard.concerns import store as concerns_store
+from safeguard.core.extensions import db
 from safeguard.core.formatting import local_today, school_zone
 from safeguard.core.sqltypes import utcnow
+from safeguard.safety import services as safety
 
 blueprint = Blueprint("main", __name__)
 
@@ -29,5 +32,17 @@ def home():
 @blueprint.route("/health")
 @public
 def health():
-    """A plain answer for load balancers and uptime checks; reveals nothing."""
-    return {"status": "ok"}
+    """A plain answer for load balancers and uptime checks, and a separate readiness field for monitoring.
+
+    ``status`` is "ok" whenever the app answers, as load balancers expect: a stopped worker is no reason to take the
+    web server out of service (staff could no longer log concerns). ``readiness`` says whether alerts and escalations
+    are being sent: the worker's heartbeat, no older than five minutes. Nothing about any school is revealed.
+    """
+    try:
+        worker = safety.worker_now()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return {"status": "ok", "readiness": {"worker": "unknown", "database": "unreachable"}}
+    beat = worker.last_beat.isoformat() if worker.last_beat else None
+    state = "running" if worker.running else "not running"
+    return {"status": "ok", "readiness": {"worker": state, "worker_last_heartbeat": beat}}

@@ -56,3 +56,17 @@ class OutboxMessage(Model):
     # (so no one gets it twice), and take it up afterwards if that worker stopped before recording the outcome.
     claim_token: Mapped[str | None] = mapped_column(String(32))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WorkerHeartbeat(Model):
+    """When the notification and escalation worker last finished a pass (one row per worker name).
+
+    Without it nobody would know that alerts and escalations had stopped: the banners, ``/health`` and the safety
+    check read it.
+    """
+
+    __tablename__ = "worker_heartbeats"
+
+    # "notify": the worker of `flask --app safeguard notify` (a deployment may name others later).
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime())

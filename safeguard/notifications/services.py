@@ -134,15 +134,18 @@ def alert(
     urgent: bool,
     headline: str,
     escalated: bool = False,
+    in_app_only: Iterable[Person] = (),
 ) -> int:
-    """Notify each recipient in the app and queue an e-mail; return how many people were alerted.
+    """Notify each recipient in the app and queue an e-mail; return how many people were alerted by e-mail.
 
     :param urgent: the concern's own urgency (a child in immediate danger, or an urgent category).
     :param headline: what happened, without any child's name (for example "New concern logged").
     :param escalated: the alert escalates a concern nobody acknowledged in time (said apart from its urgency).
+    :param in_app_only: people alerted in the app but not by e-mail (a DSL who is away: they see it on return).
     """
     people = list(recipients)
-    if not people:
+    in_app = people + list(in_app_only)
+    if not in_app:
         return 0
     message, subject, lines = _wording(reference, urgent, headline, escalated)
     body = (
@@ -161,22 +164,43 @@ def alert(
                 "urgent": urgent,
                 "message": message,
             }
-            for user in people
+            for user in in_app
         ],
     )
-    connection.execute(
-        _ADD_OUTBOX,
-        [
-            {
-                "school_id": school_id,
-                "to_address": user.email,
-                "subject": subject,
-                "body": body,
-            }
-            for user in people
-        ],
-    )
+    if people:
+        connection.execute(
+            _ADD_OUTBOX,
+            [{"school_id": school_id, "to_address": user.email, "subject": subject, "body": body} for user in people],
+        )
     return len(people)
+
+
+def alert_outside(
+    address: str, *, school_id: int, school_name: str, reference: str, urgent: bool, escalated_at: str
+) -> None:
+    """Queue an e-mail to someone outside the school (the trust's safeguarding lead, the local authority's contact)
+    about a concern still not acknowledged after its escalation: the reference and the urgency only, never a name or
+    a link (they do not sign in here).
+
+    :param escalated_at: when every DSL and the head were alerted, written in the school's time zone.
+    """
+    urgency = "URGENT" if urgent else "Routine"
+    body = (
+        f"A safeguarding concern at {school_name} has not been acknowledged by the school's DSL team, although every "
+        f"DSL and the head were alerted ({escalated_at}).\n\n"
+        f"Reference: {reference}\nUrgency: {urgency}\n\n"
+        "You are the school's next step for such a concern: please contact the school's DSL team or head now.\n"
+        "For confidentiality this e-mail holds no names or details.\n"
+    )
+    transaction_connection().execute(
+        _ADD_OUTBOX,
+        {
+            "school_id": school_id,
+            "to_address": address,
+            "subject": f"[Safeguard] {urgency}: concern {reference} at {school_name} not acknowledged"[:200],
+            "body": body,
+        },
+    )
 
 
 def unread(user: User, limit: int = 20) -> list[Notification]:

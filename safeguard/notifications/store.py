@@ -1,12 +1,19 @@
-"""Statements about alerts that other pages read: the signed-in person's unread count."""
+"""Statements about alerts that other pages read: the signed-in person's unread count, the worker's heartbeat and
+the state of the e-mail outbox."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, Label, func, select
+from sqlalchemy import BindParameter, Label, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from safeguard.notifications.models import Notification
+from safeguard.core.extensions import db
+from safeguard.core.sqltypes import UTCDateTime
+from safeguard.core.statements import transaction_connection
+from safeguard.notifications.models import Notification, OutboxMessage, WorkerHeartbeat
 
 # An alert is unread until its person opens the concern it is about: the one definition, for every count.
 UNREAD = Notification.read_at.is_(None)
@@ -15,3 +22,69 @@ UNREAD = Notification.read_at.is_(None)
 def unread_count_column(user_id: BindParameter[Any]) -> Label[Any]:
     """How many unread alerts a person has, as a sub-query labelled ``unread``."""
     return select(func.count()).where(Notification.user_id == user_id, UNREAD).scalar_subquery().label("unread")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The worker's heartbeat
+
+# The worker of `flask --app safeguard notify`.
+WORKER = "notify"
+_HEARTBEATS = WorkerHeartbeat.__table__
+_LAST_BEAT = select(_HEARTBEATS.c.beat_at).where(_HEARTBEATS.c.name == WORKER)
+
+
+def beat(now: datetime) -> None:
+    """Record that the worker finished a pass at ``now`` (one row, written over at each pass)."""
+    connection = transaction_connection()
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(_HEARTBEATS).values(name=WORKER, beat_at=now)
+    connection.execute(statement.on_conflict_do_update(index_elements=["name"], set_={"beat_at": now}))
+
+
+def last_beat_column() -> Label[Any]:
+    """When the worker last finished a pass, as a sub-query labelled ``last_beat`` (``None``: never)."""
+    return _LAST_BEAT.scalar_subquery().label("last_beat")
+
+
+def last_beat() -> datetime | None:
+    """When the worker last finished a pass; ``None`` if it never has."""
+    return db.session.scalar(_LAST_BEAT)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The outbox, as the safety check sees it
+
+
+@dataclass(frozen=True)
+class MailState:
+    """The outbox of one school: the last e-mail delivered, and the messages failing (retrying, or parked after too
+    many attempts) written since ``since``."""
+
+    last_sent_at: datetime | None
+    retrying: int
+    parked: int
+    last_error: str | None
+
+
+_OUTBOX = OutboxMessage.__table__
+_SINCE = bindparam("since", type_=UTCDateTime())
+_FAILING = (_OUTBOX.c.sent_at.is_(None)) & (_OUTBOX.c.attempts > 0) & (_OUTBOX.c.created_at >= _SINCE)
+_MAIL_STATE = select(
+    func.max(_OUTBOX.c.sent_at).label("last_sent_at"),
+    func.count().filter(_FAILING & _OUTBOX.c.failed_at.is_(None)).label("retrying"),
+    func.count().filter(_FAILING & _OUTBOX.c.failed_at.is_not(None)).label("parked"),
+).where(_OUTBOX.c.school_id == bindparam("school_id"))
+_LAST_ERROR = (
+    select(_OUTBOX.c.last_error)
+    .where(_OUTBOX.c.school_id == bindparam("school_id"), _FAILING)
+    .order_by(_OUTBOX.c.id.desc())
+    .limit(1)
+)
+
+
+def mail_state(school_id: int, now: datetime, window: timedelta) -> MailState:
+    """The school's outbox: its last delivery, and what is failing among the messages of the last ``window``."""
+    values = {"school_id": school_id, "since": now - window}
+    row = db.session.execute(_MAIL_STATE, values).one()
+    last_error = db.session.scalar(_LAST_ERROR, values) if row.retrying or row.parked else None
+    return MailState(row.last_sent_at, row.retrying, row.parked, last_error)

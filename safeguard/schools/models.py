@@ -43,6 +43,11 @@ class School(Model):
     routine_ack_school_days: Mapped[int] = mapped_column(Integer, default=1)
     # The ladder of levels of need, one per line, lowest first.
     levels_of_need: Mapped[str] = mapped_column(Text, default=DEFAULT_LEVELS_OF_NEED)
+    # One more step beyond the head, for an urgent concern still not acknowledged after its escalation: who it is
+    # (the trust's safeguarding lead, the local authority's education safeguarding contact) and the address their
+    # e-mail goes to (reference and urgency only, never a name). Empty: no further step.
+    onward_contact_label: Mapped[str] = mapped_column(String(120), default="")
+    onward_contact_email: Mapped[str] = mapped_column(String(254), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property

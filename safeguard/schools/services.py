@@ -55,6 +55,8 @@ SETTINGS = frozenset(
         "urgent_ack_minutes",
         "routine_ack_school_days",
         "levels_of_need",
+        "onward_contact_label",
+        "onward_contact_email",
     }
 )
 
@@ -67,6 +69,8 @@ def _cleaned(settings: dict[str, str | int]) -> dict[str, str | int]:
             f"{cleaned['timezone']!r} is not a time zone: choose one from the list, for example Europe/London.",
             field="timezone",
         )
+    if cleaned.get("onward_contact_email") and "@" not in str(cleaned["onward_contact_email"]):
+        raise SchoolError("Enter a valid e-mail address for the next step.", field="onward_contact_email")
     if "levels_of_need" in cleaned:
         cleaned["levels_of_need"] = "\n".join(
             line.strip() for line in str(cleaned["levels_of_need"]).splitlines() if line.strip()

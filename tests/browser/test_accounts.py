@@ -30,7 +30,7 @@ def test_each_role_lands_on_its_page_and_signs_out(page, school, role):
     sign_in(page, user, factories.PASSWORD)
     expect(page.get_by_role("heading", name=f"Hello, {user.display_name}")).to_be_visible()
     for text in LANDING[role]:
-        expect(page.get_by_text(text, exact=True).first).to_be_visible()
+        expect(page.get_by_role("main").get_by_text(text, exact=True).first).to_be_visible()
     if role != "admin":
         expect(page.get_by_role("link", name="Manage accounts")).to_have_count(0)
     check_accessibility(page)
@@ -72,6 +72,7 @@ def test_sign_in_by_keyboard_alone(page, school):
 def test_admin_manages_accounts_on_a_phone(page, school):
     sign_in(page, school.admin, factories.PASSWORD)
     page.get_by_role("button", name="Show or hide the menu").click()
+    page.get_by_role("button", name="School", exact=True).click()
     page.get_by_role("link", name="Accounts", exact=True).click()
     expect(page.get_by_role("heading", name="Accounts at Oakfield Primary School")).to_be_visible()
     check_accessibility(page)

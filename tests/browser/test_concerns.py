@@ -55,7 +55,8 @@ def test_urgent_concern_from_teacher_to_closure(new_page, school, pupils, db):
     check_accessibility(teacher)
     teacher.get_by_role("button", name="Send to the DSL team").click()
     expect(teacher.get_by_role("heading", name="Your concern has been sent to the DSL team")).to_be_visible()
-    expect(teacher.get_by_role("alert")).to_contain_text("whole DSL team has been alerted")
+    expect(teacher.get_by_role("alert")).to_contain_text("This concern is marked urgent.")
+    expect(teacher.locator("#who-was-told")).to_contain_text("The DSL team: 1 person, by e-mail and in the app.")
     reference = teacher.locator("strong.font-monospace").inner_text()
     check_accessibility(teacher)
 

@@ -52,7 +52,8 @@ def test_a_teacher_answering_no_danger_still_puts_it_first_in_the_queue(app, cli
     }
     response = factories.submit_form(client, "/concerns/new", form, follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert "This concern is marked urgent and the whole DSL team has been alerted" in page
+    assert "This concern is marked urgent." in page
+    assert "The DSL team: 1 person, by e-mail and in the app." in page
     reference = re.search(r"OAK-\d{4}-\d{4}", page).group()
 
     dsl = app.test_client()

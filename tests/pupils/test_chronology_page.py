@@ -63,5 +63,7 @@ def test_every_value_in_a_chronology_line_is_escaped(client, school, db, sign_in
 
     assert "<script>alert" not in html
     line = re.search(r'<div class="small text-body-secondary">.*?</div>\n    <div>(.*?)</div>', html).group(1)
-    assert line == "Concern logged by Sam &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; O&#39;Brien &amp; Co"
+    assert line.startswith(
+        "Concern logged by Sam &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; O&#39;Brien &amp; Co;"
+    )
     assert f">{logged.reference}</a>" in html
