@@ -40,6 +40,10 @@ class Capability(enum.StrEnum):
     MANAGE_SCHOOL = "manage_school"
     # Read the audit log.
     VIEW_AUDIT = "view_audit"
+    # Search the words of every account, note and action in the school (DSLs and the head; each search is audited).
+    SEARCH_RECORDS = "search_records"
+    # See the school's numbers at a glance: open, urgent, overdue, referrals, follow-ups, transfers (the oversight page).
+    VIEW_OVERSIGHT = "view_oversight"
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -52,10 +56,19 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.EXPORT,
             Capability.MANAGE_PUPILS,
             Capability.VIEW_AUDIT,
+            Capability.SEARCH_RECORDS,
+            Capability.VIEW_OVERSIGHT,
         }
     ),
     Role.HEAD: frozenset(
-        {Capability.SIGNED_IN, Capability.VIEW_ALL_CONCERNS, Capability.EXPORT, Capability.VIEW_AUDIT}
+        {
+            Capability.SIGNED_IN,
+            Capability.VIEW_ALL_CONCERNS,
+            Capability.EXPORT,
+            Capability.VIEW_AUDIT,
+            Capability.SEARCH_RECORDS,
+            Capability.VIEW_OVERSIGHT,
+        }
     ),
     # Administrators run the accounts and settings; they do not read concerns unless they also hold a DSL role.
     Role.ADMIN: frozenset(

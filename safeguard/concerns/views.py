@@ -251,6 +251,20 @@ def queue():
     )
 
 
+@blueprint.route("/search")
+@requires(Capability.SEARCH_RECORDS)
+def search():
+    """Search the words of the school's accounts, notes and actions (each search is audited)."""
+    query = request.args.get("q", "")[:200]
+    if not query.strip():
+        return render_template("concerns/search.html", query="", result=None, error=None)
+    try:
+        result = services.search_text(current_user, query)
+    except services.ConcernError as error:
+        return render_template("concerns/search.html", query=query, result=None, error=str(error)), 400
+    return render_template("concerns/search.html", query=query, result=result, error=None)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # The concern page
 
