@@ -25,3 +25,9 @@ def follow_up_overdue(done_at: Any, due_on: Any, today: Any) -> Any:
 def is_open(status: Any) -> Any:
     """A concern that is not closed."""
     return status != Status.CLOSED.value
+
+
+def acknowledged_late(acknowledged_at: Any, ack_due_at: Any, now: Any) -> bool:
+    """A concern acknowledged after its time to acknowledge it, or not yet acknowledged with that time passed (for
+    counts over a period; :func:`acknowledgement_overdue` is the same question asked of a concern now)."""
+    return bool((acknowledged_at if acknowledged_at is not None else now) > ack_due_at)
