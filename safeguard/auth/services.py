@@ -208,6 +208,14 @@ def update_details(user: User, display_name: str, email: str, *, actor: User) ->
         )
 
 
+def check_deactivation(user: User, *, actor: User) -> None:
+    """Refuse, before anyone is asked to confirm it, a deactivation that cannot be made."""
+    if user.id == actor.id:
+        raise AccountError("You cannot deactivate your own account.")
+    if not user.active:
+        raise AccountError(f"The account of {user.display_name} is already deactivated.")
+
+
 def set_active(user: User, active: bool, *, actor: User) -> None:
     """Deactivate or reactivate an account; every record the person made is kept."""
     if user.id == actor.id and not active:

@@ -568,7 +568,7 @@ class QueuePage:
     total: int
     page: int
     pages: int
-    # Concerns by status: every open status, and "closed" only when the closed or all concerns were asked for.
+    # Concerns by status, closed ones included.
     counts: dict[str, int]
     dsls: list[accounts.Person] = field(default_factory=list)
     follow_ups: list[OverdueFollowUp] = field(default_factory=list)
@@ -597,7 +597,7 @@ _TIER_LIMIT = bindparam("tier_limit", type_=Integer(), literal_execute=True)
 
 def _counts_column() -> Label[Any]:
     """Open concerns by status, labelled ``by_status``. Closed ones only grow with a school's history, so they are
-    counted apart, and only when a DSL asks for them."""
+    counted apart (``_CLOSED_COUNT``), from the index of status alone."""
     by_status = (
         select(Concern.status, func.count().label("n"))
         .where(Concern.school_id == _SCHOOL, _NOT_CLOSED)
@@ -849,8 +849,8 @@ def _queue_statement(shape: _Shape) -> Select[Any]:
             .subquery()
         )
     columns = _around_the_queue()
-    if shape.status == "all":
-        columns.append(_CLOSED_COUNT.scalar_subquery().label("closed"))
+    # The "Closed" count is always shown with its number: one count over the status index.
+    columns.append(_CLOSED_COUNT.scalar_subquery().label("closed"))
     if not shape.only_status:
         total = select(func.count()).select_from(select(Concern.id).where(*conditions).subquery())
         columns.append(total.scalar_subquery().label("total"))
@@ -907,8 +907,7 @@ def queue(
     shows around them.
 
     ``today`` is the school's date (for follow-ups past their date; UTC's when not given) and ``user_id`` the person
-    whose unread alerts are counted. One statement whatever the filters; a second only for a page past the end, or to count closed
-    concerns when only they are asked for.
+    whose unread alerts are counted. One statement whatever the filters; a second only for a page past the end.
     """
     shape, values = _shape_and_values(school_id, filters, now, today or now.date())
     statement = _queue_statement(shape)
@@ -917,10 +916,7 @@ def queue(
     connection = transaction_connection()
     result = connection.execute(statement, _page_values(values, requested)).one()
     counts = {row["status"]: row["n"] for row in json_nested(result.by_status) or ()}
-    if shape.status == "all":
-        counts[Status.CLOSED.value] = result.closed
-    elif filters.status == Status.CLOSED.value:
-        counts[Status.CLOSED.value] = connection.scalar(_CLOSED_COUNT, {"school_id": school_id})
+    counts[Status.CLOSED.value] = result.closed
     total = _total(shape, filters, counts, result)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(requested, pages)
