@@ -146,3 +146,12 @@ def excerpt(text: str, wanted: Sequence[str], room: int = 200) -> Excerpt:
         space = text.find(" ", right)
         right = space if space != -1 else len(text)
     return Excerpt(text[left:start], text[start:end], text[end:right], left > 0, right < len(text))
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string (for a stylesheet's ``content``): quotes, backslashes and control characters
+    escaped, so that no text a school enters can end the string or the rule."""
+    escaped = "".join(
+        f"\\{ord(character):x} " if ord(character) < 0x20 or character in '"\\<>' else character for character in text
+    )
+    return f'"{escaped}"'

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, make_response, render_template
 from flask_login import current_user
 
 from safeguard.auth import permissions
 from safeguard.auth.permissions import Capability, public, requires
 from safeguard.concerns import store as concerns_store
-from safeguard.core.formatting import local_today, school_zone
+from safeguard.core.formatting import css_string, local_today, school_zone
 from safeguard.core.sqltypes import utcnow
+from safeguard.schools.models import DEFAULT_PROTECTIVE_MARKING
 
 blueprint = Blueprint("main", __name__)
 
@@ -31,3 +32,16 @@ def home():
 def health():
     """A plain answer for load balancers and uptime checks; reveals nothing."""
     return {"status": "ok"}
+
+
+@blueprint.route("/print.css")
+@public
+def print_stylesheet():
+    """The school's protective marking at the head and foot of every printed page (the default marking before
+    anyone signs in): a stylesheet of its own, since the marking is the school's and no style may be inline."""
+    marking = current_user.school.protective_marking if current_user.is_authenticated else ""
+    response = make_response(
+        render_template("main/print.css", marking=css_string(marking or DEFAULT_PROTECTIVE_MARKING))
+    )
+    response.mimetype = "text/css"
+    return response
