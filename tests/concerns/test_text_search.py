@@ -135,3 +135,11 @@ def test_postgresql_searches_through_the_text_indexes(app, school):
         definition = connection.exec_driver_sql(f"SELECT pg_get_indexdef('{index}'::regclass)").scalar()
         expression = definition.split("USING gin (", 1)[1][:-1]
         assert expression in plan, (expression, plan)
+
+
+def test_only_those_who_see_every_concern_may_search_them_all():
+    from safeguard.auth.permissions import ROLE_CAPABILITIES, Capability
+
+    for role, granted in ROLE_CAPABILITIES.items():
+        if Capability.SEARCH_RECORDS in granted:
+            assert Capability.VIEW_ALL_CONCERNS in granted, role
