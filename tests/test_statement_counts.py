@@ -206,7 +206,7 @@ TARGETS = {
     ),
     "text search": Target(
         "dsl",
-        lambda client, _r, _t: lambda: client.get("/concerns/search?q=sharing+picture"),
+        lambda client, _r, _t: _post(client, "/concerns/search", {"q": "sharing picture"}),
         lambda response, r: _newest_reference(r) in response.get_data(as_text=True),
     ),
     "oversight page": Target(

@@ -251,18 +251,19 @@ def queue():
     )
 
 
-@blueprint.route("/search")
+@blueprint.route("/search", methods=["GET", "POST"])
 @requires(Capability.SEARCH_RECORDS)
 def search():
     """Search the words of the school's accounts, notes and actions (each search is audited)."""
-    query = request.args.get("q", "")[:200]
-    if not query.strip():
-        return render_template("concerns/search.html", query="", result=None, error=None)
-    try:
-        result = services.search_text(current_user, query)
-    except services.ConcernError as error:
-        return render_template("concerns/search.html", query=query, result=None, error=str(error)), 400
-    return render_template("concerns/search.html", query=query, result=result, error=None)
+    form = forms.TextSearchForm()
+    result = None
+    if form.validate_on_submit():
+        try:
+            result = services.search_text(current_user, form.q.data or "")
+        except services.ConcernError as error:
+            attach_error(form, error)
+    status = 400 if form.is_submitted() and result is None else 200
+    return render_template("concerns/search.html", form=form, result=result), status
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ def test_a_dsl_searches_the_words_of_the_records_from_the_queue(page, school, re
     expect(results.first).to_contain_text("Amira Haddad")
     expect(results.first).to_contain_text("Note")
     expect(results.first.locator("mark")).to_have_text("family")
+    assert "evicted" not in page.url  # the words are posted, not put in the address
     check_accessibility(page)
     results.first.get_by_role("link", name=concern.reference).click()
     expect(page.get_by_role("heading", name=f"Concern {concern.reference}")).to_be_visible()
