@@ -1041,7 +1041,10 @@ def _query_digest(words: Sequence[str]) -> str:
 
 
 def _found_label(kind: str) -> str:
-    return "Account as logged" if kind == "account" else EventKind(kind).label
+    if kind == "account":
+        return "Account as logged"
+    # A kind this version does not know (recorded by a later one) is named as it is stored, never an error.
+    return EventKind(kind).label if kind in EventKind.__members__.values() else kind.replace("_", " ").capitalize()
 
 
 def search_text(user: User, query: str) -> TextSearch:
