@@ -66,20 +66,48 @@ def test_admin_changes_roles_and_it_is_audited(client, school, sign_in, db):
     assert event.actor_id == school.admin.id
 
 
-def test_deactivating_keeps_the_account_and_blocks_sign_in(client, school, sign_in, db):
+def test_deactivating_asks_first_then_keeps_the_account(client, school, sign_in, db):
     sign_in(school.admin)
-    response = factories.submit_form(
-        client, f"/admin/users/{school.staff.id}/active", {}, form_url="/admin/users", follow_redirects=True
-    )
+    listing = client.get("/admin/users").get_data(as_text=True)
+    assert f'href="/admin/users/{school.staff.id}/deactivate"' in listing
+    question = client.get(f"/admin/users/{school.staff.id}/deactivate")
+    assert question.status_code == 200
+    page = question.get_data(as_text=True)
+    assert f"Deactivate the account of {school.staff.display_name}?" in page
+    assert "Everything they recorded is kept" in page and "Cancel, keep it active" in page
+    db.session.refresh(school.staff)
+    assert school.staff.active is True  # asking changed nothing
+
+    response = factories.submit_form(client, f"/admin/users/{school.staff.id}/deactivate", {}, follow_redirects=True)
     assert "deactivated; everything they recorded is kept" in response.get_data(as_text=True)
     db.session.refresh(school.staff)
     assert school.staff.active is False
     assert db.session.get(User, school.staff.id) is not None
 
 
+def test_a_deactivation_without_the_form_token_changes_nothing(client, school, sign_in, db):
+    sign_in(school.admin)
+    assert client.post(f"/admin/users/{school.staff.id}/deactivate").status_code == 400
+    db.session.refresh(school.staff)
+    assert school.staff.active is True
+
+
+def test_a_deactivated_account_is_reactivated_at_once(client, school, sign_in, db):
+    sign_in(school.admin)
+    factories.submit_form(client, f"/admin/users/{school.staff.id}/deactivate", {})
+    again = client.get(f"/admin/users/{school.staff.id}/deactivate", follow_redirects=True)
+    assert "is already deactivated" in again.get_data(as_text=True)
+    factories.submit_form(client, f"/admin/users/{school.staff.id}/reactivate", {}, form_url="/admin/users")
+    db.session.refresh(school.staff)
+    assert school.staff.active is True
+
+
 def test_admin_cannot_deactivate_themselves(client, school, sign_in, db):
     sign_in(school.admin)
-    factories.submit_form(client, f"/admin/users/{school.admin.id}/active", {}, form_url="/admin/users")
+    response = client.get(f"/admin/users/{school.admin.id}/deactivate", follow_redirects=True)
+    assert "You cannot deactivate your own account." in response.get_data(as_text=True)
+    token = factories.csrf_token(client, "/admin/users")
+    client.post(f"/admin/users/{school.admin.id}/deactivate", data={"csrf_token": token})
     db.session.refresh(school.admin)
     assert school.admin.active
 
@@ -90,7 +118,13 @@ def test_another_schools_accounts_are_not_found(client, school, other_school, si
     page = client.get("/admin/users").get_data(as_text=True)
     assert other_school.staff.email not in page
     token = factories.csrf_token(client, "/admin/users")
-    assert client.post(f"/admin/users/{other_school.staff.id}/active", data={"csrf_token": token}).status_code == 404
+    assert client.get(f"/admin/users/{other_school.staff.id}/deactivate").status_code == 404
+    assert (
+        client.post(f"/admin/users/{other_school.staff.id}/deactivate", data={"csrf_token": token}).status_code == 404
+    )
+    assert (
+        client.post(f"/admin/users/{other_school.staff.id}/reactivate", data={"csrf_token": token}).status_code == 404
+    )
 
 
 def test_school_settings_are_saved(client, school, sign_in, db):

@@ -75,7 +75,10 @@ def _run_worker(runner) -> None:
 
 def test_deactivating_the_last_dsl_is_refused_on_the_accounts_page(client, school, sign_in, db):
     sign_in(school.admin)
-    url = f"/admin/users/{school.dsl.id}/active"
+    url = f"/admin/users/{school.dsl.id}/deactivate"
+    # Refused before the question is even asked, and if posted directly.
+    page = _text(client.get(url, follow_redirects=True).get_data(as_text=True))
+    assert "they are the school's last active DSL" in page
     response = factories.submit_form(client, url, {}, form_url="/admin/users", follow_redirects=True)
     page = _text(response.get_data(as_text=True))
     assert "they are the school's last active DSL" in page and "Add or reactivate another DSL first" in page

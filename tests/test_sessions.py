@@ -61,8 +61,8 @@ def test_deactivating_and_reactivating_does_not_bring_an_old_session_back(app, c
     factories.sign_in(staff, school.staff)
     copy = _copy_of(app, staff)
     sign_in(school.admin)
-    factories.submit_form(client, f"/admin/users/{school.staff.id}/active", {}, form_url="/admin/users")
-    factories.submit_form(client, f"/admin/users/{school.staff.id}/active", {}, form_url="/admin/users")
+    factories.submit_form(client, f"/admin/users/{school.staff.id}/deactivate", {})
+    factories.submit_form(client, f"/admin/users/{school.staff.id}/reactivate", {}, form_url="/admin/users")
     assert not _signed_in(staff)
     assert not _signed_in(copy)
     factories.sign_in(staff, school.staff)  # reactivated: signing in again works

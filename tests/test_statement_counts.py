@@ -204,6 +204,18 @@ TARGETS = {
         _export_summary,
         lambda response, r: f"Concerns logged {len(r.concerns)}" in _pdf_text(response.data),
     ),
+    "text search": Target(
+        "dsl",
+        lambda client, _r, _t: _post(client, "/concerns/search", {"q": "sharing picture"}),
+        lambda response, r: _newest_reference(r) in response.get_data(as_text=True),
+    ),
+    "oversight page": Target(
+        "head",
+        lambda client, _r, _t: lambda: client.get("/exports/oversight"),
+        lambda response, r: (
+            f'Concerns logged</span><span class="h3 mb-0 d-block">{len(r.concerns)}' in response.get_data(as_text=True)
+        ),
+    ),
     "verify-pdf, unchanged": Target(
         "dsl", _verify(change=False), lambda result, _r: "matches the record as held now" in result.output
     ),

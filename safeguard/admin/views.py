@@ -78,20 +78,38 @@ def edit_user(user_id: int):
     return render_template("admin/user_form.html", form=form, user=user, confirm=ConfirmForm()), status
 
 
-@blueprint.route("/users/<int:user_id>/active", methods=["POST"])
+@blueprint.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
 @requires(Capability.MANAGE_USERS)
-def toggle_active(user_id: int):
-    """Deactivate an active account, or reactivate a deactivated one."""
+def deactivate(user_id: int):
+    """Ask first, on a page of its own (so that the question works without JavaScript), then deactivate."""
+    user = get_school_user(user_id)
+    try:
+        services.check_deactivation(user, actor=current_user)
+    except services.AccountError as error:
+        flash(str(error), "warning")
+        return redirect(url_for("admin.users"))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.set_active(user, False, actor=current_user)
+        except services.AccountError as error:  # another DSL deactivated since the question was asked
+            flash(str(error), "warning")
+            return redirect(url_for("admin.users"))
+        flash(f"The account of {user.display_name} has been deactivated; everything they recorded is kept.", "success")
+        return redirect(url_for("admin.users"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/deactivate.html", user=user, form=form), status
+
+
+@blueprint.route("/users/<int:user_id>/reactivate", methods=["POST"])
+@requires(Capability.MANAGE_USERS)
+def reactivate(user_id: int):
+    """Reactivate a deactivated account (nothing is lost by it: no question asked)."""
     user = get_school_user(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.set_active(user, not user.active, actor=current_user)
-    except services.AccountError as error:
-        flash(str(error), "danger")
-        return redirect(url_for("admin.users"))
-    state = "reactivated" if user.active else "deactivated; everything they recorded is kept"
-    flash(f"The account of {user.display_name} has been {state}.", "success")
+    services.set_active(user, True, actor=current_user)
+    flash(f"The account of {user.display_name} has been reactivated.", "success")
     return redirect(url_for("admin.users"))
 
 

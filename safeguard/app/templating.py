@@ -18,6 +18,7 @@ from safeguard.concerns.presenters import ChronologyLine, action_target_label, c
 from safeguard.concerns.store import ChronologyEntry
 from safeguard.core.cache import app_cached
 from safeguard.core.formatting import local_date, local_datetime, school_zone
+from safeguard.core.sqltypes import utcnow
 from safeguard.notifications.services import unread_alert_count
 from safeguard.safety.services import Banner, banners
 from safeguard.terminology import check_text
@@ -80,4 +81,6 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(child_chronology, "child_chronology")
     app.add_template_global(action_target_label, "action_target_label")
     app.add_template_global(entry_line, "entry_line")
+    # When a page was made: a printed page says when it was printed.
+    app.add_template_global(utcnow, "now_utc")
     app.context_processor(_page_values)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -186,18 +187,33 @@ def keep_reads_after_rollback() -> None:
         logger.error("reads could not be audited after a rollback: %s", type(error).__name__)
 
 
-def record_search(kind: str, words: str, results: int, *, school_id: int, actor_id: int) -> None:
-    """Audit a search of children or records: who searched, for what, and how much they found.
+def words_digest(words: Sequence[str]) -> str:
+    """A keyed digest of the words of a search, for the audit log, which never keeps the words themselves: they are
+    most often a child's name or what happened to them, and administrators read the log without reading concerns.
+    Whoever holds the server's key can check whether a search was for given words (the order and repeats of the words
+    do not matter); if the key is rotated, older digests can no longer be checked."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    normalised = " ".join(sorted({word.lower() for word in words}))
+    return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
 
-    The words are kept in the row's detail, where only those who may read the audit see them, never in its summary
-    or the log: a search for a child is most often their name.
-    """
+
+def record_search(
+    kind: str,
+    words: Sequence[str],
+    results: int,
+    *,
+    school_id: int,
+    actor_id: int,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Audit a search of children or records: who searched, how many words and a keyed digest of them
+    (:func:`words_digest`), how much was found, and what ``detail`` adds. Kept even if the request is rolled back."""
     record_read(
         kind,
         "Search made",
         school_id=school_id,
         actor_id=actor_id,
-        detail={"words": words[:100], "results": results},
+        detail={"words": len(words), "words_digest": words_digest(words), "results": results, **(detail or {})},
     )
 
 

@@ -44,6 +44,10 @@ class Capability(enum.StrEnum):
     SAFETY_CHECK = "safety_check"
     # Record one's own absence from the DSL team (DSLs).
     SET_AWAY = "set_away"
+    # Search the words of every account, note and action in the school (DSLs and the head; each search is audited).
+    SEARCH_RECORDS = "search_records"
+    # See the school's numbers at a glance: open, urgent, overdue, referrals, follow-ups, transfers (the oversight page).
+    VIEW_OVERSIGHT = "view_oversight"
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -57,6 +61,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MANAGE_PUPILS,
             Capability.VIEW_AUDIT,
             Capability.SET_AWAY,
+            Capability.SEARCH_RECORDS,
+            Capability.VIEW_OVERSIGHT,
         }
     ),
     Role.HEAD: frozenset(
@@ -66,6 +72,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.EXPORT,
             Capability.VIEW_AUDIT,
             Capability.SAFETY_CHECK,
+            Capability.SEARCH_RECORDS,
+            Capability.VIEW_OVERSIGHT,
         }
     ),
     # Administrators run the accounts and settings; they do not read concerns unless they also hold a DSL role.

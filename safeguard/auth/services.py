@@ -236,6 +236,15 @@ def update_details(user: User, display_name: str, email: str, *, actor: User) ->
         )
 
 
+def check_deactivation(user: User, *, actor: User) -> None:
+    """Refuse, before anyone is asked to confirm it, a deactivation that cannot be made."""
+    if user.id == actor.id:
+        raise AccountError("You cannot deactivate your own account.")
+    if not user.active:
+        raise AccountError(f"The account of {user.display_name} is already deactivated.")
+    check_not_last_dsl(user, "deactivate")
+
+
 def set_active(user: User, active: bool, *, actor: User | None) -> None:
     """Deactivate or reactivate an account; every record the person made is kept. The school's last active DSL
     cannot be deactivated.

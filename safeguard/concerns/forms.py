@@ -313,3 +313,14 @@ class ProtocolAnswerForm(VersionedForm):
     step_id = HiddenField(validators=[DataRequired()])
     answer = RadioField("Answer", validators=[InputRequired("Choose an answer.")], validate_choice=False)
     reason = TextAreaField("Reason (needed for some answers)", validators=[Length(max=MAX_TEXT)], render_kw={"rows": 2})
+
+
+class TextSearchForm(FlaskForm):
+    """Search the words of the records. Sent by POST, so that the words (often a child's name or what happened)
+    stay out of addresses, server logs and the browser's history."""
+
+    q = StringField(
+        "Words to find",
+        description='Every word must appear in the entry; "bruises" also finds "bruised".',
+        validators=[DataRequired("Type a word to search for (two letters or more)."), Length(max=200)],
+    )

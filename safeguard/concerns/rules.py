@@ -32,3 +32,9 @@ def onward_escalation_due(logged_at: datetime, ack_due_at: datetime, escalated_a
     """When an urgent concern still not acknowledged after its escalation goes one step beyond the school: as long
     after the escalation as the school gave for the acknowledgement itself (15 minutes by default)."""
     return escalated_at + (ack_due_at - logged_at)
+
+
+def acknowledged_late(acknowledged_at: Any, ack_due_at: Any, now: Any) -> bool:
+    """A concern acknowledged after its time to acknowledge it, or not yet acknowledged with that time passed (for
+    counts over a period; :func:`acknowledgement_overdue` is the same question asked of a concern now)."""
+    return bool((acknowledged_at if acknowledged_at is not None else now) > ack_due_at)

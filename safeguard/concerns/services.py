@@ -9,6 +9,7 @@ Every free text a person writes into a record passes the terminology gate here (
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -39,7 +40,16 @@ from safeguard.concerns.states import (
 from safeguard.concerns.store import StaleConcern
 from safeguard.core import storage
 from safeguard.core import uploads as uploads_rules
-from safeguard.core.formatting import format_date, local_datetime, local_today, shorten, zone_named
+from safeguard.core.formatting import (
+    Excerpt,
+    excerpt,
+    format_date,
+    local_datetime,
+    local_today,
+    shorten,
+    zone_named,
+)
+from safeguard.core.names import fold
 from safeguard.core.schooldays import add_school_days
 from safeguard.core.sqltypes import utcnow
 from safeguard.notifications import services as notifications
@@ -962,7 +972,7 @@ def record_view(concern: Concern, user: User) -> None:
 
 def record_search(words: str, results: int, user: User) -> None:
     """Audit a search of the queue (by a child's name, a UPN or a reference)."""
-    audit.record_search("concern.searched", words, results, school_id=user.school_id, actor_id=user.id)
+    audit.record_search("concern.searched", words.split(), results, school_id=user.school_id, actor_id=user.id)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1106,3 +1116,66 @@ def child_chronology(school: School, pupil_id: int, asked: ChronologyRequest) ->
         start, end = datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
     only = store.ChronologyFilter(start, end, shown.concern_id, shown.category_id, shown.kind)
     return ChronologyView(store.pupil_chronology(school.id, pupil_id, only=only), years, shown, outline)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Searching the words of the records
+
+
+# The words a search uses, at most (every one must be found in an entry).
+SEARCH_MAX_WORDS = 8
+_SEARCH_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class FoundEntry:
+    """An account or chronology entry a search found, with what the results page shows of it."""
+
+    match: store.TextMatch
+    # "Account as logged", or the kind of chronology entry ("Note", "Referral or report to an agency").
+    label: str
+    excerpt: Excerpt
+
+
+@dataclass(frozen=True)
+class TextSearch:
+    """What a search of the records' words found: newest first, and whether there were more than are shown."""
+
+    words: list[str]
+    found: list[FoundEntry]
+    more: bool
+
+
+def search_words(query: str) -> list[str]:
+    """The words of what was typed that a search looks for: letters and digits, each once, at most
+    :data:`SEARCH_MAX_WORDS` (nothing typed is read as query syntax)."""
+    return list(dict.fromkeys(word.lower() for word in _SEARCH_WORD.findall(query or "")))[:SEARCH_MAX_WORDS]
+
+
+def _found_label(kind: str) -> str:
+    if kind == "account":
+        return "Account as logged"
+    # A kind this version does not know (recorded by a later one) is named as it is stored, never an error.
+    return EventKind(kind).label if kind in EventKind.__members__.values() else kind.replace("_", " ").capitalize()
+
+
+def search_text(user: User, query: str) -> TextSearch:
+    """Search the words of the school's accounts and chronology entries (notes, actions, decisions, addenda) for
+    a DSL or the head, and record in the audit log that the search was made, what it returned and a keyed digest
+    of its words (see :func:`safeguard.audit.services.words_digest`)."""
+    words = search_words(query)
+    if not any(len(word) >= 2 for word in words):
+        raise ConcernError("Type a word to search for (two letters or more).", field="q")
+    matches = store.text_matches(user.school_id, words)
+    more, matches = len(matches) > store.TEXT_SEARCH_LIMIT, matches[: store.TEXT_SEARCH_LIMIT]
+    audit.record_search(
+        "search.text",
+        words,
+        len(matches),
+        school_id=user.school_id,
+        actor_id=user.id,
+        detail={"more": more, "concerns": sorted({m.concern_id for m in matches})},
+    )
+    folded = [fold(word) for word in words]
+    found = [FoundEntry(m, _found_label(m.kind), excerpt(m.text, folded)) for m in matches]
+    return TextSearch(words, found, more)

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Integer,
     Label,
     Select,
+    String,
     and_,
     bindparam,
     case,
@@ -37,12 +38,14 @@ from sqlalchemy import (
     func,
     literal_column,
     not_,
+    null,
     or_,
     select,
     true,
     type_coerce,
     union_all,
 )
+from sqlalchemy import text as text_clause
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Row
@@ -592,7 +595,7 @@ class QueuePage:
     total: int
     page: int
     pages: int
-    # Concerns by status: every open status, and "closed" only when the closed or all concerns were asked for.
+    # Concerns by status, closed ones included.
     counts: dict[str, int]
     dsls: list[accounts.Person] = field(default_factory=list)
     follow_ups: list[OverdueFollowUp] = field(default_factory=list)
@@ -621,7 +624,7 @@ _TIER_LIMIT = bindparam("tier_limit", type_=Integer(), literal_execute=True)
 
 def _counts_column() -> Label[Any]:
     """Open concerns by status, labelled ``by_status``. Closed ones only grow with a school's history, so they are
-    counted apart, and only when a DSL asks for them."""
+    counted apart (``_CLOSED_COUNT``), from the index of status alone."""
     by_status = (
         select(Concern.status, func.count().label("n"))
         .where(Concern.school_id == _SCHOOL, _NOT_CLOSED)
@@ -873,8 +876,8 @@ def _queue_statement(shape: _Shape) -> Select[Any]:
             .subquery()
         )
     columns = _around_the_queue()
-    if shape.status == "all":
-        columns.append(_CLOSED_COUNT.scalar_subquery().label("closed"))
+    # The "Closed" count is always shown with its number: one count over the status index.
+    columns.append(_CLOSED_COUNT.scalar_subquery().label("closed"))
     if not shape.only_status:
         total = select(func.count()).select_from(select(Concern.id).where(*conditions).subquery())
         columns.append(total.scalar_subquery().label("total"))
@@ -931,8 +934,7 @@ def queue(
     shows around them.
 
     ``today`` is the school's date (for follow-ups past their date; UTC's when not given) and ``user_id`` the person
-    whose unread alerts are counted. One statement whatever the filters; a second only for a page past the end, or to count closed
-    concerns when only they are asked for.
+    whose unread alerts are counted. One statement whatever the filters; a second only for a page past the end.
     """
     shape, values = _shape_and_values(school_id, filters, now, today or now.date())
     statement = _queue_statement(shape)
@@ -941,10 +943,7 @@ def queue(
     connection = transaction_connection()
     result = connection.execute(statement, _page_values(values, requested)).one()
     counts = {row["status"]: row["n"] for row in json_nested(result.by_status) or ()}
-    if shape.status == "all":
-        counts[Status.CLOSED.value] = result.closed
-    elif filters.status == Status.CLOSED.value:
-        counts[Status.CLOSED.value] = connection.scalar(_CLOSED_COUNT, {"school_id": school_id})
+    counts[Status.CLOSED.value] = result.closed
     total = _total(shape, filters, counts, result)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(requested, pages)
@@ -1315,3 +1314,112 @@ _MOST_USED = (
 def most_used_categories(school_id: int, since: datetime, limit: int) -> list[str]:
     """The ids of the categories the school's concerns logged since ``since`` were filed under most, most first."""
     return list(db.session.scalars(_MOST_USED, {"school_id": school_id, "since": since, "limit": limit}))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Searching the words of the records
+
+
+# A search shows at most this many entries, newest first (one more is read, to know that there were more).
+TEXT_SEARCH_LIMIT = 50
+
+# The searched text of each table, written exactly as migration 0012 indexes it on PostgreSQL (an expression index
+# serves only the same expression). SQLite searches its FTS5 tables, which the same migration keeps.
+_ACCOUNT_VECTOR = "to_tsvector('english', coalesce(concerns.account, '') || ' ' || coalesce(concerns.already_done, ''))"
+_ENTRY_VECTOR = (
+    "to_tsvector('english', coalesce(concern_events.summary, '') || ' ' || coalesce(concern_events.text, ''))"
+)
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """An account or a chronology entry whose words match a search, with the concern and children it is about."""
+
+    concern_id: int
+    reference: str
+    status: Status
+    # ``None`` for the concern's account (what the reporter wrote); otherwise the chronology entry's id and kind.
+    event_id: int | None
+    kind: str
+    at: datetime
+    # The entry's words in full: the account and what was already done, or an entry's summary and its text.
+    text: str
+    children: list[QueuePupil]
+
+
+def _text_conditions(dialect: str) -> tuple[Any, Any]:
+    """Whether a concern's account, and a chronology entry, hold every word searched for (bound as ``words``)."""
+    words: BindParameter[str] = bindparam("words", type_=String())
+    if dialect == "postgresql":
+        query = func.plainto_tsquery(literal_column("'english'"), words)
+        return literal_column(_ACCOUNT_VECTOR).op("@@")(query), literal_column(_ENTRY_VECTOR).op("@@")(query)
+
+    def fts(table: str) -> Any:
+        return (
+            select(literal_column("rowid"))
+            .select_from(text_clause(table))
+            .where(literal_column(table).op("MATCH")(words))
+        )
+
+    return Concern.id.in_(fts("concerns_fts")), ConcernEvent.id.in_(fts("concern_events_fts"))
+
+
+@functools.cache
+def _text_search_statement(dialect: str) -> Select[Any]:
+    """The school's accounts and chronology entries that hold the words, newest first, with their concerns."""
+    account_matches, entry_matches = _text_conditions(dialect)
+    accounts_found: Any = select(
+        Concern.id.label("concern_id"),
+        null().label("event_id"),
+        literal_column("'account'").label("kind"),
+        Concern.logged_at.label("at"),
+        (Concern.account + literal_column("'\n\n'") + func.coalesce(Concern.already_done, "")).label("body"),
+    ).where(Concern.school_id == _SCHOOL, account_matches)
+    entries_found = select(
+        ConcernEvent.concern_id,
+        ConcernEvent.id,
+        ConcernEvent.kind,
+        ConcernEvent.at,
+        (ConcernEvent.summary + literal_column("'\n\n'") + func.coalesce(ConcernEvent.text, "")).label("body"),
+    ).where(ConcernEvent.school_id == _SCHOOL, entry_matches)
+    found = (
+        union_all(accounts_found, entries_found)
+        .order_by(literal_column("at").desc(), literal_column("event_id").desc())
+        .limit(bindparam("limit", type_=Integer(), literal_execute=True))
+        .subquery()
+    )
+    return (
+        select(found, Concern.reference, Concern.status, _ROW_PUPILS.label("pupils"))
+        .join(Concern, Concern.id == found.c.concern_id)
+        .where(Concern.school_id == _SCHOOL)
+        .order_by(found.c.at.desc(), found.c.event_id.desc())
+    )
+
+
+def text_matches(school_id: int, words: Sequence[str]) -> list[TextMatch]:
+    """The school's accounts and chronology entries holding every one of ``words`` (stemmed: "bruises" finds
+    "bruised"), newest first, at most :data:`TEXT_SEARCH_LIMIT` + 1."""
+    connection = transaction_connection()
+    dialect = connection.dialect.name
+    # Each word quoted for FTS5, so that nothing typed is read as its query syntax; PostgreSQL's plainto_tsquery
+    # reads plain words already.
+    bound = " ".join(words) if dialect == "postgresql" else " ".join(f'"{word}"' for word in words)
+    rows = connection.execute(
+        _text_search_statement(dialect), {"school_id": school_id, "words": bound, "limit": TEXT_SEARCH_LIMIT + 1}
+    ).mappings()
+    return [
+        TextMatch(
+            concern_id=row["concern_id"],
+            reference=row["reference"],
+            status=Status(row["status"]),
+            event_id=row["event_id"],
+            kind=row["kind"],
+            at=row["at"],
+            text=(row["body"] or "").strip(),
+            children=[
+                QueuePupil(display_name(p["first"], p["last"], p["preferred"]), Part(p["part"]))
+                for p in sorted(json_nested(row["pupils"]) or (), key=lambda p: p["position"])
+            ],
+        )
+        for row in rows
+    ]

@@ -256,6 +256,21 @@ def queue():
     )
 
 
+@blueprint.route("/search", methods=["GET", "POST"])
+@requires(Capability.SEARCH_RECORDS)
+def search():
+    """Search the words of the school's accounts, notes and actions (each search is audited)."""
+    form = forms.TextSearchForm()
+    result = None
+    if form.validate_on_submit():
+        try:
+            result = services.search_text(current_user, form.q.data or "")
+        except services.ConcernError as error:
+            attach_error(form, error)
+    status = 400 if form.is_submitted() and result is None else 200
+    return render_template("concerns/search.html", form=form, result=result), status
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # The concern page
 

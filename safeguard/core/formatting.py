@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import g, has_request_context
 from flask_login import current_user
 
+from safeguard.core.names import fold
 from safeguard.core.sqltypes import utcnow
 
 DEFAULT_ZONE = "Europe/London"
@@ -106,3 +110,48 @@ def local_date(value: date | datetime | None, fmt: str | None = None) -> str:
     if fmt is not None:
         return value.strftime(fmt)
     return _date_text(value)
+
+
+class Excerpt(NamedTuple):
+    """A short passage of a longer text around the first word found: the words before it, the word, the words
+    after it; ``cut_before``/``cut_after`` say whether text was left out there (shown as "…")."""
+
+    before: str
+    found: str
+    after: str
+    cut_before: bool
+    cut_after: bool
+
+
+_WORD = re.compile(r"\w+")
+
+
+def excerpt(text: str, wanted: Sequence[str], room: int = 200) -> Excerpt:
+    """The passage of ``text`` around the first word that begins like one of ``wanted`` (folded words, see
+    :func:`safeguard.core.names.fold`; a word's last letters are not required, so "bruises" finds "bruised"), cut
+    at whole words to about ``room`` characters; the start of the text when no word is found."""
+    stems = [word[: max(4, len(word) - 3)] if len(word) > 4 else word for word in wanted]
+    for match in _WORD.finditer(text):
+        if any(fold(match.group()).startswith(stem) for stem in stems):
+            start, end = match.span()
+            break
+    else:
+        start = end = 0
+    left = max(0, start - room // 3)
+    if left > 0:
+        space = text.rfind(" ", 0, left + 1)
+        left = space + 1 if space >= 0 and space < start else left
+    right = min(len(text), end + room - (start - left))
+    if right < len(text):
+        space = text.find(" ", right)
+        right = space if space != -1 else len(text)
+    return Excerpt(text[left:start], text[start:end], text[end:right], left > 0, right < len(text))
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string (for a stylesheet's ``content``): quotes, backslashes and control characters
+    escaped, so that no text a school enters can end the string or the rule."""
+    escaped = "".join(
+        f"\\{ord(character):x} " if ord(character) < 0x20 or character in '"\\<>' else character for character in text
+    )
+    return f'"{escaped}"'

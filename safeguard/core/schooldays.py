@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -39,3 +40,26 @@ def school_days_between(first: date, last: date) -> int:
         if day.weekday() not in WEEKEND:
             count += 1
     return count
+
+
+@dataclass(frozen=True)
+class Term:
+    """A school term in England, as reports count it: its name, first day and last day."""
+
+    name: str
+    first: date
+    last: date
+
+
+def term_of(day: date) -> Term:
+    """The English school term ``day`` falls in, holidays counted with the term before them: autumn from
+    1 September to 31 December, spring from 1 January to 31 March, summer from 1 April to 31 August.
+
+    Schools' own term dates differ by a few days each year and are not known here; whole months keep every day in
+    exactly one term, so that reports of consecutive terms neither overlap nor leave a gap.
+    """
+    if day.month >= 9:
+        return Term(f"Autumn term {day.year}", date(day.year, 9, 1), date(day.year, 12, 31))
+    if day.month <= 3:
+        return Term(f"Spring term {day.year}", date(day.year, 1, 1), date(day.year, 3, 31))
+    return Term(f"Summer term {day.year}", date(day.year, 4, 1), date(day.year, 8, 31))

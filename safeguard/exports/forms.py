@@ -41,10 +41,23 @@ class TransferForm(ExportForm):
 
 
 class SummaryForm(ExportForm):
-    """A period summary."""
+    """A period summary: this term so far unless the DSL chooses another period."""
 
-    period_from = DateField("From", validators=[DataRequired("Enter the first day of the period.")])
-    period_to = DateField("To", validators=[DataRequired("Enter the last day of the period.")])
+    period_from = DateField(
+        "From",
+        description="The first day counted. This term's first day is filled in.",
+        validators=[DataRequired("Enter the first day of the period.")],
+    )
+    period_to = DateField(
+        "To",
+        description="The last day counted, itself included.",
+        validators=[DataRequired("Enter the last day of the period.")],
+    )
+    reason = StringField(
+        "Reason for this summary",
+        description="For example: termly report to the governing board; annual safeguarding return to the local authority.",
+        validators=[DataRequired("Give the reason for this summary."), Length(min=3, max=500)],
+    )
 
 
 class VerifyForm(FlaskForm):

@@ -23,13 +23,14 @@ from safeguard import reports
 from safeguard.audit import services as audit
 from safeguard.auth.models import Role, User
 from safeguard.concerns.models import Concern
-from safeguard.concerns.states import EventKind, Status
-from safeguard.core.schooldays import school_days_between
+from safeguard.concerns.rules import acknowledged_late
+from safeguard.concerns.states import REFERRAL_TARGETS, EventKind, Status
+from safeguard.core.schooldays import Term, school_days_between, term_of
 from safeguard.core.sqltypes import utcnow
 from safeguard.exports import store
 from safeguard.exports.models import Export
 from safeguard.pupils import store as pupils_store
-from safeguard.pupils.models import Pupil
+from safeguard.pupils.models import PUPIL_FLAGS, Pupil
 from safeguard.reports import data as rd
 from safeguard.schools.models import School
 
@@ -263,16 +264,58 @@ def _by_level_of_need(rows: list[store.LoggedRow]) -> tuple[tuple[str, int], ...
     return tuple(sorted(((level or "Not set", n) for level, n in counts.items()), key=lambda pair: pair[0]))
 
 
-def period_summary(school: School, period_from: date, period_to: date) -> rd.PeriodSummary:
-    """Counts and times for governors: no names or identifying details of any child."""
+# A vulnerable group with fewer children than this is not counted in a summary: so few could be identified.
+SMALL_GROUP = 5
+SMALL_GROUP_TEXT = f"fewer than {SMALL_GROUP}"
+
+
+def _ack_minutes(rows: Iterable[store.LoggedRow]) -> list[float]:
+    """Minutes from logging to acknowledgement of each acknowledged concern."""
+    return [(r.acknowledged_at - r.logged_at).total_seconds() / 60 for r in rows if r.acknowledged_at is not None]
+
+
+def _referrals_by_agency(school_id: int, start: datetime, end: datetime) -> tuple[tuple[str, int], ...]:
+    """Referrals and reports recorded in the period by agency: every agency, none shown as 0."""
+    counts = Counter(store.referral_targets(school_id, start, end))
+    pairs = [(label, counts.pop(target, 0)) for target, label in REFERRAL_TARGETS.items()]
+    unnamed = sum(counts.values())  # agencies no longer offered, or not recorded
+    return tuple(pairs + ([("Another or unrecorded agency", unnamed)] if unnamed else []))
+
+
+def _by_vulnerable_group(school_id: int, start: datetime, end: datetime) -> tuple[tuple[str, str, str], ...]:
+    """Children of each vulnerable group whom the period's concerns were about, and those concerns; a group of fewer
+    than :data:`SMALL_GROUP` children is shown as such, its concerns too (a count of its concerns could point to
+    the one child with several)."""
+    shown = []
+    for group in store.vulnerable_group_counts(school_id, start, end):
+        small = group.children < SMALL_GROUP
+        children = SMALL_GROUP_TEXT if small else str(group.children)
+        shown.append((PUPIL_FLAGS[group.flag], children, "not shown" if small else str(group.concerns)))
+    return tuple(shown)
+
+
+def _period(school: School, period_from: date, period_to: date) -> tuple[datetime, datetime]:
+    """The period's first and last days as instants in the school's zone: from the start of the first day up to
+    (not including) the start of the day after the last."""
+    zone = ZoneInfo(school.timezone)
+    return datetime.combine(period_from, time.min, zone), datetime.combine(
+        period_to + timedelta(days=1), time.min, zone
+    )
+
+
+def period_summary(school: School, period_from: date, period_to: date, now: datetime | None = None) -> rd.PeriodSummary:
+    """Counts and times for governors: no names or identifying details of any child, no group small enough to
+    identify one.
+
+    :param now: when the summary is made (a concern of the period not yet acknowledged is late once its time passed).
+    """
     if period_to < period_from:
         raise ExportError("The end of the period must be on or after its start.", field="period_to")
-    zone = ZoneInfo(school.timezone)
-    start = datetime.combine(period_from, time.min, zone)
-    end = datetime.combine(period_to + timedelta(days=1), time.min, zone)
+    start, end = _period(school, period_from, period_to)
     rows = store.logged_between(school.id, start, end)
-    waits = [(r.acknowledged_at - r.logged_at).total_seconds() / 60 for r in rows if r.acknowledged_at is not None]
-    months = _by_month(rows, period_from, period_to, zone)
+    waits = _ack_minutes(rows)
+    months = _by_month(rows, period_from, period_to, ZoneInfo(school.timezone))
+    late_at = min(now or utcnow(), end)
     return rd.PeriodSummary(
         school=school_info(school),
         period_from=period_from,
@@ -285,6 +328,152 @@ def period_summary(school: School, period_from: date, period_to: date) -> rd.Per
         ack_median_minutes=round(statistics.median(waits), 1) if waits else None,
         ack_p90_minutes=round(_percentile(waits, 0.9), 1) if waits else None,
         acknowledged_count=len(waits),
+        urgent_count=sum(1 for r in rows if r.urgent),
+        acknowledged_late_count=sum(1 for r in rows if acknowledged_late(r.acknowledged_at, r.ack_due_at, late_at)),
+        referrals_by_agency=_referrals_by_agency(school.id, start, end),
+        by_vulnerable_group=_by_vulnerable_group(school.id, start, end),
+    )
+
+
+def summary_defaults(today: date) -> tuple[date, date]:
+    """The period a summary covers unless the DSL says otherwise: this term so far."""
+    return term_of(today).first, today
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Oversight: the school's numbers at a glance
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a chart and one row of its table."""
+
+    label: str
+    value: float
+    # The value as the bar's label and the table write it ("12", "35 minutes").
+    shown: str
+    # The bar's length as a share of the chart's longest bar, 0 to 1.
+    fraction: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart, drawn as SVG beside a table of the same numbers."""
+
+    key: str
+    title: str
+    # The heading of the table's column of numbers.
+    column: str
+    bars: tuple[Bar, ...]
+
+
+def minutes_text(value: float | None) -> str:
+    """A time to acknowledge as people say it: "35 minutes", "2.5 hours", "3.1 days"; "—" for none."""
+    if value is None:
+        return "—"
+    if value < 120:
+        return f"{value:.0f} minutes"
+    if value < 48 * 60:
+        return f"{value / 60:.1f} hours"
+    return f"{value / (24 * 60):.1f} days"
+
+
+def chart(
+    key: str, title: str, column: str, pairs: Iterable[tuple[str, float | None]], *, minutes: bool = False
+) -> Chart:
+    """A chart of ``pairs`` (label, value; ``None`` for no value), its bars scaled to the largest value."""
+    pairs = [(label, value) for label, value in pairs]
+    largest = max((value or 0 for _, value in pairs), default=0) or 1
+    return Chart(
+        key,
+        title,
+        column,
+        tuple(
+            Bar(label, value or 0, minutes_text(value) if minutes else str(int(value or 0)), (value or 0) / largest)
+            for label, value in pairs
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Oversight:
+    """The school's numbers for the head and the DSLs: now, and over this term so far."""
+
+    term: Term
+    today: date
+    now: store.SchoolNow
+    awaiting_receipt: int
+    late_transfers: int
+    logged: int
+    acknowledged: int
+    ack_median_minutes: float | None
+    ack_p90_minutes: float | None
+    charts: tuple[Chart, ...]
+
+
+def _monthly_medians(
+    rows: list[store.LoggedRow], first: date, last: date, zone: ZoneInfo
+) -> list[tuple[str, float | None]]:
+    """The median time to acknowledge of the concerns logged in each month from ``first`` to ``last``."""
+    waits: dict[tuple[int, int], list[float]] = {month: [] for month in _months(first, last)}
+    for row in rows:
+        logged = row.logged_at.astimezone(zone)
+        waits[(logged.year, logged.month)] += _ack_minutes([row])
+    return [
+        (date(year, month, 1).strftime("%B %Y"), statistics.median(found) if found else None)
+        for (year, month), found in waits.items()
+    ]
+
+
+def oversight(school: School, now: datetime) -> Oversight:
+    """The oversight page's numbers: open, urgent and overdue concerns and follow-ups and transfers awaiting receipt
+    now; concerns logged, times to acknowledge and referrals by agency this term."""
+    zone = ZoneInfo(school.timezone)
+    today = now.astimezone(zone).date()
+    term = term_of(today)
+    start, end = _period(school, term.first, today)
+    current = store.school_now(school.id, now, today)
+    pending = transfers_awaiting_receipt(school.id)
+    late = len(past_transfer_window(pending, today))
+    rows = store.logged_between(school.id, start, end)
+    waits = _ack_minutes(rows)
+    at_a_glance = [
+        ("Open concerns", current.open),
+        ("Open and urgent", current.urgent),
+        ("Not acknowledged in time", current.overdue),
+        ("Follow-ups past their date", current.follow_ups_overdue),
+        ("Transfers awaiting receipt", len(pending)),
+    ]
+    open_statuses = [
+        (status.label, current.by_status.get(status.value, 0)) for status in Status if status != Status.CLOSED
+    ]
+    return Oversight(
+        term=term,
+        today=today,
+        now=current,
+        awaiting_receipt=len(pending),
+        late_transfers=late,
+        logged=len(rows),
+        acknowledged=len(waits),
+        ack_median_minutes=statistics.median(waits) if waits else None,
+        ack_p90_minutes=_percentile(waits, 0.9) if waits else None,
+        charts=(
+            chart("now", "Now", "Number", at_a_glance),
+            chart("status", "Open concerns by status", "Concerns", open_statuses),
+            chart(
+                "referrals",
+                f"Referrals and reports by agency, {term.name.lower()}",
+                "Referrals",
+                _referrals_by_agency(school.id, start, end),
+            ),
+            chart(
+                "acknowledge",
+                "Median time to acknowledge, by month logged",
+                "Median time",
+                _monthly_medians(rows, term.first, today, zone),
+                minutes=True,
+            ),
+        ),
     )
 
 
@@ -474,8 +663,8 @@ def unconfirmed_transfers(school_id: int, today: date) -> list[Pupil]:
 def export_summary(school: School, user: User | None, period_from: date, period_to: date, reason: str) -> ExportedFile:
     """Build the period summary for governors and the local authority."""
     reason = _reason(reason)
-    content = period_summary(school, period_from, period_to)
     meta = _meta(user, reason, school)
+    content = period_summary(school, period_from, period_to, now=meta.generated_at)
     pdf = reports.build_period_summary(content, meta)
     parameters = _encode_parameters(**{"from": period_from.isoformat(), "to": period_to.isoformat()})
     export = _log(_Document("summary", school.id, None, content, pdf, parameters), user, meta)
@@ -514,7 +703,8 @@ def _current_content(export: Export, lines: EventLines = event_lines) -> object 
     params = _parameters(export)
     if export.kind == "summary":
         school = store.school(export.school_id)
-        return period_summary(school, date.fromisoformat(params["from"]), date.fromisoformat(params["to"]))
+        first, last = date.fromisoformat(params["from"]), date.fromisoformat(params["to"])
+        return period_summary(school, first, last, now=export.generated_at)
     if export.subject_id is None:
         return None
     if export.kind == "concern":
@@ -534,6 +724,22 @@ def _current_content(export: Export, lines: EventLines = event_lines) -> object 
     )
 
 
+# What a period summary held before it counted referrals, urgency and vulnerable groups.
+EARLIER_SUMMARY_FIELDS = (
+    "school",
+    "period_from",
+    "period_to",
+    "total",
+    "by_category",
+    "by_status",
+    "by_level_of_need",
+    "by_month",
+    "ack_median_minutes",
+    "ack_p90_minutes",
+    "acknowledged_count",
+)
+
+
 def _matches_record(export: Export) -> bool:
     """Whether the record as held now would give the export's content.
 
@@ -545,6 +751,10 @@ def _matches_record(export: Export) -> bool:
         return False
     if reports.content_digest(now) == export.digest:
         return True
+    if isinstance(now, rd.PeriodSummary):
+        # A summary exported before it counted referrals, urgency and vulnerable groups holds only the earlier fields.
+        earlier = {name: getattr(now, name) for name in EARLIER_SUMMARY_FIELDS}
+        return reports.content_digest(earlier) == export.digest
     return reports.content_digest(_current_content(export, _lines_with_answers_twice)) == export.digest
 
 

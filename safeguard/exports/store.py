@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import BindParameter, Select, bindparam, case, distinct, func, select
 from sqlalchemy.orm import lazyload
 from sqlalchemy.sql import Executable
 
 from safeguard.auth.models import User, UserRole
 from safeguard.concerns.models import Concern, ConcernCategory, ConcernEvent, ConcernPupil, FollowUp
+from safeguard.concerns.rules import acknowledgement_overdue, follow_up_overdue, is_open
+from safeguard.concerns.states import EventKind, Part
 from safeguard.core.extensions import db
 from safeguard.exports.models import Export
 from safeguard.pupils.models import Pupil, awaiting_receipt
@@ -278,16 +280,116 @@ class LoggedRow:
     acknowledged_at: datetime | None
     status: str
     level_of_need: str | None
+    urgent: bool
+    ack_due_at: datetime
 
 
 def logged_between(school_id: int, start: datetime, end: datetime) -> list[LoggedRow]:
     """The school's concerns logged from ``start`` up to (not including) ``end``."""
     return _decoded(
         LoggedRow,
-        select(Concern.logged_at, Concern.acknowledged_at, Concern.status, Concern.level_of_need).where(
-            Concern.school_id == school_id, Concern.logged_at >= start, Concern.logged_at < end
-        ),
+        select(
+            Concern.logged_at,
+            Concern.acknowledged_at,
+            Concern.status,
+            Concern.level_of_need,
+            Concern.urgent,
+            Concern.ack_due_at,
+        ).where(Concern.school_id == school_id, Concern.logged_at >= start, Concern.logged_at < end),
     )
+
+
+def referral_targets(school_id: int, start: datetime, end: datetime) -> list[str]:
+    """The agency of each referral or report recorded from ``start`` up to ``end`` (one per chronology entry; a
+    referral recorded before agencies were named gives "")."""
+    details = db.session.scalars(
+        select(ConcernEvent.detail).where(
+            ConcernEvent.school_id == school_id,
+            ConcernEvent.kind == EventKind.REFERRAL.value,
+            ConcernEvent.at >= start,
+            ConcernEvent.at < end,
+        )
+    )
+    return [str((detail or {}).get("target") or "") for detail in details]
+
+
+# The vulnerable groups a summary counts, by the pupils' flags (safeguard.pupils.models.PUPIL_FLAGS).
+VULNERABLE_GROUPS = ("child_protection_plan", "child_in_need", "looked_after", "send")
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    """How many children of a vulnerable group were the subject of a concern in a period, and in how many."""
+
+    flag: str
+    children: int
+    concerns: int
+
+
+def vulnerable_group_counts(school_id: int, start: datetime, end: datetime) -> list[GroupCount]:
+    """For each of :data:`VULNERABLE_GROUPS`: the children with that flag (as the roll holds it now) that concerns
+    logged from ``start`` up to ``end`` were about, and those concerns."""
+    columns = []
+    for flag in VULNERABLE_GROUPS:
+        flagged = getattr(Pupil, flag).is_(True)
+        columns.append(func.count(distinct(case((flagged, Pupil.id)))).label(f"{flag}_children"))
+        columns.append(func.count(distinct(case((flagged, Concern.id)))).label(f"{flag}_concerns"))
+    row = db.session.execute(
+        select(*columns)
+        .select_from(Concern)
+        .join(ConcernPupil, ConcernPupil.concern_id == Concern.id)
+        .join(Pupil, Pupil.id == ConcernPupil.pupil_id)
+        .where(
+            Concern.school_id == school_id,
+            ConcernPupil.school_id == school_id,
+            Pupil.school_id == school_id,
+            ConcernPupil.part == Part.SUBJECT.value,
+            Concern.logged_at >= start,
+            Concern.logged_at < end,
+        )
+    ).one()
+    return [
+        GroupCount(flag, row._mapping[f"{flag}_children"], row._mapping[f"{flag}_concerns"])
+        for flag in VULNERABLE_GROUPS
+    ]
+
+
+@dataclass(frozen=True)
+class SchoolNow:
+    """The school's concerns as they stand: what the head and the DSLs watch."""
+
+    open: int
+    urgent: int
+    overdue: int
+    follow_ups_overdue: int
+    # Open concerns by status value.
+    by_status: dict[str, int]
+
+
+def school_now(school_id: int, now: datetime, today: date) -> SchoolNow:
+    """How many concerns are open, open and urgent, and unacknowledged past their time; follow-ups past their date;
+    open concerns by status. By the rules of :mod:`safeguard.concerns.rules`."""
+    school_id_: BindParameter[int] = bindparam("school_id", school_id)
+    open_ = (Concern.school_id == school_id_, is_open(Concern.status))
+
+    def count(*conditions: Any) -> Any:
+        return select(func.count()).where(*conditions).scalar_subquery()
+
+    by_status = select(Concern.status, func.count().label("n")).where(*open_).group_by(Concern.status)
+    counts = db.session.execute(
+        select(
+            count(*open_).label("open"),
+            count(*open_, Concern.urgent.is_(True)).label("urgent"),
+            count(
+                Concern.school_id == school_id_, acknowledgement_overdue(Concern.status, Concern.ack_due_at, now)
+            ).label("overdue"),
+            count(FollowUp.school_id == school_id_, follow_up_overdue(FollowUp.done_at, FollowUp.due_on, today)).label(
+                "follow_ups_overdue"
+            ),
+        )
+    ).one()
+    statuses = {row.status: row.n for row in db.session.execute(by_status)}
+    return SchoolNow(**counts._mapping, by_status=statuses)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from flask_login import current_user
 from safeguard.audit import services as audit
 from safeguard.auth import permissions
 from safeguard.auth.permissions import Capability, requires
+from safeguard.core.formatting import local_today, zone_named
 from safeguard.core.forms import attach_error
 from safeguard.core.sqltypes import utcnow
 from safeguard.exports import forms, services, store
@@ -134,11 +135,25 @@ def transfers():
     )
 
 
+@blueprint.route("/oversight")
+@requires(Capability.VIEW_OVERSIGHT)
+def oversight():
+    """The school's numbers at a glance, as charts with the same numbers in tables."""
+    return render_template(
+        "exports/oversight.html",
+        o=services.oversight(current_user.school, utcnow()),
+        minutes_text=services.minutes_text,
+    )
+
+
 @blueprint.route("/summary", methods=["GET", "POST"])
 @requires(Capability.EXPORT)
 def summary():
     """Export a period summary for governors and the local authority."""
     form = forms.SummaryForm()
+    if not form.is_submitted():
+        today = local_today(zone_named(current_user.school.timezone))
+        form.period_from.data, form.period_to.data = services.summary_defaults(today)
     if form.validate_on_submit():
         try:
             return _download(
@@ -149,7 +164,7 @@ def summary():
         except services.ExportError as error:
             attach_error(form, error)
     status = 400 if form.is_submitted() else 200
-    return render_template("exports/export.html", form=form, title="Period summary for governors"), status
+    return render_template("exports/export.html", form=form, title="Period summary for governors", summary=True), status
 
 
 @blueprint.route("/verify", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, make_response, render_template
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -10,9 +10,10 @@ from safeguard.auth import permissions
 from safeguard.auth.permissions import Capability, public, requires
 from safeguard.concerns import store as concerns_store
 from safeguard.core.extensions import db
-from safeguard.core.formatting import local_today, school_zone
+from safeguard.core.formatting import css_string, local_today, school_zone
 from safeguard.core.sqltypes import utcnow
 from safeguard.safety import services as safety
+from safeguard.schools.models import DEFAULT_PROTECTIVE_MARKING
 
 blueprint = Blueprint("main", __name__)
 
@@ -46,3 +47,16 @@ def health():
     beat = worker.last_beat.isoformat() if worker.last_beat else None
     state = "running" if worker.running else "not running"
     return {"status": "ok", "readiness": {"worker": state, "worker_last_heartbeat": beat}}
+
+
+@blueprint.route("/print.css")
+@public
+def print_stylesheet():
+    """The school's protective marking at the head and foot of every printed page (the default marking before
+    anyone signs in): a stylesheet of its own, since the marking is the school's and no style may be inline."""
+    marking = current_user.school.protective_marking if current_user.is_authenticated else ""
+    response = make_response(
+        render_template("main/print.css", marking=css_string(marking or DEFAULT_PROTECTIVE_MARKING))
+    )
+    response.mimetype = "text/css"
+    return response

@@ -450,4 +450,4 @@ def record_view(pupil: Pupil, user: User) -> None:
 
 def record_search(words: str, results: int, user: User) -> None:
     """Audit a search for pupils (the list of pupils, or the type-ahead of the concern form)."""
-    audit.record_search("pupil.searched", words, results, school_id=user.school_id, actor_id=user.id)
+    audit.record_search("pupil.searched", words.split(), results, school_id=user.school_id, actor_id=user.id)

@@ -133,6 +133,14 @@ class PeriodSummary:
     ack_median_minutes: float | None
     ack_p90_minutes: float | None
     acknowledged_count: int
+    # Added after the first summaries were exported: exports.services compares an earlier summary's digest with
+    # the fields above only (EARLIER_SUMMARY_FIELDS there).
+    urgent_count: int = 0
+    # Acknowledged after the time to acknowledge, or not yet acknowledged with that time passed.
+    acknowledged_late_count: int = 0
+    referrals_by_agency: tuple[tuple[str, int], ...] = ()
+    # (group, children, concerns): each count as shown, "fewer than 5" for a small group, so no child is identified.
+    by_vulnerable_group: tuple[tuple[str, str, str], ...] = ()
 
 
 # The zone of a school that has not chosen one (the schools table's default).

@@ -356,6 +356,11 @@ def build_period_summary(summary: PeriodSummary, meta: ExportMeta) -> bytes:
             return f"{value:.0f} minutes"
         return f"{value / 60:.1f} hours"
 
+    agencies: list[list[Cell]] = [["Agency", "Referrals"]]
+    agencies += [[label, str(n)] for label, n in summary.referrals_by_agency]
+    groups: list[list[Cell]] = [["Group", "Children", "Concerns"]]
+    groups += [[group, children, n] for group, children, n in summary.by_vulnerable_group]
+
     def story(width: float) -> list:
         made = [
             Paragraph("Safeguarding summary", s["title"]),
@@ -377,6 +382,13 @@ def build_period_summary(summary: PeriodSummary, meta: ExportMeta) -> bytes:
                 ],
                 width,
             ),
+            key_values(
+                [
+                    ("Marked urgent", str(summary.urgent_count)),
+                    ("Not acknowledged in time", str(summary.acknowledged_late_count)),
+                ],
+                width,
+            ),
             Paragraph("By month", s["h2"]),
             _bar_chart(summary.by_month, width, "Concerns logged per month", horizontal=False),
             # The same numbers as text: a chart alone cannot be searched, copied or read aloud.
@@ -390,6 +402,21 @@ def build_period_summary(summary: PeriodSummary, meta: ExportMeta) -> bytes:
             grid(counts(summary.by_status, "Status"), [width * 0.75, width * 0.25]),
             Paragraph("By level of need", s["h2"]),
             grid(counts(summary.by_level_of_need, "Level of need"), [width * 0.75, width * 0.25]),
+            Paragraph("Referrals and reports by agency", s["h2"]),
+            grid(
+                agencies,
+                [width * 0.75, width * 0.25],
+            ),
+            Paragraph("Children in vulnerable groups", s["h2"]),
+            Paragraph(
+                "Children the period's concerns were about, by the groups the school's roll records now. A group of "
+                "fewer than 5 children is not counted, nor are its concerns, so that no child can be identified.",
+                s["small"],
+            ),
+            grid(
+                groups,
+                [width * 0.5, width * 0.25, width * 0.25],
+            ),
         ]
         return made
 

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from safeguard.concerns import services
+from safeguard.core.schooldays import term_of
 from safeguard.core.sqltypes import utcnow
 from tests import factories
 from tests.browser.conftest import check_accessibility, sign_in
@@ -125,9 +126,11 @@ def test_head_makes_the_governors_summary_on_a_phone(page, school, referred):
     check_accessibility(page)
     page.get_by_role("link", name="Make a summary").click()
     today = date.today()
+    # The form offers this term so far.
+    expect(page.get_by_label("From")).to_have_value(term_of(today).first.isoformat())
+    expect(page.get_by_label("To", exact=True)).to_have_value(today.isoformat())
     page.get_by_label("From").fill((today - timedelta(days=30)).isoformat())
-    page.get_by_label("To", exact=True).fill(today.isoformat())
-    page.get_by_label("Reason for this export").fill("Termly report to governors")
+    page.get_by_label("Reason for this summary").fill("Termly report to governors")
     check_accessibility(page)
     text = _text(_download(page))
     assert "Safeguarding summary" in text and "Concerns logged 1" in text and "Physical abuse" in text
