@@ -106,3 +106,10 @@ def local_date(value: date | datetime | None, fmt: str | None = None) -> str:
     if fmt is not None:
         return value.strftime(fmt)
     return _date_text(value)
+
+
+def centimetres(value: float | None) -> str:
+    """A size as the record writes it: ``3 cm``, ``2.5 cm`` (no trailing zeros); an empty string for none."""
+    if value is None:
+        return ""
+    return f"{value:.1f}".rstrip("0").rstrip(".") + " cm"
