@@ -24,7 +24,7 @@ def _text(pdf: bytes, tmp_path) -> str:
         unavailable("pdftotext (poppler-utils)")
     path = tmp_path / "document.pdf"
     path.write_bytes(pdf)
-    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True)  # noqa: S603, S607
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True)
     return " ".join(out.stdout.split())
 
 

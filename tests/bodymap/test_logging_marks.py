@@ -43,7 +43,7 @@ def test_the_form_offers_the_body_map_and_repeats_the_imagery_rule(client, schoo
     assert "Never photograph a child's injuries" in page
     # Every outline, and the list of regions for keyboard and screen-reader users (and for no JavaScript).
     for label in ("Front", "Back", "Left side", "Right side", "Head and face"):
-        assert f"<figcaption class=\"small text-center\">{label}</figcaption>" in page
+        assert f'<figcaption class="small text-center">{label}</figcaption>' in page
     assert 'name="marks-0-region"' in page and '<option value="forearm">Forearm</option>' in page
     assert 'name="marks-0-side"' in page
 
