@@ -88,7 +88,7 @@ def user_create(school_code: str, email: str, name: str, role: str, password_std
 @click.command("demo")
 def demo() -> None:
     """Create the demo school with one user of each role (idempotent) and print the logins."""
-    from safeguard.app.demo import seed_demo
+    from safeguard.app.demo import body_map_reference, seed_demo
 
     if current_app.config.get("PRODUCTION"):
         fail("the demo school is for trying Safeguard out, not for a production deployment")
@@ -102,6 +102,9 @@ def demo() -> None:
         "DSLs, the head and the administrator also give a code from an authenticator app: add their two-factor key "
         "to one, or print the current code with: .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('KEY').now())\""
     )
+    reference = body_map_reference()
+    if reference:
+        click.echo(f"Concern {reference} has a body map with two marks (sign in as the DSL to see it).")
 
 
 def register(app: Flask) -> None:

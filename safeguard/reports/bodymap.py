@@ -66,11 +66,7 @@ def _outline(
             )
         )
     caption_x = left + outline.width * scale / 2
-    group.add(
-        String(
-            caption_x, top - outline.height * scale - _CAPTION, label, fontName=FONT, fontSize=7.5, textAnchor="middle"
-        )
-    )
+    group.add(String(caption_x, 2, label, fontName=FONT, fontSize=7.5, textAnchor="middle"))
     return group
 
 
