@@ -69,6 +69,11 @@ _BODY = _symmetric(
         Shape("ellipse", (41, 186, 6, 3.5)),
     ),
 )
+# The front has a face, so that it is not mistaken for the back.
+_FACE = _symmetric(
+    (Shape("line", (46.5, 27, 50, 28, 53.5, 27), feature=True),),
+    (Shape("ellipse", (44.5, 18.5, 1.8, 1), feature=True),),
+)
 # The child's left side, facing the viewer's left: the right side is its mirror.
 _LEFT_SIDE = (
     Shape("ellipse", (50, 20, 15, 16)),
@@ -95,7 +100,7 @@ _HEAD = _symmetric(
 )
 
 OUTLINES: dict[str, Outline] = {
-    "front": Outline("front", 100, 200, _BODY),
+    "front": Outline("front", 100, 200, _BODY + _FACE),
     "back": Outline("back", 100, 200, _BODY),
     "left": Outline("left", 100, 200, _LEFT_SIDE),
     "right": Outline("right", 100, 200, tuple(shape.mirrored(100) for shape in _LEFT_SIDE)),

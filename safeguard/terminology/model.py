@@ -169,12 +169,37 @@ class BodyMapVocabulary:
         return region, side
 
     def place(self, region: BodyRegion, side: str | None) -> tuple[str, float, float]:
-        """Where a mark chosen from the list is drawn: the centre of its box on the first outline showing it."""
+        """Where a mark chosen from the list is drawn: on the first outline showing the region, at the point of its
+        box nearest the centre that a tap would read as this region (a smaller region, such as the arm on the side
+        of the body, may lie over the centre)."""
+        first: tuple[str, float, float] | None = None
         for view in BODY_VIEWS:
             box = region.box_on(view, side)
-            if box is not None:
-                return view, round((box[0] + box[2]) / 2, 4), round((box[1] + box[3]) / 2, 4)
-        raise ValueError(f"the region {region.id!r} is on no outline")
+            if box is None:
+                continue
+            for x, y in _points_from_centre(box):
+                if first is None:
+                    first = (view, x, y)
+                found = self.region_at(view, x, y)
+                if found is not None and found[0].id == region.id and found[1] == side:
+                    return view, x, y
+        if first is None:
+            raise ValueError(f"the region {region.id!r} is on no outline")
+        return first
+
+
+def _points_from_centre(box: Box, steps: int = 8) -> list[tuple[float, float]]:
+    """Points across a box on a grid, the centre first and then outwards."""
+    left, top, right, bottom = box
+    centre = ((left + right) / 2, (top + bottom) / 2)
+    grid = [
+        (round(left + (right - left) * i / steps, 4), round(top + (bottom - top) * j / steps, 4))
+        for i in range(1, steps)
+        for j in range(1, steps)
+    ]
+    return [(round(centre[0], 4), round(centre[1], 4))] + sorted(
+        grid, key=lambda p: (p[0] - centre[0]) ** 2 + (p[1] - centre[1]) ** 2
+    )
 
 
 @dataclass

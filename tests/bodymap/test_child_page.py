@@ -30,7 +30,9 @@ def test_the_combined_map_shows_marks_of_every_concern_by_period_each_linking_to
     services.add_marks(recent, school.dsl, [NewMark(region_id="chest", kind="burn", length_cm="1", shape="Round")])
     # A mark on the other child of the concern is not on Amira's map.
     services.add_marks(
-        recent, school.dsl, [NewMark(region_id="hand", side="right", kind="scratch", length_cm="1", pupil_id=pupils[1].id)]
+        recent,
+        school.dsl,
+        [NewMark(region_id="hand", side="right", kind="scratch", length_cm="1", pupil_id=pupils[1].id)],
     )
     db.session.commit()
     sign_in(school.dsl)
