@@ -197,9 +197,10 @@ def _points_from_centre(box: Box, steps: int = 8) -> list[tuple[float, float]]:
         for i in range(1, steps)
         for j in range(1, steps)
     ]
-    return [(round(centre[0], 4), round(centre[1], 4))] + sorted(
-        grid, key=lambda p: (p[0] - centre[0]) ** 2 + (p[1] - centre[1]) ** 2
-    )
+    return [
+        (round(centre[0], 4), round(centre[1], 4)),
+        *sorted(grid, key=lambda p: (p[0] - centre[0]) ** 2 + (p[1] - centre[1]) ** 2),
+    ]
 
 
 @dataclass
