@@ -94,7 +94,8 @@ class MarkForm(Form):
 
 def marks_field() -> FieldList:
     """The marks of a form: as many rows as entered, and one empty row to enter the next."""
-    return FieldList(FormField(MarkForm), min_entries=0, max_entries=MAX_ROWS)
+    # One more row than a form offers: a form sent with more is refused by the service, never cut short in silence.
+    return FieldList(FormField(MarkForm), min_entries=0, max_entries=MAX_ROWS + 1)
 
 
 def add_mark_button() -> SubmitField:

@@ -167,6 +167,14 @@ def _event_info(event: store.EventRow, parts: _Parts) -> rd.EventInfo:
     )
 
 
+def _addendum_text(event: store.EventRow) -> str:
+    """What an addendum added: its text; for marks added to the body map, which ones (the drawing numbers them)
+    and the note written with them."""
+    if not (event.detail or {}).get("body_marks"):
+        return event.text or ""
+    return event.summary + (f"\n{event.text}" if event.text else "")
+
+
 def _mark_infos(concern_id: int, parts: _Parts) -> tuple[rd.MarkInfo, ...]:
     """A concern's marks, numbered in the order they were recorded, each with the name of the child it is on."""
     body_map = get_vocabulary().body_map
@@ -218,7 +226,7 @@ def _concern_info(row: store.ConcernRow, parts: _Parts) -> rd.ConcernInfo:
         already_done=row.already_done,
         pupils=tuple(rd.PupilLink(pupil=pupil_info(p.pupil), part=p.part) for p in parts.pupils.get(row.id, [])),
         addenda=tuple(
-            rd.Addendum(at=e.at, author="Safeguard" if e.actor_name is None else e.actor_name, text=e.text or "")
+            rd.Addendum(at=e.at, author="Safeguard" if e.actor_name is None else e.actor_name, text=_addendum_text(e))
             for e in events
             if e.kind == EventKind.ADDENDUM
         ),

@@ -75,6 +75,8 @@ def test_the_concern_report_draws_and_numbers_every_mark_with_its_details(app, s
     assert "Bruise, 3 cm × 2 cm" in text and "Oval" in text and "Purple" in text
     assert "Oliver squeezed it at" in table and "break" in table
     assert "Scratch, 4 cm" in text and "Swelling, 5 cm" in text and "Raised" in text
+    # The information added later says what it added, with the note written with it.
+    assert "Body map: 1 mark added by Designated safeguarding lead (or deputy) OAK Seen at PE." in text
     assert "chosen from the list" in text  # the first and third were chosen from the list; the second tapped
     assert "Staff member" in table and "Designated" in table  # who recorded each
 

@@ -213,3 +213,36 @@ def test_the_outline_endpoint_reads_a_tap_and_places_a_region(client, school, si
     chosen = client.get("/body-map/where?region=ear&side=left").get_json()
     assert chosen["view"] == "front" and chosen["x"] > 0.5
     assert client.get("/body-map/where?view=front&x=nonsense&y=").get_json() == {"region": None}
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"view": "front", "x": "nan", "y": "inf", "region": "chest", "kind": "bruise", "length_cm": "3"},
+        {"view": "<svg>", "x": "1e309", "y": "-0", "region": "chest", "kind": "bruise", "length_cm": "3"},
+        {"region": "chest", "kind": "bruise", "length_cm": "3", "pupil_id": "99999999999999999999"},
+        {"region": "chest", "kind": "bruise", "length_cm": "3", "width_cm": "1" * 5000},
+        {"region": "chest", "kind": "bruise", "length_cm": "3", "seen_at": "yesterday"},
+        {"region": "chest", "kind": "bruise", "length_cm": "3", "side": "both"},
+    ],
+)
+def test_hostile_values_never_make_a_server_error(client, school, pupils, sign_in, db, values):
+    sign_in(school.staff)
+    response = factories.submit_form(
+        client, "/concerns/new", _form(pupils[0], **_mark(0, **values)), form_url="/concerns/new"
+    )
+    assert response.status_code in (302, 400)
+    for mark in db.session.scalars(select(BodyMark)):
+        # What was saved is drawn on an outline, inside it.
+        assert mark.view in ("front", "back", "left", "right", "head") and 0 <= mark.x <= 1 and 0 <= mark.y <= 1
+
+
+def test_more_marks_than_a_form_holds_are_refused_never_cut_short(client, school, pupils, sign_in, db):
+    sign_in(school.staff)
+    rows = {}
+    for index in range(40):
+        rows |= _mark(index, region="chest", kind="bruise", length_cm="1")
+    response = factories.submit_form(client, "/concerns/new", _form(pupils[0], **rows), form_url="/concerns/new")
+    assert response.status_code == 400
+    assert "Record at most 30 marks at a time." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(BodyMark)) == 0

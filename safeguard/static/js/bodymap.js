@@ -107,6 +107,10 @@
     function addRow() {
       var last = allRows()[allRows().length - 1];
       var index = allRows().length;
+      if (index >= parseInt(rows.getAttribute("data-max-rows") || "30", 10)) {
+        say("This form holds " + index + " marks: send it, then add more from the concern's page.");
+        return;
+      }
       var row = last.cloneNode(true);
       row.querySelectorAll("[name], [id], [for], [aria-describedby]").forEach(function (el) {
         ["name", "id", "for", "aria-describedby"].forEach(function (attr) {
