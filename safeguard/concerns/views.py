@@ -189,7 +189,8 @@ def logged(concern_id: int):
     concern = load_concern(concern_id)
     if concern.reporter_id != current_user.id:
         abort(404)
-    return render_template("concerns/logged.html", concern=concern)
+    marks = bodymap.concern_marks(concern.school_id, concern.id)
+    return render_template("concerns/logged.html", concern=concern, marks=marks)
 
 
 @blueprint.route("/mine")

@@ -63,6 +63,8 @@ def test_marks_chosen_from_the_list_are_logged_with_the_concern(client, school, 
     ) | _mark(1, region="chest", kind="scratch", length_cm="4 cm", colour="Red", seen_at="2026-11-23T09:00")
     response = factories.submit_form(client, "/concerns/new", _form(pupils[0], **marks), form_url="/concerns/new")
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    confirmation = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The body map holds 2 marks: Left forearm, Chest." in confirmation
     concern = db.session.scalar(select(Concern))
     stored = db.session.scalars(select(BodyMark).order_by(BodyMark.id)).all()
     assert [(m.region_label, m.kind, m.length_cm, m.width_cm) for m in stored] == [

@@ -81,6 +81,8 @@ def test_marks_by_pointer_and_by_keyboard_an_addendum_and_the_combined_map(new_p
     check_accessibility(page)
     page.get_by_role("button", name="Send to the DSL team").click()
     expect(page.get_by_role("heading", name="Your concern has been sent to the DSL team")).to_be_visible()
+    expect(page.locator("#saved-marks")).to_contain_text("The body map holds 2 marks: Left forearm, Chest.")
+    check_accessibility(page)
     concern_id = re.search(r"/concerns/(\d+)/logged", page.url).group(1)
 
     # The reporter adds a mark later, from the concern page: a new entry, nothing edited.
