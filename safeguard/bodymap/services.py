@@ -247,8 +247,14 @@ def concern_marks(school_id: int, concern_id: int) -> list[store.MarkRow]:
     return store.concern_marks(school_id, concern_id)
 
 
-# The periods a child's combined body map can show, by the number of days before today (None: every mark).
-PERIODS = {"3m": ("The last 3 months", 92), "12m": ("The last 12 months", 366), "all": ("Every mark", None)}
+# The periods a child's combined body map can show, by the number of days before today (None: every mark); "dates"
+# is the dates given.
+PERIODS = {
+    "3m": ("The last 3 months", 92),
+    "12m": ("The last 12 months", 366),
+    "all": ("Every mark", None),
+    "dates": ("Between the dates below", None),
+}
 DEFAULT_PERIOD = "12m"
 
 
@@ -281,14 +287,13 @@ def combined_map(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> CombinedMap:
-    """The marks on a child seen in a period: one of :data:`PERIODS`, or from ``start`` up to ``end`` (either may
-    be open) when dates are given; anything unknown is the default period."""
-    if start is None and end is None:
-        period = period if period in PERIODS else DEFAULT_PERIOD
+    """The marks on a child seen in a period: one of :data:`PERIODS`; for ``dates``, from ``start`` up to ``end``
+    (either may be open). Anything unknown, or ``dates`` without a date, is the default period."""
+    if period not in PERIODS or (period == "dates" and start is None and end is None):
+        period = DEFAULT_PERIOD
+    if period != "dates":
         days = PERIODS[period][1]
-        start = now - timedelta(days=days) if days is not None else None
-    else:
-        period = "dates"
+        start, end = (now - timedelta(days=days) if days is not None else None), None
     low = start or datetime(1900, 1, 1, tzinfo=now.tzinfo)
     high = end or now + timedelta(days=1)
     return CombinedMap(store.pupil_marks(school_id, pupil_id, low, high), period, start, end)

@@ -48,8 +48,11 @@ def test_the_combined_map_shows_marks_of_every_concern_by_period_each_linking_to
     three_months = client.get(f"{url}?period=3m").get_data(as_text=True)
     assert "2 marks seen in the last 3 months" in three_months and "Left knee" not in three_months
     when = (utcnow() - timedelta(days=200)).date()
-    dated = client.get(f"{url}?from={when - timedelta(days=1)}&to={when + timedelta(days=1)}").get_data(as_text=True)
+    dates = f"from={when - timedelta(days=1)}&to={when + timedelta(days=1)}"
+    dated = client.get(f"{url}?period=dates&{dates}").get_data(as_text=True)
     assert "1 mark seen from" in dated and "Left knee" in dated and "Left forearm" not in dated
+    # Dates left in the form do not count once another period is chosen.
+    assert "2 marks seen in the last 3 months" in client.get(f"{url}?period=3m&{dates}").get_data(as_text=True)
     # Nonsense in the address is the default period, never an error.
     assert client.get(f"{url}?period=forever&from=yesterday&to=13-13-13").status_code == 200
 
