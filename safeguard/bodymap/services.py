@@ -203,18 +203,26 @@ def _check_one(
 
 
 def check_marks(
-    marks: Sequence[NewMark], children: Sequence[Child], seen_by_default: datetime, now: datetime
+    marks: Sequence[NewMark],
+    children: Sequence[Child],
+    seen_by_default: datetime,
+    now: datetime,
+    first_number: int = 1,
 ) -> list[CheckedMark]:
     """Every rule a mark must pass; the rows left blank are set aside. Raises :class:`BodyMapError`.
 
     :param children: the concern's children: a mark is on one of them (the child the concern is about, when there
         is one and no other was chosen).
     :param seen_by_default: when a mark was seen if the person did not say (when the concern happened, or now).
+    :param first_number: the number the form gives its first row (the concern's next mark): messages name rows so.
     """
-    entered = [mark for mark in marks if not mark.blank]
-    if len(entered) > MAX_MARKS:
+    if sum(1 for mark in marks if not mark.blank) > MAX_MARKS:
         raise BodyMapError(f"Record at most {MAX_MARKS} marks at a time.")
-    return [_check_one(n, mark, children, seen_by_default, now) for n, mark in enumerate(entered, 1)]
+    return [
+        _check_one(first_number + row, mark, children, seen_by_default, now)
+        for row, mark in enumerate(marks)
+        if not mark.blank
+    ]
 
 
 def written_text(marks: Sequence[CheckedMark]) -> str:
@@ -240,6 +248,11 @@ def record_marks(
             for mark in marks
         ]
     )
+
+
+def next_number(school_id: int, concern_id: int) -> int:
+    """The number the concern's next mark will have (marks are numbered in the order they were recorded)."""
+    return store.count_marks(school_id, concern_id) + 1
 
 
 def concern_marks(school_id: int, concern_id: int) -> list[store.MarkRow]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from safeguard.auth.models import User
 from safeguard.bodymap.models import BodyMark
@@ -82,6 +82,9 @@ _PUPIL_MARKS = _MARKS.where(
     BodyMark.seen_at >= bindparam("start", type_=UTCDateTime()),
     BodyMark.seen_at < bindparam("end", type_=UTCDateTime()),
 ).order_by(BodyMark.seen_at, BodyMark.id)
+_COUNT = select(func.count()).where(
+    BodyMark.school_id == bindparam("school_id"), BodyMark.concern_id == bindparam("concern_id")
+)
 _ADD_MARKS = BodyMark.__table__.insert()
 
 
@@ -98,6 +101,11 @@ def pupil_marks(school_id: int, pupil_id: int, start: datetime, end: datetime) -
     """The marks on a child, across their concerns, seen from ``start`` up to (not including) ``end``."""
     values = {"school_id": school_id, "pupil_id": pupil_id, "start": start, "end": end}
     return _rows(_PUPIL_MARKS, values)
+
+
+def count_marks(school_id: int, concern_id: int) -> int:
+    """How many marks a concern has."""
+    return int(db.session.scalar(_COUNT, {"school_id": school_id, "concern_id": concern_id}) or 0)
 
 
 def insert_marks(rows: Sequence[dict[str, Any]]) -> None:

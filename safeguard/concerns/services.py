@@ -233,13 +233,19 @@ class _Checked:
 
 
 def check_marks(
-    marks: Sequence[bodymap.NewMark], children: Sequence[tuple[int, Part]], seen_by_default: datetime, now: datetime
+    marks: Sequence[bodymap.NewMark],
+    children: Sequence[tuple[int, Part]],
+    seen_by_default: datetime,
+    now: datetime,
+    first_number: int = 1,
 ) -> list[bodymap.CheckedMark]:
-    """The body map's rules for marks on a concern's children, as a :class:`ConcernError` beside the marks."""
+    """The body map's rules for marks on a concern's children, as a :class:`ConcernError` beside the marks.
+
+    :param first_number: the number of the concern's next mark (the form's first row).
+    """
     try:
-        return bodymap.check_marks(
-            marks, [bodymap.Child(pid, part == Part.SUBJECT) for pid, part in children], seen_by_default, now
-        )
+        subjects = [bodymap.Child(pid, part == Part.SUBJECT) for pid, part in children]
+        return bodymap.check_marks(marks, subjects, seen_by_default, now, first_number)
     except bodymap.BodyMapError as error:
         raise ConcernError(str(error), field="marks") from None
 
@@ -594,7 +600,7 @@ def add_marks(
     never changed: a correction is a new mark. Return the entry's id."""
     now = now or utcnow()
     children = [(link.pupil_id, Part(link.part)) for link in concern.pupil_links]
-    checked = check_marks(marks, children, now, now)
+    checked = check_marks(marks, children, now, now, bodymap.next_number(concern.school_id, concern.id))
     if not checked:
         raise ConcernError(
             "Place a mark on the body map, or choose its part of the body from the list, and describe it.",

@@ -330,7 +330,14 @@ def render_concern(concern, http_status: int = 200, stale: datetime | None = Non
     """Render the concern page as the signed-in person may see it."""
     access = permissions.concern_access(current_user, concern)
     marks_form = _marks_form(concern, bound)
-    marks = bodymap.concern_marks(concern.school_id, concern.id)
+    recorded = bodymap.concern_marks(concern.school_id, concern.id)
+    # Numbered as on the concern, then narrowed to those the person may see; new ones are numbered from the next.
+    marks = [
+        (number, mark)
+        for number, mark in enumerate(recorded, 1)
+        if permissions.can_see_mark(current_user, concern, mark.recorded_by_id)
+    ]
+    marks_form.first_number = len(recorded) + 1
     if access == ConcernAccess.REPORTER:
         return (
             render_template(
@@ -338,8 +345,7 @@ def render_concern(concern, http_status: int = 200, stale: datetime | None = Non
                 concern=concern,
                 events=store.events(concern, reporter_view=True),
                 addendum_form=bound.get("addendum") or forms.AddendumForm(formdata=None, prefix="addendum"),
-                # The reporter sees the marks they recorded themselves, numbered as on the concern.
-                marks=[(n, m) for n, m in enumerate(marks, 1) if m.recorded_by_id == current_user.id],
+                marks=marks,
                 marks_form=marks_form,
                 body_map=get_vocabulary().body_map,
             ),
@@ -377,7 +383,7 @@ def render_concern(concern, http_status: int = 200, stale: datetime | None = Non
             active=next(iter(bound), None),
             flag_labels=PUPIL_FLAGS,
             latest_shown=LATEST_ENTRIES_SHOWN,
-            marks=list(enumerate(marks, 1)),
+            marks=marks,
             marks_form=marks_form,
             body_map=vocabulary.body_map,
         ),

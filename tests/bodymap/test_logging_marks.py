@@ -248,3 +248,28 @@ def test_more_marks_than_a_form_holds_are_refused_never_cut_short(client, school
     assert response.status_code == 400
     assert "Record at most 30 marks at a time." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(BodyMark)) == 0
+
+
+def test_the_reporter_sees_the_marks_they_recorded_and_the_dsl_sees_every_mark(client, school, pupils, sign_in, db):
+    sign_in(school.staff)
+    data = _form(pupils[0], **_mark(0, region="forearm", side="left", kind="bruise", length_cm="3"))
+    factories.submit_form(client, "/concerns/new", data, form_url="/concerns/new")
+    concern = db.session.scalar(select(Concern))
+    from safeguard.bodymap.services import NewMark
+    from safeguard.concerns import services
+
+    services.add_marks(concern, school.dsl, [NewMark(region_id="thigh", side="right", kind="bruise", length_cm="6")])
+    db.session.commit()
+    reporter_page = client.get(f"/concerns/{concern.id}").get_data(as_text=True)
+    assert "Left forearm" in reporter_page and "Right thigh" not in reporter_page
+    # A mark the reporter adds is numbered as on the concern, after the DSL's: its row, and any message, say "Mark 3".
+    assert '<legend class="h6">Mark <span data-mark-number>3</span></legend>' in reporter_page
+    bad = _mark(0, "marks-marks", region="knee", kind="bruise", length_cm="1")
+    response = factories.submit_form(
+        client, f"/concerns/{concern.id}/body-map", bad, form_url=f"/concerns/{concern.id}"
+    )
+    assert response.status_code == 400 and "Mark 3: say which side of the body" in response.get_data(as_text=True)
+    client.post("/auth/sign-out", data={"csrf_token": factories.csrf_token(client, "/")})
+    sign_in(school.dsl)
+    dsl_page = client.get(f"/concerns/{concern.id}").get_data(as_text=True)
+    assert "Left forearm" in dsl_page and "Right thigh" in dsl_page
