@@ -49,6 +49,15 @@
       svg.querySelector(".body-marks").appendChild(group);
     }
 
+    // Only the latest question about a row is answered: typing "Chest" in the list asks about "Cheek" on the way,
+    // and that answer may come back last.
+    var asked = new WeakMap();
+    function latest(row) {
+      var mine = (asked.get(row) || 0) + 1;
+      asked.set(row, mine);
+      return function () { return asked.get(row) === mine; };
+    }
+
     function ask(params) {
       var query = Object.keys(params).map(function (k) {
         return encodeURIComponent(k) + "=" + encodeURIComponent(params[k]);
@@ -69,7 +78,9 @@
       var y = local.y / parseFloat(svg.getAttribute("data-height"));
       if (x < 0 || x > 1 || y < 0 || y > 1) { return; }
       x = Math.round(x * 10000) / 10000; y = Math.round(y * 10000) / 10000;
+      var fresh = latest(row);
       ask({ view: view, x: x, y: y }).then(function (found) {
+        if (!fresh()) { return; }
         var number = numberOf(row);
         if (!found.region) {
           say("Mark " + number + ": that place is not on the body. Tap the outline again, or choose the part of the body from the list.");
@@ -89,9 +100,11 @@
 
     function chosen(row) {
       var region = field(row, "region").value;
-      if (!region) { drawPending(row, null); return; }
+      if (!region) { latest(row); drawPending(row, null); return; }
+      var fresh = latest(row);
       ask({ region: region, side: field(row, "side").value, view: field(row, "view").value,
             x: field(row, "x").value, y: field(row, "y").value }).then(function (found) {
+        if (!fresh()) { return; }
         if (found.region && found.view) { drawPending(row, found.view, found.x, found.y); }
         else { drawPending(row, null); }
       }).catch(function () { /* the list alone records the mark */ });
