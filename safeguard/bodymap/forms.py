@@ -24,7 +24,7 @@ from safeguard.bodymap.services import NewMark
 from safeguard.terminology.model import BodyMapVocabulary
 
 SIDE_CHOICES = [
-    SelectChoice("", "No side (or not known)"),
+    SelectChoice("", "No side (the chest, the back…)"),
     SelectChoice("left", "The child's left"),
     SelectChoice("right", "The child's right"),
 ]
