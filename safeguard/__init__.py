@@ -138,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     """Register one blueprint per feature."""
     from safeguard.admin.views import blueprint as admin_blueprint
     from safeguard.auth.views import blueprint as auth_blueprint
+    from safeguard.bodymap.views import blueprint as bodymap_blueprint
     from safeguard.concerns.views import blueprint as concerns_blueprint
     from safeguard.exports.views import blueprint as exports_blueprint
     from safeguard.main.views import blueprint as main_blueprint
@@ -156,6 +157,7 @@ def register_blueprints(app: Flask) -> None:
         terminology_blueprint,
         pupils_blueprint,
         safety_blueprint,
+        bodymap_blueprint,
     ):
         app.register_blueprint(blueprint)
 

@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from sqlalchemy import event
 
 from safeguard.auth.models import User
+from safeguard.bodymap.services import NewMark
 from safeguard.concerns import services
 from safeguard.concerns.models import Concern
 from safeguard.core.extensions import db
@@ -55,7 +56,8 @@ def _log(records: Records, number: int) -> Concern:
 
 
 def _add_events(records: Records, concern: Concern, count: int) -> None:
-    """Notes, an action with a follow-up date, an addendum and guided-response answers: every kind a report reads."""
+    """Notes, an action with a follow-up date, an addendum, a body map mark and guided-response answers: every kind a
+    report reads."""
     steps = iter([("imagery-secured", "done"), ("adult-involved", "no-adult"), ("coercion", "not-coerced")])
     for n in range(count):
         services.add_note(concern, records.dsl, f"Spoke with Amira again ({n}).", None)
@@ -66,6 +68,9 @@ def _add_events(records: Records, concern: Concern, count: int) -> None:
             None,
         )
         services.add_addendum(concern, records.reporter, f"Amira added something at home time ({n}).")
+        services.add_marks(
+            concern, records.reporter, [NewMark(region_id="forearm", side="left", kind="bruise", length_cm="2")]
+        )
         step = next(steps, None)
         if step:
             services.answer_protocol_step(concern, records.dsl, services.ProtocolAnswer("sharing-nudes", *step), None)

@@ -5,7 +5,7 @@ written the same way in ``safeguard/concerns/store.py``). SQLite: FTS5 tables ho
 (external content), kept up to date by triggers, and filled from the rows already recorded.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-04 16:40:00
 
 """
@@ -13,7 +13,7 @@ Create Date: 2026-12-04 16:40:00
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -140,7 +140,7 @@ def user_roles(school_code: str, email: str, role: str) -> None:
 @click.command("demo")
 def demo() -> None:
     """Create the demo school with one user of each role (idempotent) and print the logins."""
-    from safeguard.app.demo import seed_demo
+    from safeguard.app.demo import body_map_reference, seed_demo
 
     if current_app.config.get("PRODUCTION"):
         fail("the demo school is for trying Safeguard out, not for a production deployment")
@@ -154,6 +154,9 @@ def demo() -> None:
         "DSLs, the head and the administrator also give a code from an authenticator app: add their two-factor key "
         "to one, or print the current code with: .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('KEY').now())\""
     )
+    reference = body_map_reference()
+    if reference:
+        click.echo(f"Concern {reference} has a body map with two marks (sign in as the DSL to see it).")
 
 
 def register(app: Flask) -> None:

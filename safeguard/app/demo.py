@@ -13,6 +13,8 @@ from safeguard.auth import services as auth_services
 from safeguard.auth import twofactor
 from safeguard.auth.models import Role, User
 from safeguard.auth.passwords import generate_password
+from safeguard.bodymap.models import BodyMark
+from safeguard.bodymap.services import NewMark
 from safeguard.concerns import services as concern_services
 from safeguard.concerns.models import Concern, Part
 from safeguard.core.extensions import db
@@ -64,6 +66,44 @@ DEMO_PUPILS = [
 ]
 
 
+# The first demo concern's body map: what the teacher saw at registration, never photographed.
+DEMO_MARKS = (
+    NewMark(
+        region_id="forearm",
+        side="left",
+        kind="bruise",
+        length_cm="3",
+        width_cm="2",
+        shape="Oval",
+        colour="Purple",
+        child_words="Dad grabbed me because I was late again",
+    ),
+    NewMark(
+        view="back",
+        x="0.26",
+        y="0.3",
+        kind="bruise",
+        length_cm="1",
+        shape="Three small round marks in a row, finger-tip pattern",
+        colour="Blue-purple",
+    ),
+)
+
+
+def body_map_reference() -> str | None:
+    """The reference of the demo school's concern with a body map (its first concern with marks), if any."""
+    school = school_services.find_school(DEMO_CODE)
+    if school is None:
+        return None
+    return db.session.scalar(
+        select(Concern.reference)
+        .join(BodyMark, BodyMark.concern_id == Concern.id)
+        .where(Concern.school_id == school.id)
+        .order_by(Concern.id)
+        .limit(1)
+    )
+
+
 def _logins_file() -> Path:
     return Path(current_app.instance_path) / "demo_logins.txt"
 
@@ -100,7 +140,7 @@ def _seed_concerns(school, pupils: list[Pupil], users: dict[str, User]) -> None:
     teacher, dsl = users["teacher@oak.example"], users["dsl@oak.example"]
     now = utcnow()
 
-    def log(days_ago, pupil_parts, categories, account, done, danger=False):
+    def log(days_ago, pupil_parts, categories, account, done, danger=False, marks=()):
         # During the school day, so that the demo reads like a real week.
         when = (now - timedelta(days=days_ago)).replace(hour=10, minute=20) if days_ago else now - timedelta(minutes=30)
         new = concern_services.NewConcern(
@@ -111,6 +151,7 @@ def _seed_concerns(school, pupils: list[Pupil], users: dict[str, User]) -> None:
             account=account,
             already_done=done,
             immediate_danger=danger,
+            marks=marks,
         )
         return concern_services.log_concern(teacher, new, now=when)
 
@@ -121,6 +162,7 @@ def _seed_concerns(school, pupils: list[Pupil], users: dict[str, User]) -> None:
         "At registration Amira had a bruise on her left forearm, about 3 cm, purple. When I asked if she was OK she "
         'said "Dad grabbed me because I was late again". She pulled her sleeve down and did not want to say more.',
         "Listened, did not ask leading questions, told her I would need to share it with Mrs Shah.",
+        marks=DEMO_MARKS,
     )
     # Each step at the time it happened, after the one before it: the demo's chronologies read in order.
     concern_services.acknowledge(first, dsl, None, now=first.logged_at + timedelta(minutes=9))

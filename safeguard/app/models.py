@@ -2,6 +2,7 @@
 
 from safeguard.audit.models import AuditEvent
 from safeguard.auth.models import RecoveryCode, User, UserRole
+from safeguard.bodymap.models import BodyMark
 from safeguard.concerns.models import (
     Attachment,
     Concern,
@@ -20,6 +21,7 @@ from safeguard.schools.models import School
 __all__ = [
     "Attachment",
     "AuditEvent",
+    "BodyMark",
     "Concern",
     "ConcernCategory",
     "ConcernEvent",

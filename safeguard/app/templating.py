@@ -14,10 +14,11 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from safeguard.auth import permissions
+from safeguard.bodymap.outlines import OUTLINES
 from safeguard.concerns.presenters import ChronologyLine, action_target_label, chronology_lines, entry_line
 from safeguard.concerns.store import ChronologyEntry
 from safeguard.core.cache import app_cached
-from safeguard.core.formatting import local_date, local_datetime, school_zone
+from safeguard.core.formatting import centimetres, local_date, local_datetime, school_zone
 from safeguard.core.sqltypes import utcnow
 from safeguard.notifications.services import unread_alert_count
 from safeguard.safety.services import Banner, banners
@@ -72,6 +73,8 @@ def register_template_helpers(app: Flask) -> None:
     """Register the filters, the globals and the page values with the app's Jinja environment."""
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
+    app.add_template_filter(centimetres, "cm")
+    app.jinja_env.globals["body_outlines"] = OUTLINES
     app.add_template_global(school_zone, "school_zone")
     app.add_template_global(check_text, "wording_findings")
     app.add_template_global(main_menu, "main_menu")

@@ -168,6 +168,15 @@ def concern_access(user: User | None, concern) -> ConcernAccess | None:
     return None
 
 
+def can_see_mark(user: User | None, concern, recorded_by_id: int) -> bool:
+    """Whether ``user`` sees a body map mark of ``concern``: with full access every mark; the reporter, the marks
+    they recorded themselves (as they see their own addenda)."""
+    access = concern_access(user, concern)
+    return access == ConcernAccess.FULL or (
+        access == ConcernAccess.REPORTER and user is not None and user.id == recorded_by_id
+    )
+
+
 def can_view_concern(user: User | None, concern) -> bool:
     """Whether ``user`` may open ``concern`` at all."""
     return concern_access(user, concern) is not None

@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; types-WTForms is at 3.2
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
+from safeguard.bodymap.forms import add_mark_button, marks_field
 from safeguard.concerns.states import ACTION_KINDS, DECISION_KINDS, REFERRAL_TARGETS, Part, Status
 from safeguard.core.forms import AsciiFieldList
 
@@ -116,6 +117,9 @@ class LogConcernForm(FlaskForm):
         validators=[Length(max=MAX_TEXT)],
         render_kw={"rows": 3},
     )
+    # The body map: the marks seen on a child, each placed on an outline or chosen from the list of regions.
+    marks = marks_field()
+    add_mark = add_mark_button()
     attachments = MultipleFileField(
         "Attach documents (optional)",
         description="A scan of handwritten notes, a letter, or a body map: PDF, Word, JPEG or PNG, 10 MB each, "

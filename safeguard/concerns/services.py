@@ -24,6 +24,7 @@ from safeguard import protocols
 from safeguard.audit import services as audit
 from safeguard.auth import store as accounts
 from safeguard.auth.models import User
+from safeguard.bodymap import services as bodymap
 from safeguard.concerns import store
 from safeguard.concerns.models import Concern
 from safeguard.concerns.states import (
@@ -144,6 +145,8 @@ class NewConcern:
     # Why the writer kept terms the checker flagged (for example, quoting the name of an offence).
     wording_kept_reason: str | None = None
     uploads: Sequence[Upload] = ()
+    # The body map: marks seen on the children (rows left blank are set aside).
+    marks: Sequence[bodymap.NewMark] = ()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -176,11 +179,29 @@ def _sniff(upload: Upload) -> str:
     return str(mime)
 
 
-def check_attachments(uploads: Sequence[Upload], categories: Sequence[Category]) -> list[str]:
-    """Validate attachments; return their sniffed content types. Imagery is refused for sensitive categories."""
+def _imagery_refused(categories: Sequence[Category], body_map: bool) -> str | None:
+    """Why an image cannot be attached to this concern, or ``None`` when it can."""
+    sensitive = [c for c in categories if c.sensitive_imagery]
+    if sensitive:
+        return (
+            "Images cannot be attached to a concern about "
+            f"{sensitive[0].label.lower()}: imagery of a child is never uploaded, viewed, copied or forwarded. "
+            f"Describe it in words only. {sensitive[0].guidance or ''}".strip()
+        )
+    if body_map:
+        return (
+            "Images cannot be attached to a concern with a body map: staff never photograph a child's injuries. "
+            "Describe each mark on the body map instead (where it is, its size, shape and colour)."
+        )
+    return None
+
+
+def check_attachments(uploads: Sequence[Upload], categories: Sequence[Category], body_map: bool = False) -> list[str]:
+    """Validate attachments; return their sniffed content types. Imagery is refused for sensitive categories, and
+    with a body map (injuries are described and drawn, never photographed)."""
     if len(uploads) > MAX_ATTACHMENTS:
         raise ConcernError(f"Attach at most {MAX_ATTACHMENTS} files.", field="attachments")
-    sensitive = [c for c in categories if c.sensitive_imagery]
+    refused = _imagery_refused(categories, body_map)
     types = []
     for upload in uploads:
         name = uploads_rules.safe_filename(upload.filename)
@@ -192,17 +213,12 @@ def check_attachments(uploads: Sequence[Upload], categories: Sequence[Category])
                 field="attachments",
             )
         mime = _sniff(upload)
-        if sensitive and mime.startswith(("image/", "video/")):
-            raise ConcernError(
-                "Images cannot be attached to a concern about "
-                f"{sensitive[0].label.lower()}: imagery of a child is never uploaded, viewed, copied or forwarded. "
-                f"Describe it in words only. {sensitive[0].guidance or ''}".strip(),
-                field="attachments",
-            )
+        if refused and mime.startswith(("image/", "video/")):
+            raise ConcernError(refused, field="attachments")
         try:
             uploads_rules.check_upload(upload.data, mime)
-        except uploads_rules.UploadRefused as refused:
-            raise ConcernError(f"{name}: {refused}", field="attachments") from None
+        except uploads_rules.UploadRefused as error:
+            raise ConcernError(f"{name}: {error}", field="attachments") from None
         types.append(mime)
     return types
 
@@ -237,6 +253,7 @@ class _Checked:
     content_types: list[str]
     urgent: bool
     team: accounts.Team
+    marks: list[bodymap.CheckedMark]
 
 
 @dataclass(frozen=True)
@@ -293,6 +310,24 @@ def route(team: accounts.Team) -> tuple[list[accounts.Recipient], list[accounts.
     return dsls + heads, away, Routing(len(dsls), len(away), len(heads), not team.cover)
 
 
+def check_marks(
+    marks: Sequence[bodymap.NewMark],
+    children: Sequence[tuple[int, Part]],
+    seen_by_default: datetime,
+    now: datetime,
+    first_number: int = 1,
+) -> list[bodymap.CheckedMark]:
+    """The body map's rules for marks on a concern's children, as a :class:`ConcernError` beside the marks.
+
+    :param first_number: the number of the concern's next mark (the form's first row).
+    """
+    try:
+        subjects = [bodymap.Child(pid, part == Part.SUBJECT) for pid, part in children]
+        return bodymap.check_marks(marks, subjects, seen_by_default, now, first_number)
+    except bodymap.BodyMapError as error:
+        raise ConcernError(str(error), field="marks") from None
+
+
 def _check_new_concern(school: School, new: NewConcern, now: datetime) -> _Checked:
     """Every rule a new concern must pass, in the order a reporter would fix them."""
     account = (new.account or "").strip()
@@ -308,9 +343,11 @@ def _check_new_concern(school: School, new: NewConcern, now: datetime) -> _Check
     if before.pupils_on_roll != len(new.pupils):
         raise ConcernError("A pupil chosen is not on this school's roll.", field="pupils")
     categories = _categories(new.category_ids)
-    content_types = check_attachments(new.uploads, categories)
+    marks = check_marks(new.marks, [(p.pupil_id, p.part) for p in new.pupils], new.observed_at, now)
+    check_wording({"marks": bodymap.written_text(marks)}, kept_reason)
+    content_types = check_attachments(new.uploads, categories, body_map=bool(marks))
     urgent = new.immediate_danger or any(c.urgent_by_default for c in categories)
-    return _Checked(account, kept_reason, categories, content_types, urgent, before.team)
+    return _Checked(account, kept_reason, categories, content_types, urgent, before.team, marks)
 
 
 def _add_concern(reporter: User, new: NewConcern, checked: _Checked, now: datetime) -> Concern:
@@ -337,24 +374,33 @@ def _add_concern(reporter: User, new: NewConcern, checked: _Checked, now: dateti
     return store.insert_concern(columns)
 
 
+def _marks_count(marks: Sequence[object]) -> str:
+    return f"{len(marks)} mark" + ("" if len(marks) == 1 else "s")
+
+
 def _first_entry(concern: Concern, reporter: User, checked: _Checked, routing: Routing, now: datetime) -> None:
-    """The chronology's first entry: who logged the concern, whether it was marked urgent, and who was alerted."""
-    _event(
+    """The chronology's first entry: who logged the concern, whether it was marked urgent, its body map, and who was
+    alerted."""
+    body_map = f" — body map: {_marks_count(checked.marks)}" if checked.marks else ""
+    event_id = _event(
         concern,
         reporter,
         EventKind.LOGGED,
         f"Concern logged by {reporter.display_name}"
         + (" — marked urgent" if checked.urgent else "")
+        + body_map
         + f"; {routing.summary()}",
         detail={
             "urgent": checked.urgent,
             "immediate_danger": concern.immediate_danger,
             "categories": [c.id for c in checked.categories],
             "routing": asdict(routing),
+            **({"body_marks": len(checked.marks)} if checked.marks else {}),
         },
         visible_to_reporter=True,
         at=now,
     )
+    bodymap.record_marks(concern.school_id, concern.id, event_id, reporter.id, checked.marks, now)
 
 
 def log_concern(reporter: User, new: NewConcern, *, now: datetime | None = None) -> Concern:
@@ -396,6 +442,7 @@ def log_concern(reporter: User, new: NewConcern, *, now: datetime | None = None)
             "pupils": len(new.pupils),
             "attachments": len(new.uploads),
             "no_dsl_available": routing.no_cover,
+            "body_marks": len(checked.marks),
         },
     )
     return concern
@@ -628,6 +675,42 @@ def add_addendum(concern: Concern, author: User, text: str, wording_kept_reason:
         visible_to_reporter=author.id == concern.reporter_id,
     )
     _audit(concern, author, "concern.addendum", "Information added")
+    return event_id
+
+
+def add_marks(
+    concern: Concern,
+    author: User,
+    marks: Sequence[bodymap.NewMark],
+    note: str = "",
+    wording_kept_reason: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Add marks to a concern's body map in a new entry (the reporter or a DSL); the marks recorded before are
+    never changed: a correction is a new mark. Return the entry's id."""
+    now = now or utcnow()
+    children = [(link.pupil_id, Part(link.part)) for link in concern.pupil_links]
+    checked = check_marks(marks, children, now, now, bodymap.next_number(concern.school_id, concern.id))
+    if not checked:
+        raise ConcernError(
+            "Place a mark on the body map, or choose its part of the body from the list, and describe it.",
+            field="marks",
+        )
+    note = (note or "").strip()
+    kept = check_wording({"note": note, "marks": bodymap.written_text(checked)}, wording_kept_reason)
+    _change(concern, None, at=now)
+    event_id = _event(
+        concern,
+        author,
+        EventKind.ADDENDUM,
+        f"Body map: {_marks_count(checked)} added by {author.display_name}",
+        text=note or None,
+        detail={"body_marks": len(checked), **_kept(kept)},
+        visible_to_reporter=author.id == concern.reporter_id,
+        at=now,
+    )
+    bodymap.record_marks(concern.school_id, concern.id, event_id, author.id, checked, now)
+    _audit(concern, author, "concern.body_map", "Body map marks added", {"body_marks": len(checked)})
     return event_id
 
 

@@ -23,6 +23,8 @@ from safeguard.audit import services as audit
 from safeguard.auth import permissions
 from safeguard.auth import store as accounts
 from safeguard.auth.permissions import Capability, ConcernAccess, requires
+from safeguard.bodymap import forms as bodymap_forms
+from safeguard.bodymap import services as bodymap
 from safeguard.concerns import forms, services, store
 from safeguard.concerns.rules import follow_up_overdue
 from safeguard.concerns.states import Part, Status
@@ -96,8 +98,8 @@ def new():
     if request.method == "POST":
         add = request.form.get("add_pupil", "")
         remove = request.form.get("remove_pupil", "")
-        if form.find_pupils.data or add or remove:
-            # Not a submission: the no-JavaScript way of finding, adding and removing pupils.
+        if form.find_pupils.data or add or remove or form.add_mark.data:
+            # Not a submission: the no-JavaScript way of finding, adding and removing pupils, and adding a mark.
             _rebuild_pupils(form, add=as_id(add), remove=as_id(remove))
             if form.find_pupils.data and len((form.pupil_search.data or "").strip()) >= 2:
                 candidates = pupils_store.matching(current_user.school_id, form.pupil_search.data)
@@ -139,6 +141,7 @@ def _log(form: forms.LogConcernForm):
         immediate_danger=form.immediate_danger.data == "yes",
         wording_kept_reason=form.wording_kept_reason.data,
         uploads=uploads,
+        marks=bodymap_forms.entered_marks(form.marks, school_zone()),
     )
     try:
         return services.log_concern(current_user, new)
@@ -165,13 +168,15 @@ def _common_categories(vocabulary: Vocabulary) -> list:
 def _render_new(form, vocabulary, candidates, status):
     just_now = local_datetime(form.just_now(utcnow()), "%H:%M")
     form.observed_when.description = f"“Just now” records {just_now}, when you opened this form."
+    pupil_rows = _pupil_rows(form)
+    bodymap_forms.prepare_rows(form.marks, vocabulary.body_map, [(p.id, p.display_name) for _, p in pupil_rows])
     return (
         render_template(
             "concerns/new.html",
             form=form,
             vocabulary=vocabulary,
             common_categories=_common_categories(vocabulary),
-            pupil_rows=_pupil_rows(form),
+            pupil_rows=pupil_rows,
             candidates=candidates,
             part_choices=forms.PART_CHOICES,
         ),
@@ -187,7 +192,10 @@ def logged(concern_id: int):
     if concern.reporter_id != current_user.id:
         abort(404)
     routing = services.Routing.of(store.logged_detail(concern))
-    return render_template("concerns/logged.html", concern=concern, routing=routing, worker=safety.worker_now())
+    marks = bodymap.concern_marks(concern.school_id, concern.id)
+    return render_template(
+        "concerns/logged.html", concern=concern, routing=routing, worker=safety.worker_now(), marks=marks
+    )
 
 
 @blueprint.route("/mine")
@@ -329,6 +337,17 @@ def _action_forms(concern, **bound):
 LATEST_ENTRIES_SHOWN = 25
 
 
+def _marks_form(concern, bound) -> bodymap_forms.AddMarksForm:
+    """The form adding marks to the concern's body map (the one just sent, if it was), with its rows' choices."""
+    sent = bound.pop("marks", None)
+    form = sent or bodymap_forms.AddMarksForm(formdata=None, prefix="marks")
+    # The form just sent is shown open, with what was typed.
+    form.sent = sent is not None
+    children = [(link.pupil_id, link.pupil.display_name) for link in concern.pupil_links]
+    bodymap_forms.prepare_rows(form.marks, get_vocabulary().body_map, children)
+    return form
+
+
 def render_concern(concern, http_status: int = 200, stale: datetime | None = None, **bound):
     """Render the concern page as the signed-in person may see it, and audit the view (every time the record is
     shown, a rejected action's page too: see ``audit.record_read``)."""
@@ -342,6 +361,15 @@ def render_concern(concern, http_status: int = 200, stale: datetime | None = Non
 def _concern_page(concern, http_status: int, stale: datetime | None, **bound):
     """The concern page as the signed-in person may see it."""
     access = permissions.concern_access(current_user, concern)
+    marks_form = _marks_form(concern, bound)
+    recorded = bodymap.concern_marks(concern.school_id, concern.id)
+    # Numbered as on the concern, then narrowed to those the person may see; new ones are numbered from the next.
+    marks = [
+        (number, mark)
+        for number, mark in enumerate(recorded, 1)
+        if permissions.can_see_mark(current_user, concern, mark.recorded_by_id)
+    ]
+    marks_form.first_number = len(recorded) + 1
     if access == ConcernAccess.REPORTER:
         return (
             render_template(
@@ -349,6 +377,9 @@ def _concern_page(concern, http_status: int, stale: datetime | None, **bound):
                 concern=concern,
                 events=store.events(concern, reporter_view=True),
                 addendum_form=bound.get("addendum") or forms.AddendumForm(formdata=None, prefix="addendum"),
+                marks=marks,
+                marks_form=marks_form,
+                body_map=get_vocabulary().body_map,
             ),
             http_status,
         )
@@ -384,6 +415,9 @@ def _concern_page(concern, http_status: int, stale: datetime | None, **bound):
             active=next(iter(bound), None),
             flag_labels=PUPIL_FLAGS,
             latest_shown=LATEST_ENTRIES_SHOWN,
+            marks=marks,
+            marks_form=marks_form,
+            body_map=vocabulary.body_map,
         ),
         http_status,
     )
@@ -620,6 +654,37 @@ def addendum(concern_id: int):
             flash("Your information has been added. The original account is unchanged.", "success")
             return redirect(url_for("concerns.show", concern_id=concern.id))
     return render_concern(concern, 400, addendum=form)
+
+
+@blueprint.route("/<int:concern_id>/body-map", methods=["POST"])
+@requires(Capability.SIGNED_IN)
+def add_marks(concern_id: int):
+    """Add marks to the concern's body map: the reporter to their own concern, or a DSL. Nothing is edited."""
+    concern = load_concern(concern_id)
+    if not permissions.can_add_information(current_user, concern):
+        abort(403)
+    form = bodymap_forms.AddMarksForm(prefix="marks")
+    if form.add_mark.data:
+        # The no-JavaScript way of adding a row: the page comes back with what was typed and an empty row.
+        return render_concern(concern, 200, marks=form)
+    if form.validate_on_submit():
+        try:
+            services.add_marks(
+                concern,
+                current_user,
+                bodymap_forms.entered_marks(form.marks, school_zone()),
+                form.note.data or "",
+                form.wording_kept_reason.data,
+            )
+        except services.ConcernError as error:
+            db.session.rollback()
+            concern = load_concern(concern_id)
+            attach_error(form, error)
+            form.wording_flagged = isinstance(error, services.WordingError)
+        else:
+            flash("The marks have been added to the body map. The marks recorded before are unchanged.", "success")
+            return redirect(url_for("concerns.show", concern_id=concern.id) + "#body-map")
+    return render_concern(concern, 400, marks=form)
 
 
 @blueprint.route("/<int:concern_id>/attachments/<int:attachment_id>")

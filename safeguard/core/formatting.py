@@ -155,3 +155,10 @@ def css_string(text: str) -> str:
         f"\\{ord(character):x} " if ord(character) < 0x20 or character in '"\\<>' else character for character in text
     )
     return f'"{escaped}"'
+
+
+def centimetres(value: float | None) -> str:
+    """A size as the record writes it: ``3 cm``, ``2.5 cm`` (no trailing zeros); an empty string for none."""
+    if value is None:
+        return ""
+    return f"{value:.1f}".rstrip("0").rstrip(".") + " cm"

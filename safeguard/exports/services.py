@@ -33,6 +33,7 @@ from safeguard.pupils import store as pupils_store
 from safeguard.pupils.models import PUPIL_FLAGS, Pupil
 from safeguard.reports import data as rd
 from safeguard.schools.models import School
+from safeguard.terminology import get_vocabulary
 
 
 class ExportError(ValueError):
@@ -70,7 +71,7 @@ def pupil_info(pupil: Pupil) -> rd.PupilInfo:
     )
 
 
-_Keyed = TypeVar("_Keyed", store.PupilLinkRow, store.CategoryRow, store.EventRow)
+_Keyed = TypeVar("_Keyed", store.PupilLinkRow, store.CategoryRow, store.EventRow, store.MarkRow)
 
 _ROLE_LABELS = {Role.DSL: "DSL", Role.HEAD: "Head teacher", Role.ADMIN: "Administrator", Role.STAFF: "Staff"}
 
@@ -130,6 +131,7 @@ class _Parts:
     events: dict[int, list[store.EventRow]]
     follow_ups: dict[int, date]
     lines: EventLines
+    marks: dict[int, list[store.MarkRow]]
 
 
 def _by_concern(rows: Iterable[_Keyed]) -> dict[int, list[_Keyed]]:
@@ -150,6 +152,7 @@ def _read_parts(school_id: int, selection: store.Selection, lines: EventLines) -
         events=_by_concern(store.events(school_id, selection)),
         follow_ups={f.event_id: f.due_on for f in store.follow_ups(school_id, selection)},
         lines=lines,
+        marks=_by_concern(store.marks(school_id, selection)),
     )
 
 
@@ -162,6 +165,43 @@ def _event_info(event: store.EventRow, parts: _Parts) -> rd.EventInfo:
         summary=summary,
         details=details,
         follow_up_on=parts.follow_ups.get(event.id),
+    )
+
+
+def _addendum_text(event: store.EventRow) -> str:
+    """What an addendum added: its text; for marks added to the body map, which ones (the drawing numbers them)
+    and the note written with them."""
+    if not (event.detail or {}).get("body_marks"):
+        return event.text or ""
+    return event.summary + (f"\n{event.text}" if event.text else "")
+
+
+def _mark_infos(concern_id: int, parts: _Parts) -> tuple[rd.MarkInfo, ...]:
+    """A concern's marks, numbered in the order they were recorded, each with the name of the child it is on."""
+    body_map = get_vocabulary().body_map
+    names = {link.pupil.id: link.pupil.full_name for link in parts.pupils.get(concern_id, [])}
+    return tuple(
+        rd.MarkInfo(
+            number=number,
+            pupil_id=mark.pupil_id,
+            child=names.get(mark.pupil_id, ""),
+            region=mark.region_label,
+            view=mark.view,
+            view_label=body_map.views.get(mark.view, mark.view),
+            x=mark.x,
+            y=mark.y,
+            placed_on_outline=mark.placed_on_outline,
+            kind=body_map.kinds.get(mark.kind, mark.kind),
+            length_cm=mark.length_cm,
+            width_cm=mark.width_cm,
+            shape=mark.shape,
+            colour=mark.colour,
+            seen_at=mark.seen_at,
+            child_words=mark.child_words,
+            recorded_by=mark.recorded_by,
+            recorded_at=mark.recorded_at,
+        )
+        for number, mark in enumerate(parts.marks.get(concern_id, []), 1)
     )
 
 
@@ -187,12 +227,13 @@ def _concern_info(row: store.ConcernRow, parts: _Parts) -> rd.ConcernInfo:
         already_done=row.already_done,
         pupils=tuple(rd.PupilLink(pupil=pupil_info(p.pupil), part=p.part) for p in parts.pupils.get(row.id, [])),
         addenda=tuple(
-            rd.Addendum(at=e.at, author="Safeguard" if e.actor_name is None else e.actor_name, text=e.text or "")
+            rd.Addendum(at=e.at, author="Safeguard" if e.actor_name is None else e.actor_name, text=_addendum_text(e))
             for e in events
             if e.kind == EventKind.ADDENDUM
         ),
         events=tuple(_event_info(e, parts) for e in events if e.kind != EventKind.ADDENDUM),
         kept_wording_reason=row.wording_kept_reason,
+        marks=_mark_infos(row.id, parts),
     )
 
 

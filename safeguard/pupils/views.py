@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -9,14 +10,17 @@ from flask_login import current_user
 
 from safeguard.auth import permissions
 from safeguard.auth.permissions import Capability, requires
+from safeguard.bodymap import services as bodymap
 from safeguard.concerns import services as concern_services
 from safeguard.concerns.states import EventKind
+from safeguard.core.formatting import school_zone
 from safeguard.core.forms import as_id, attach_error, required_data
 from safeguard.core.sqltypes import utcnow
 from safeguard.pupils import services
 from safeguard.pupils import store as pupils_store
 from safeguard.pupils.forms import ConfirmImportForm, ImportForm, LeftForm
 from safeguard.pupils.models import Pupil
+from safeguard.terminology import get_vocabulary
 
 blueprint = Blueprint("pupils", __name__, url_prefix="/pupils")
 PAGE_SIZE = 50
@@ -63,6 +67,23 @@ def _chronology_request() -> concern_services.ChronologyRequest:
     )
 
 
+def _body_map(pupil: Pupil) -> bodymap.CombinedMap:
+    """The child's combined body map for the period the page's address asks for (dates in the school's zone)."""
+    args = request.args
+    zone = school_zone()
+
+    def day(name: str, days_after: int = 0) -> datetime | None:
+        try:
+            chosen = date.fromisoformat(args.get(name, "")[:10])
+        except ValueError:
+            return None
+        return datetime.combine(chosen + timedelta(days=days_after), time.min, zone)
+
+    return bodymap.combined_map(
+        pupil.school_id, pupil.id, args.get("period", "")[:10], utcnow(), start=day("from"), end=day("to", 1)
+    )
+
+
 def _render_pupil(pupil: Pupil, left_form: LeftForm) -> str:
     """The pupil's page: their details, their chronology (a year at a time) and the form to mark them as left."""
     return render_template(
@@ -72,6 +93,9 @@ def _render_pupil(pupil: Pupil, left_form: LeftForm) -> str:
         kinds=list(EventKind),
         all_years=concern_services.ALL_YEARS,
         left_form=left_form,
+        body_map=_body_map(pupil),
+        body_map_vocabulary=get_vocabulary().body_map,
+        body_map_periods=bodymap.PERIODS,
         can_act=permissions.has(current_user, Capability.ACT_ON_CONCERNS),
         can_export=permissions.has(current_user, Capability.EXPORT),
     )

@@ -145,7 +145,11 @@ class Heading(Paragraph):
 
 def _plain(obj):
     if dataclasses.is_dataclass(obj):
-        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        return {
+            f.name: _plain(getattr(obj, f.name))
+            for f in dataclasses.fields(obj)
+            if getattr(obj, f.name) or not f.metadata.get("omitted_when_empty")
+        }
     if isinstance(obj, list | tuple):
         return [_plain(v) for v in obj]
     if isinstance(obj, dict):

@@ -5,7 +5,7 @@ Times are aware UTC datetimes; the documents show them in the school's time zone
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 PART_LABELS = {
@@ -70,6 +70,36 @@ class EventInfo:
     follow_up_on: date | None = None
 
 
+# A field added to the record after exports were made: left out of the content's digest while it is empty, so that
+# an export made before it existed still matches a record that has nothing in it (see base.content_digest).
+OMITTED_WHEN_EMPTY = {"omitted_when_empty": True}
+
+
+@dataclass(frozen=True)
+class MarkInfo:
+    """A mark on a child's body map, numbered as on its concern's outlines."""
+
+    number: int
+    pupil_id: int
+    child: str
+    region: str
+    # The outline it is drawn on, its label, and its place as fractions of the outline's width and height.
+    view: str
+    view_label: str
+    x: float
+    y: float
+    placed_on_outline: bool
+    kind: str
+    length_cm: float
+    width_cm: float | None
+    shape: str
+    colour: str
+    seen_at: datetime
+    child_words: str
+    recorded_by: str
+    recorded_at: datetime
+
+
 @dataclass(frozen=True)
 class ConcernInfo:
     """Everything recorded about one concern."""
@@ -95,6 +125,8 @@ class ConcernInfo:
     addenda: tuple[Addendum, ...]
     events: tuple[EventInfo, ...]
     kept_wording_reason: str | None
+    # The body map's marks, in the order they were recorded.
+    marks: tuple[MarkInfo, ...] = field(default=(), metadata=OMITTED_WHEN_EMPTY)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, Spacer
 
 from safeguard.core.formatting import shorten
+from safeguard.reports import bodymap
 from safeguard.reports.base import (
     FONT,
     FONT_BOLD,
@@ -120,6 +121,19 @@ def _account(concern: ConcernInfo, zone: ZoneInfo) -> list:
     return story
 
 
+def _body_map(concern: ConcernInfo, width: float, zone: ZoneInfo) -> list:
+    """The concern's body map: the outlines with its numbered marks, and their details."""
+    if not concern.marks:
+        return []
+    numbered = [(mark.number, mark) for mark in concern.marks]
+    return [
+        *subheading("Body map (marks seen, drawn and described; staff never photograph injuries)"),
+        bodymap.drawing(numbered, width),
+        Spacer(1, 4),
+        bodymap.table(numbered, width, zone),
+    ]
+
+
 def concern_story(
     concern: ConcernInfo, width: float, zone: ZoneInfo, heading: str = "h1", key: str | None = None
 ) -> list:
@@ -131,6 +145,7 @@ def concern_story(
     story += _concern_details(concern, width, zone)
     story += [*subheading("Children"), *_pupil_rows(concern.pupils, width)]
     story += _account(concern, zone)
+    story += _body_map(concern, width, zone)
     story += [*subheading("Chronology of actions, referrals and decisions"), *_chronology(concern, width, zone)]
     outcome = [("Outcome", concern.outcome or "Open — no outcome yet")]
     if concern.outcome_rationale:
@@ -216,6 +231,33 @@ def _summary_chronology(shown: ChildFile, width: float, zone: ZoneInfo) -> list:
     ]
 
 
+def _combined_body_map(shown: ChildFile, width: float, zone: ZoneInfo) -> list:
+    """Every mark on the child across their concerns, oldest first: the pattern over time is what a DSL looks for."""
+    found = sorted(
+        (
+            (mark, concern.reference)
+            for concern in shown.concerns
+            for mark in concern.marks
+            if mark.pupil_id == shown.pupil.id
+        ),
+        key=lambda pair: pair[0].seen_at,
+    )
+    if not found:
+        return []
+    numbered = [(number, mark) for number, (mark, _) in enumerate(found, 1)]
+    return [
+        Paragraph("Body map: every mark across the concerns", styles()["h2"]),
+        Paragraph(
+            f"{len(found)} mark{'' if len(found) == 1 else 's'} recorded on this child, numbered here from the oldest; "
+            "each concern below shows its own marks with the numbers they have on that concern.",
+            styles()["small"],
+        ),
+        bodymap.drawing(numbered, width),
+        Spacer(1, 4),
+        bodymap.table(numbered, width, zone, references=[reference for _, reference in found]),
+    ]
+
+
 def _child_file_story(file: ChildFile, meta: ExportMeta, width: float, title: str, extra_contents=()) -> list:
     s = styles()
     shown, aliases = redact(file)
@@ -227,6 +269,7 @@ def _child_file_story(file: ChildFile, meta: ExportMeta, width: float, title: st
     entries += [(concern_title(concern), concern_key(concern)) for concern in shown.concerns]
     entries += list(extra_contents)
     story += [Paragraph("Contents", s["h2"]), Contents(entries)]
+    story += _combined_body_map(shown, width, zone)
     story += _summary_chronology(shown, width, zone)
     for concern in shown.concerns:
         story += concern_story(concern, width, zone, heading="h1", key=concern_key(concern))

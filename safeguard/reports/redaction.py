@@ -100,6 +100,16 @@ def redact(file: ChildFile) -> tuple[ChildFile, dict[int, str]]:
                 for e in concern.events
             ),
             outcome_rationale=scrub(concern.outcome_rationale),
+            marks=tuple(
+                replace(
+                    m,
+                    child=aliases.get(m.pupil_id, m.child),
+                    shape=scrub(m.shape),
+                    colour=scrub(m.colour),
+                    child_words=scrub(m.child_words),
+                )
+                for m in concern.marks
+            ),
         )
 
     return replace(file, concerns=tuple(redact_concern(c) for c in file.concerns)), aliases

@@ -36,7 +36,7 @@ def lint(directory: str | None) -> None:
         click.echo(
             f"{folder.name} {vocabulary.version}: {len(vocabulary.leaves)} categories in {len(vocabulary.groups)} "
             f"groups, {len(vocabulary.terms)} terms, {len(vocabulary.agencies)} agencies, "
-            f"{len(vocabulary.protocols)} protocols — valid"
+            f"{len(vocabulary.protocols)} protocols, {len(vocabulary.body_map.regions)} body map regions — valid"
         )
     clear_cache()
     sys.exit(1 if failed else 0)

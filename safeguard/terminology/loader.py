@@ -20,7 +20,17 @@ from pydantic import AfterValidator, Field, StrictBool, ValidationInfo, field_va
 from safeguard.core.datafiles import DataFileError, Schema, at_least_one, duplicate_ids, load, problem
 from safeguard.protocols import Protocol, ProtocolError, load_protocols
 from safeguard.terminology.checker import Checker
-from safeguard.terminology.model import Agency, Category, Term, Use, UseKind, Vocabulary
+from safeguard.terminology.model import (
+    BODY_VIEWS,
+    Agency,
+    BodyMapVocabulary,
+    BodyRegion,
+    Category,
+    Term,
+    Use,
+    UseKind,
+    Vocabulary,
+)
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # A source is cited by its short name in capitals ("KCSIE Part one", "LUX; SOA").
@@ -251,6 +261,81 @@ class AgenciesFile(_VocabularyFile):
         return duplicate_ids(self.file_name, self.agencies)
 
 
+class BodyViewEntry(Schema):
+    """One outline of the body map."""
+
+    id: Literal["front", "back", "left", "right", "head"]
+    label: str
+
+
+class MarkKindEntry(Schema):
+    """A kind of mark (a bruise, a cut...)."""
+
+    id: Annotated[str, AfterValidator(_slug)]
+    label: str
+
+
+def _box(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    left, top, right, bottom = box
+    if not (0 <= left < right <= 100 and 0 <= top < bottom <= 100):
+        raise ValueError(
+            "must be [left, top, right, bottom], percentages from 0 to 100, left before right, top before bottom"
+        )
+    return box
+
+
+class BodyRegionEntry(Schema):
+    """A part of the body, and its box on each outline it is drawn on."""
+
+    id: Annotated[str, AfterValidator(_slug)]
+    label: str
+    sided: StrictBool = False
+    # By outline: the front, the back, the head, and the side (the right side's outline is the left's mirror).
+    boxes: Annotated[
+        dict[
+            Literal["front", "back", "side", "head"], Annotated[tuple[float, float, float, float], AfterValidator(_box)]
+        ],
+        at_least_one("must give the region's box on at least one outline"),
+    ]
+
+    def region(self) -> BodyRegion:
+        """The vocabulary's :class:`BodyRegion`, its boxes as fractions of an outline's width and height."""
+        boxes: dict[str, tuple[float, float, float, float]] = {
+            view: (box[0] / 100, box[1] / 100, box[2] / 100, box[3] / 100) for view, box in self.boxes.items()
+        }
+        return BodyRegion(id=self.id, label=self.label, sided=self.sided, boxes=boxes)
+
+
+class BodyMapFile(_VocabularyFile):
+    """``body-map.yaml``: the outlines, the parts of the body a mark is recorded on, and the kinds of mark."""
+
+    file_name = "body-map.yaml"
+    entry_lists: ClassVar[Mapping[str, str]] = {"views": "view", "kinds": "kind", "regions": "region"}
+
+    views: tuple[BodyViewEntry, ...]
+    kinds: Annotated[tuple[MarkKindEntry, ...], at_least_one("must list at least one kind of mark")]
+    regions: Annotated[tuple[BodyRegionEntry, ...], at_least_one("must list at least one region")]
+
+    def problems(self) -> list[str]:
+        """Ids are unique in each list, every outline is listed once, and "other" is a kind of mark."""
+        found = duplicate_ids(self.file_name, self.views) + duplicate_ids(self.file_name, self.kinds)
+        found += duplicate_ids(self.file_name, self.regions)
+        missing = [view for view in BODY_VIEWS if view not in {v.id for v in self.views}]
+        if missing:
+            found.append(problem(self.file_name, "(file)", "views", f"must list every outline; missing {missing}"))
+        if "other" not in {kind.id for kind in self.kinds}:
+            found.append(problem(self.file_name, "(file)", "kinds", "must include the kind 'other'"))
+        return found
+
+    def vocabulary_body_map(self) -> BodyMapVocabulary:
+        """The body map as the vocabulary holds it."""
+        return BodyMapVocabulary(
+            views={view.id: view.label for view in self.views},
+            regions={entry.id: entry.region() for entry in self.regions},
+            kinds={kind.id: kind.label for kind in self.kinds},
+        )
+
+
 def _shared_forms(terms: list[Term]) -> list[str]:
     """A problem for each form (term or variant) already a form of an earlier term."""
     problems = []
@@ -336,10 +421,11 @@ def load_vocabulary(directory: Path) -> Vocabulary:
     categories = _read(CategoriesFile, directory, problems)
     terms = _read(TermsFile, directory, problems)
     agencies = _read(AgenciesFile, directory, problems)
+    body_map = _read(BodyMapFile, directory, problems)
     if meta is not None:
         problems.extend(_meta_problems(meta, directory, (categories, terms, agencies)))
     protocols = _protocols(directory, categories, agencies, problems)
-    if problems or meta is None or categories is None or terms is None or agencies is None:
+    if problems or meta is None or categories is None or terms is None or agencies is None or body_map is None:
         raise VocabularyError(problems)
     groups = categories.vocabulary_groups()
     return Vocabulary(
@@ -351,5 +437,6 @@ def load_vocabulary(directory: Path) -> Vocabulary:
         terms=terms.vocabulary_terms(),
         allowed=list(terms.allowed),
         agencies=[Agency(**dict(entry)) for entry in agencies.agencies],
+        body_map=body_map.vocabulary_body_map(),
         protocols=protocols,
     )

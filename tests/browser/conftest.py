@@ -93,8 +93,9 @@ def new_page(browser, live_server, viewport, request):
     opened = []
     problems: list[str] = []
 
-    def _open(size: dict | None = None):
-        context = browser.new_context(base_url=live_server.url, viewport=size or viewport, locale="en-GB")
+    def _open(size: dict | None = None, **options):
+        # options: more of Playwright's context options, such as has_touch=True for a touch screen.
+        context = browser.new_context(base_url=live_server.url, viewport=size or viewport, locale="en-GB", **options)
         context.set_default_timeout(10_000)
         page = context.new_page()
         page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)

@@ -1,0 +1,114 @@
+"""Every statement about body map marks: appended, never changed; read by concern and by child, decoded by name."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
+
+from safeguard.auth.models import User
+from safeguard.bodymap.models import BodyMark
+from safeguard.concerns.models import Concern
+from safeguard.core.extensions import db
+from safeguard.core.sqltypes import UTCDateTime
+from safeguard.core.statements import transaction_connection
+
+
+@dataclass(frozen=True)
+class MarkRow:
+    """A mark as the pages show it, with its concern's reference and the name of who recorded it."""
+
+    id: int
+    concern_id: int
+    reference: str
+    pupil_id: int
+    event_id: int
+    region_id: str
+    region_label: str
+    side: str | None
+    view: str
+    x: float
+    y: float
+    placed_on_outline: bool
+    kind: str
+    length_cm: float
+    width_cm: float | None
+    shape: str
+    colour: str
+    seen_at: datetime
+    child_words: str
+    recorded_by_id: int
+    recorded_by: str
+    recorded_at: datetime
+
+
+_MARKS = (
+    select(
+        BodyMark.id,
+        BodyMark.concern_id,
+        Concern.reference,
+        BodyMark.pupil_id,
+        BodyMark.event_id,
+        BodyMark.region_id,
+        BodyMark.region_label,
+        BodyMark.side,
+        BodyMark.view,
+        BodyMark.x,
+        BodyMark.y,
+        BodyMark.placed_on_outline,
+        BodyMark.kind,
+        BodyMark.length_cm,
+        BodyMark.width_cm,
+        BodyMark.shape,
+        BodyMark.colour,
+        BodyMark.seen_at,
+        BodyMark.child_words,
+        BodyMark.recorded_by_id,
+        User.display_name.label("recorded_by"),
+        BodyMark.recorded_at,
+    )
+    .join(Concern, Concern.id == BodyMark.concern_id)
+    .join(User, User.id == BodyMark.recorded_by_id)
+    .where(BodyMark.school_id == bindparam("school_id"), Concern.school_id == bindparam("school_id"))
+)
+# A concern's marks in the order they were recorded: their numbers on the concern.
+_CONCERN_MARKS = _MARKS.where(BodyMark.concern_id == bindparam("concern_id")).order_by(BodyMark.id)
+# A child's marks seen in a period, oldest first.
+_PUPIL_MARKS = _MARKS.where(
+    BodyMark.pupil_id == bindparam("pupil_id"),
+    BodyMark.seen_at >= bindparam("start", type_=UTCDateTime()),
+    BodyMark.seen_at < bindparam("end", type_=UTCDateTime()),
+).order_by(BodyMark.seen_at, BodyMark.id)
+_COUNT = select(func.count()).where(
+    BodyMark.school_id == bindparam("school_id"), BodyMark.concern_id == bindparam("concern_id")
+)
+_ADD_MARKS = BodyMark.__table__.insert()
+
+
+def _rows(statement: Any, values: dict[str, Any]) -> list[MarkRow]:
+    return [MarkRow(**row._mapping) for row in db.session.execute(statement, values)]
+
+
+def concern_marks(school_id: int, concern_id: int) -> list[MarkRow]:
+    """A concern's marks, in the order they were recorded."""
+    return _rows(_CONCERN_MARKS, {"school_id": school_id, "concern_id": concern_id})
+
+
+def pupil_marks(school_id: int, pupil_id: int, start: datetime, end: datetime) -> list[MarkRow]:
+    """The marks on a child, across their concerns, seen from ``start`` up to (not including) ``end``."""
+    values = {"school_id": school_id, "pupil_id": pupil_id, "start": start, "end": end}
+    return _rows(_PUPIL_MARKS, values)
+
+
+def count_marks(school_id: int, concern_id: int) -> int:
+    """How many marks a concern has."""
+    return int(db.session.scalar(_COUNT, {"school_id": school_id, "concern_id": concern_id}) or 0)
+
+
+def insert_marks(rows: Sequence[dict[str, Any]]) -> None:
+    """Append marks (each a dictionary of the columns); they are never changed afterwards."""
+    if rows:
+        transaction_connection().execute(_ADD_MARKS, list(rows))
