@@ -14,6 +14,7 @@ from safeguard.bodymap.models import BodyMark
 from safeguard.concerns.models import Attachment, Concern, ConcernEvent
 from tests import factories
 
+
 def _png() -> bytes:
     """A real (small) PNG: a damaged one would be refused for that alone."""
     out = io.BytesIO()
