@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
 
 import click
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from safeguard.concerns.services import escalate_overdue
 from safeguard.core.extensions import db
@@ -12,6 +15,8 @@ from safeguard.core.sqltypes import utcnow
 from safeguard.notifications.services import deliver_outbox
 from safeguard.notifications.store import beat
 from safeguard.pupils.services import sweep_stashed_imports
+
+logger = logging.getLogger("safeguard.notifications")
 
 
 def run_once() -> tuple[int, int, int, int]:
@@ -30,15 +35,59 @@ def run_once() -> tuple[int, int, int, int]:
     return escalated, sent, retried, expired
 
 
+# While the database cannot be reached, the worker tries again after 1, 2, 4… seconds, at most this many apart.
+OUTAGE_MAX_WAIT = 60
+
+
+class Outage:
+    """The database could not be reached: how long to wait before trying again, and whether this outage was already
+    reported (once per outage, so that a night without the database is one line in the log, not thousands)."""
+
+    def __init__(self) -> None:
+        self.since: float | None = None
+        self.wait = 1.0
+
+    def failed(self, error: Exception) -> float:
+        """Record a failed pass; the seconds to wait before the next."""
+        if self.since is None:
+            self.since = time.monotonic()
+            # Only the kind of error: its text may carry a statement and its values.
+            logger.warning("database unavailable (%s): waiting for it, and trying again", type(error).__name__)
+            self.wait = 1.0
+        else:
+            self.wait = min(self.wait * 2, OUTAGE_MAX_WAIT)
+        return self.wait
+
+    def passed(self) -> None:
+        """Record a pass that reached the database; report the end of an outage."""
+        if self.since is not None:
+            logger.warning("database reachable again after %.0f s: carrying on", time.monotonic() - self.since)
+            self.since = None
+
+
 @click.command("notify")
 @click.option("--once", is_flag=True, help="Do one pass and exit (for cron).")
 @click.option("--interval", default=30, show_default=True, help="Seconds between passes.")
 @click.option("--quiet", is_flag=True, help="Report only the passes that did something (make run's worker).")
 def notify(once: bool, interval: int, quiet: bool) -> None:
     """Escalate concerns not acknowledged in time, deliver queued e-mails with retries and back-off, delete pupil
-    imports left unconfirmed, and record the worker's heartbeat after each pass."""
+    imports left unconfirmed, and record the worker's heartbeat after each pass.
+
+    When the database cannot be reached (a restart, a failover), the worker waits and tries again with back-off,
+    reporting the outage once, and carries on when it returns; with ``--once`` it exits with status 1 instead.
+    """
+    outage = Outage()
     while True:
-        escalated, sent, retried, expired = run_once()
+        try:
+            escalated, sent, retried, expired = run_once()
+        except (OperationalError, InterfaceError) as error:
+            with contextlib.suppress(OperationalError, InterfaceError):
+                db.session.rollback()
+            if once:
+                raise click.ClickException("the database cannot be reached; nothing was sent") from None
+            time.sleep(outage.failed(error))
+            continue
+        outage.passed()
         if not quiet or escalated or sent or retried or expired:
             click.echo(f"escalated {escalated}, sent {sent}, to retry {retried}, expired imports deleted {expired}")
         if once:
