@@ -343,8 +343,13 @@ def _marks_form(concern, bound) -> bodymap_forms.AddMarksForm:
     form = sent or bodymap_forms.AddMarksForm(formdata=None, prefix="marks")
     # The form just sent is shown open, with what was typed.
     form.sent = sent is not None
-    children = [(link.pupil_id, link.pupil.display_name) for link in concern.pupil_links]
-    bodymap_forms.prepare_rows(form.marks, get_vocabulary().body_map, children)
+    # The editor (five outlines and a row of a dozen fields) is drawn only when asked for (its link adds
+    # ``?add=marks``) or sent back with errors: drawn on every view of a concern it was about a quarter of the page's
+    # rendering, for a form seldom used. Without JavaScript it works the same.
+    form.shown = form.sent or request.args.get("add") == "marks"
+    if form.shown:
+        children = [(link.pupil_id, link.pupil.display_name) for link in concern.pupil_links]
+        bodymap_forms.prepare_rows(form.marks, get_vocabulary().body_map, children)
     return form
 
 

@@ -271,11 +271,15 @@ def test_the_reporter_sees_the_marks_they_recorded_and_the_dsl_sees_every_mark(c
     db.session.commit()
     reporter_page = client.get(f"/concerns/{concern.id}").get_data(as_text=True)
     assert "Left forearm" in reporter_page and "Right thigh" not in reporter_page
+    # The editor is drawn when asked for (its link), not on every view of the concern.
+    assert f'href="/concerns/{concern.id}?add=marks#add-marks"' in reporter_page
+    assert "data-mark-number" not in reporter_page
+    adding = client.get(f"/concerns/{concern.id}?add=marks").get_data(as_text=True)
     # A mark the reporter adds is numbered as on the concern, after the DSL's: its row, and any message, say "Mark 3".
-    assert '<legend class="h6">Mark <span data-mark-number>3</span></legend>' in reporter_page
+    assert '<legend class="h6">Mark <span data-mark-number>3</span></legend>' in adding
     bad = _mark(0, "marks-marks", region="knee", kind="bruise", length_cm="1")
     response = factories.submit_form(
-        client, f"/concerns/{concern.id}/body-map", bad, form_url=f"/concerns/{concern.id}"
+        client, f"/concerns/{concern.id}/body-map", bad, form_url=f"/concerns/{concern.id}?add=marks"
     )
     assert response.status_code == 400 and "Mark 3: say which side of the body" in response.get_data(as_text=True)
     client.post("/auth/sign-out", data={"csrf_token": factories.csrf_token(client, "/")})
