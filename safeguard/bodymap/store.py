@@ -103,6 +103,13 @@ def pupil_marks(school_id: int, pupil_id: int, start: datetime, end: datetime) -
     return _rows(_PUPIL_MARKS, values)
 
 
+def marks_of_concerns(school_id: int, concern_ids: Any) -> list[MarkRow]:
+    """The marks of the concerns ``concern_ids`` selects (a sub-query of their ids), each concern's in the order they
+    were recorded: what a document of several concerns draws, in one statement."""
+    statement = _MARKS.where(BodyMark.concern_id.in_(concern_ids)).order_by(BodyMark.concern_id, BodyMark.id)
+    return _rows(statement, {"school_id": school_id})
+
+
 def count_marks(school_id: int, concern_id: int) -> int:
     """How many marks a concern has."""
     return int(db.session.scalar(_COUNT, {"school_id": school_id, "concern_id": concern_id}) or 0)

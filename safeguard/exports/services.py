@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from safeguard import reports
 from safeguard.audit import services as audit
 from safeguard.auth.models import Role, User
+from safeguard.bodymap.store import MarkRow
 from safeguard.concerns.models import Concern
 from safeguard.concerns.rules import acknowledged_late
 from safeguard.concerns.states import REFERRAL_TARGETS, EventKind, Status
@@ -71,7 +72,7 @@ def pupil_info(pupil: Pupil) -> rd.PupilInfo:
     )
 
 
-_Keyed = TypeVar("_Keyed", store.PupilLinkRow, store.CategoryRow, store.EventRow, store.MarkRow)
+_Keyed = TypeVar("_Keyed", store.PupilLinkRow, store.CategoryRow, store.EventRow, MarkRow)
 
 _ROLE_LABELS = {Role.DSL: "DSL", Role.HEAD: "Head teacher", Role.ADMIN: "Administrator", Role.STAFF: "Staff"}
 
@@ -131,7 +132,7 @@ class _Parts:
     events: dict[int, list[store.EventRow]]
     follow_ups: dict[int, date]
     lines: EventLines
-    marks: dict[int, list[store.MarkRow]]
+    marks: dict[int, list[MarkRow]]
 
 
 def _by_concern(rows: Iterable[_Keyed]) -> dict[int, list[_Keyed]]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import lazyload
 from sqlalchemy.sql import Executable
 
 from safeguard.auth.models import User, UserRole
-from safeguard.bodymap.models import BodyMark
+from safeguard.bodymap import store as bodymap_store
 from safeguard.concerns.models import Concern, ConcernCategory, ConcernEvent, ConcernPupil, FollowUp
 from safeguard.concerns.rules import acknowledgement_overdue, follow_up_overdue, is_open
 from safeguard.concerns.states import EventKind, Part
@@ -236,54 +236,10 @@ def events(school_id: int, selection: Selection) -> list[EventRow]:
     )
 
 
-@dataclass(frozen=True)
-class MarkRow:
-    """A mark on a body map, with the name of the child it is on and of who recorded it."""
-
-    concern_id: int
-    pupil_id: int
-    region_label: str
-    view: str
-    x: float
-    y: float
-    placed_on_outline: bool
-    kind: str
-    length_cm: float
-    width_cm: float | None
-    shape: str
-    colour: str
-    seen_at: datetime
-    child_words: str
-    recorded_by: str
-    recorded_at: datetime
-
-
-def marks(school_id: int, selection: Selection) -> list[MarkRow]:
-    """The body map marks of the selected concerns, each concern's in the order they were recorded."""
-    return _decoded(
-        MarkRow,
-        select(
-            BodyMark.concern_id,
-            BodyMark.pupil_id,
-            BodyMark.region_label,
-            BodyMark.view,
-            BodyMark.x,
-            BodyMark.y,
-            BodyMark.placed_on_outline,
-            BodyMark.kind,
-            BodyMark.length_cm,
-            BodyMark.width_cm,
-            BodyMark.shape,
-            BodyMark.colour,
-            BodyMark.seen_at,
-            BodyMark.child_words,
-            User.display_name.label("recorded_by"),
-            BodyMark.recorded_at,
-        )
-        .join(User, User.id == BodyMark.recorded_by_id)
-        .where(BodyMark.school_id == school_id, BodyMark.concern_id.in_(selection))
-        .order_by(BodyMark.concern_id, BodyMark.id),
-    )
+def marks(school_id: int, selection: Selection) -> list[bodymap_store.MarkRow]:
+    """The body map marks of the selected concerns, each concern's in the order they were recorded (the body map's
+    own statement, so that a document and the pages read a mark alike)."""
+    return bodymap_store.marks_of_concerns(school_id, selection)
 
 
 @dataclass(frozen=True)
