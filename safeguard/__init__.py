@@ -127,9 +127,10 @@ def register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
         token = session.get(sessions.TOKEN_KEY)
-        if not (user_id.isascii() and user_id.isdigit()) or not token:
+        account_id = as_id(user_id)
+        if account_id is None or not token:
             return None
-        values = {"user_id": int(user_id), "token_hash": sessions.token_hash(token)}
+        values = {"user_id": account_id, "token_hash": sessions.token_hash(token)}
         user = db.session.scalars(signed_in_user, values).unique().first()
         return user if user is not None and user.is_active else None
 

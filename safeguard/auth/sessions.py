@@ -132,13 +132,12 @@ def end_others(user: User, token: str) -> int:
     return ended
 
 
-def live(
-    user: User, token: str | None, *, idle: timedelta = timedelta(minutes=30), lifetime: timedelta = timedelta(hours=12)
-) -> list[LiveSession]:
+def live(user: User, token: str | None, *, idle: timedelta, lifetime: timedelta) -> list[LiveSession]:
     """The person's live sessions, the most recently active first, with the one of ``token`` marked as current.
 
     Sessions idle for longer than ``idle`` (and a minute, as activity is recorded once a minute) or started longer
-    than ``lifetime`` ago have already ended in their browser and are not listed.
+    than ``lifetime`` ago have already ended in their browser and are not listed: the app's ``IDLE_TIMEOUT`` and
+    ``PERMANENT_SESSION_LIFETIME``, which the caller passes.
     """
     now = utcnow()
     current = token_hash(token) if token else None
