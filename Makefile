@@ -33,8 +33,11 @@ run: $(VENV)/.installed ## Set up, create or upgrade the database, seed the demo
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# The suite runs on every core (pytest-xdist); each test file stays on one worker, in its own order, so that a
+# file's tests that build on each other (the hostile-input campaign and its count) run together.
+TEST_JOBS ?= auto
 test: $(VENV)/.installed-test ## Set up and run the whole test suite (browser tests included)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 # The checks run with -k: each runs even when one before it fails, so one run shows every problem; lint fails if any did.
 lint: $(VENV)/.installed-test ## Check the code: ruff, ruff format, mypy, import-linter (the layers), radon (no function worse than C)
