@@ -72,6 +72,7 @@ from safeguard.core.statements import transaction_connection
 from safeguard.notifications import store as alerts
 from safeguard.pupils import store as pupils_store
 from safeguard.pupils.models import Pupil, display_name
+from safeguard.safety import store as safety_store
 from safeguard.schools.models import School
 
 PAGE_SIZE = 25
@@ -601,6 +602,8 @@ class QueuePage:
     follow_ups: list[OverdueFollowUp] = field(default_factory=list)
     awaiting_receipt: list[pupils_store.AwaitingReceipt] = field(default_factory=list)
     unread_alerts: int = 0
+    # What the page's banners depend on (the worker's last pass, the DSL team's cover), read with the page.
+    banner_state: safety_store.BannerState | None = None
 
 
 _PRIORITY = case(
@@ -663,6 +666,7 @@ def _around_the_queue() -> list[Label[Any]]:
         _overdue_follow_ups_column(),
         pupils_store.awaiting_receipt_column(_SCHOOL),
         alerts.unread_count_column(bindparam("user_id")),
+        *safety_store.banner_state_columns(_SCHOOL, _TODAY, _NOW),
     ]
 
 
@@ -962,6 +966,7 @@ def queue(
         follow_ups=_overdue_follow_ups(result.follow_ups),
         awaiting_receipt=pupils_store.transfers(result.awaiting),
         unread_alerts=result.unread,
+        banner_state=safety_store.banner_state_of(result),
     )
 
 

@@ -253,6 +253,8 @@ def queue():
     if filters.search:
         services.record_search(filters.search, result.total, current_user)
     remember_unread_alert_count(result.unread_alerts)
+    if result.banner_state is not None:
+        safety.remember_banner_state(result.banner_state)
     return render_template(
         "concerns/queue.html",
         result=result,

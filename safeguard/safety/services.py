@@ -106,7 +106,9 @@ def banners(user: User) -> list[Banner]:
     found: list[Banner] = []
     if roles & {Role.DSL, Role.HEAD, Role.ADMIN}:
         now = utcnow()
-        state = store.banner_state(user.school_id, local_today(zone_named(user.school.timezone), now), now)
+        state = g.get("banner_state") or store.banner_state(
+            user.school_id, local_today(zone_named(user.school.timezone), now), now
+        )
         if not worker_state(state.last_beat, now).running:
             found.append(
                 Banner(
@@ -120,6 +122,12 @@ def banners(user: User) -> list[Banner]:
             found.append(_no_dsl_banner(user))
     g.safety_banners = found
     return found
+
+
+def remember_banner_state(state: store.BannerState) -> None:
+    """Record the banners' state when a page has already read it with its own statement (the queue does), so that
+    the banners do not read it again."""
+    g.banner_state = state
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, bindparam, select
+from sqlalchemy import Date, Label, bindparam, select
+from sqlalchemy.sql.elements import BindParameter
 
 from safeguard.auth import store as accounts
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import UTCDateTime
 from safeguard.notifications import store as alerts
 
+
+def banner_state_columns(
+    school_id: BindParameter[Any], today: BindParameter[Any], now: BindParameter[Any]
+) -> list[Label[Any]]:
+    """What the banners depend on, as labelled sub-queries (``last_beat``, ``cover``): a page that reads its own
+    statement anyway (the queue) adds them to it and decodes them with :func:`banner_state_of`."""
+    return [alerts.last_beat_column(), accounts.cover_count_column(school_id, today, now)]
+
+
 _BANNER_STATE = select(
-    alerts.last_beat_column(),
-    accounts.cover_count_column(
+    *banner_state_columns(
         bindparam("school_id"), bindparam("today", type_=Date()), bindparam("now", type_=UTCDateTime())
-    ),
+    )
 )
 
 
@@ -30,5 +40,11 @@ class BannerState:
 
 def banner_state(school_id: int, today: date, now: datetime) -> BannerState:
     """What the banners of a page depend on, in one statement."""
-    row = db.session.execute(_BANNER_STATE, {"school_id": school_id, "today": today, "now": now}).one()
+    return banner_state_of(
+        db.session.execute(_BANNER_STATE, {"school_id": school_id, "today": today, "now": now}).one()
+    )
+
+
+def banner_state_of(row: Any) -> BannerState:
+    """The banners' state from a row holding the columns of :func:`banner_state_columns`, by their labels."""
     return BannerState(row.last_beat, row.cover or 0)
