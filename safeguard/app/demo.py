@@ -20,6 +20,7 @@ from safeguard.concerns.models import Concern, Part
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import utcnow
 from safeguard.pupils.models import Pupil
+from safeguard.retention.demo import FORMER_PUPIL_UPN, seed_former_pupil
 from safeguard.schools import services as school_services
 
 DEMO_CODE = "OAK"
@@ -101,6 +102,14 @@ def body_map_reference() -> str | None:
         .where(Concern.school_id == school.id)
         .order_by(Concern.id)
         .limit(1)
+    )
+
+
+def retention_line() -> str:
+    """The demo's line about the former pupil whose file came due for retention review."""
+    return (
+        f"Former pupil UPN {FORMER_PUPIL_UPN}: their safeguarding file has come due for retention review "
+        "(sign in as the DSL: Reports, Retention reviews)."
     )
 
 
@@ -258,6 +267,7 @@ def seed_demo() -> list[tuple[str, str, str, str]]:
         )
     pupils = _seed_pupils(school)
     _seed_concerns(school, pupils, users)
+    seed_former_pupil(school, users["teacher@oak.example"])
     path.write_text("".join(f"{e} {p} {keys.get(e, '')}".rstrip() + "\n" for e, p in known.items()), encoding="utf-8")
     os.chmod(path, 0o600)
     return logins
