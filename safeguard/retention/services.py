@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from safeguard.audit import services as audit
 from safeguard.auth import permissions
 from safeguard.auth.models import User
+from safeguard.concerns.services import WordingError, check_wording
 from safeguard.core import storage
 from safeguard.core.sqltypes import utcnow
 from safeguard.exports import store as exports_store
@@ -66,11 +67,16 @@ def lead_dsl_id(school_id: int) -> int | None:
 
 
 def _reason(reason: str, what: str) -> str:
+    """A decision's reason: given, not too long, and in the vocabulary's terms (the terminology gate)."""
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise RetentionError(f"Give the reason {what}.", "reason")
     if len(reason) > REASON_LENGTH:
         raise RetentionError(f"Keep the reason to {REASON_LENGTH} characters.", "reason")
+    try:
+        check_wording({"reason": reason}, None)
+    except WordingError as error:
+        raise RetentionError(str(error), "reason") from None
     return reason
 
 

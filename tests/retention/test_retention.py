@@ -320,3 +320,41 @@ def test_retention_report(app, runner, school, db):
     assert result.exit_code == 0, result.output
     assert "Disposed of in the period: 1" in result.output and disposal.reference in result.output
     assert "Zebedee" not in result.output
+
+
+def test_a_reason_is_written_in_the_vocabularys_terms(app, school, db):
+    former = _former_pupil(school)
+    _old_concern(school, [former], "An account.")
+    (opened,) = _open_reviews(school)
+    review = db.session.get(RetentionReview, opened.review_id)
+    with pytest.raises(services.RetentionError, match="child sexual abuse material"):
+        services.keep(review, school.dsl, 5, "Police are investigating child pornography found later.", utcnow())
+
+
+@pytest.fixture
+def encrypted(app_config):
+    app_config["UPLOAD_ENCRYPTION_KEY"] = "A" * 43
+    return app_config
+
+
+def test_an_encrypted_attachment_is_removed_too(encrypted, app, school, db):
+    upload = concern_services.Upload("letter.pdf", PDF, "")
+    _former, concern, disposal = _dispose(school, db, account="An account.", uploads=[upload])
+    attachment = db.session.scalar(select(Attachment).where(Attachment.concern_id == concern.id))
+    stored = Path(app.config["UPLOAD_FOLDER"]) / str(school.school.id) / attachment.storage_name
+    assert stored.read_bytes().startswith(b"SGv1")
+    services.approve_disposal(disposal, school.head, utcnow())
+    assert stored.exists()  # until the commit
+    db.session.commit()
+    assert not stored.exists()
+
+
+def test_a_disposal_rolled_back_keeps_the_file_and_the_record(app, school, db):
+    upload = concern_services.Upload("letter.pdf", PDF, "")
+    _former, concern, disposal = _dispose(school, db, account=f"{SECRET} spoke.", uploads=[upload])
+    attachment = db.session.scalar(select(Attachment).where(Attachment.concern_id == concern.id))
+    stored = Path(app.config["UPLOAD_FOLDER"]) / str(school.school.id) / attachment.storage_name
+    services.approve_disposal(disposal, school.head, utcnow())
+    db.session.rollback()
+    assert stored.exists()
+    assert db.session.get(Concern, concern.id).account.startswith(SECRET)
