@@ -22,6 +22,7 @@ depends_on = None
 
 # What a destroyed chronology entry says (safeguard/retention/store.py DESTROYED, written the same).
 DESTROYED = "[Content destroyed under the retention schedule]"
+UNDECIDED = "status IN ('open', 'held', 'disposal_proposed')"
 DISPOSED = "EXISTS (SELECT 1 FROM disposed_concerns d WHERE d.concern_id = {row}.concern_id)"
 
 # The columns a disposal changes, and what it writes into them.
@@ -124,6 +125,11 @@ def upgrade():
     )
     with op.batch_alter_table('retention_reviews', schema=None) as batch_op:
         batch_op.create_index('ix_retention_reviews_school_id_status', ['school_id', 'status', 'due_on'], unique=False)
+        # One undecided review per file (two runs of `retention review` at once cannot open it twice).
+        batch_op.create_index(
+            'uq_retention_reviews_undecided', ['school_id', 'pupil_id'], unique=True,
+            postgresql_where=sa.text(UNDECIDED), sqlite_where=sa.text(UNDECIDED),
+        )
 
     op.create_table('retention_disposals',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),

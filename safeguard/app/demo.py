@@ -144,7 +144,8 @@ def _seed_pupils(school) -> list[Pupil]:
 
 
 def _seed_concerns(school, pupils: list[Pupil], users: dict[str, User]) -> None:
-    if db.session.scalar(select(func.count()).select_from(Concern).where(Concern.school_id == school.id)):
+    recent = Concern.logged_at >= utcnow() - timedelta(days=365)  # not the former pupil's, years ago
+    if db.session.scalar(select(func.count()).select_from(Concern).where(Concern.school_id == school.id, recent)):
         return
     teacher, dsl = users["teacher@oak.example"], users["dsl@oak.example"]
     now = utcnow()
@@ -266,8 +267,9 @@ def seed_demo() -> list[tuple[str, str, str, str]]:
             )
         )
     pupils = _seed_pupils(school)
+    # The former pupil's concern happened years before the others: recorded first, so the demo reads in time order.
+    seed_former_pupil(school, users["teacher@oak.example"], users["dsl@oak.example"])
     _seed_concerns(school, pupils, users)
-    seed_former_pupil(school, users["teacher@oak.example"])
     path.write_text("".join(f"{e} {p} {keys.get(e, '')}".rstrip() + "\n" for e, p in known.items()), encoding="utf-8")
     os.chmod(path, 0o600)
     return logins

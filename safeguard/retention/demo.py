@@ -18,9 +18,9 @@ from safeguard.schools.models import School
 FORMER_PUPIL_UPN = "A801000000900"
 
 
-def seed_former_pupil(school: School, reporter: User) -> str:
-    """Add (once) a former pupil, now 26, with one concern from their primary years, open the review their file came
-    due for, and return their UPN."""
+def seed_former_pupil(school: School, reporter: User, dsl: User) -> str:
+    """Add (once) a former pupil, now 26, with one concern from their primary years (acknowledged by ``dsl`` then),
+    open the review their file came due for, and return their UPN."""
     found = db.session.scalar(select(Pupil).where(Pupil.school_id == school.id, Pupil.upn == FORMER_PUPIL_UPN))
     now = utcnow()
     if found is None:
@@ -40,7 +40,7 @@ def seed_former_pupil(school: School, reporter: User) -> str:
         db.session.add(found)
         db.session.flush()
         logged = now.replace(year=born.year + 9, month=11, day=12, hour=10, minute=20)
-        concern_services.log_concern(
+        concern = concern_services.log_concern(
             reporter,
             concern_services.NewConcern(
                 pupils=[concern_services.PupilRole(found.id, Part.SUBJECT)],
@@ -52,5 +52,7 @@ def seed_former_pupil(school: School, reporter: User) -> str:
             ),
             now=logged,
         )
+        # Acknowledged by the DSL at the time, as it was then: not an overdue concern in today's queue.
+        concern_services.acknowledge(concern, dsl, None, now=logged + timedelta(minutes=12))
     services.open_due_reviews(school, now)
     return FORMER_PUPIL_UPN

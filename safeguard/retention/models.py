@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safeguard.core.extensions import Model
 from safeguard.core.sqltypes import UTCDateTime, utcnow
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
+# A review still to be decided (the partial unique index's predicate).
+UNDECIDED_SQL = "status IN ('open', 'held', 'disposal_proposed')"
 
 
 class RetentionPeriod(Model):
@@ -33,7 +35,18 @@ class RetentionReview(Model):
     disposed of. A kept file comes due again on ``kept_until``."""
 
     __tablename__ = "retention_reviews"
-    __table_args__ = (Index("ix_retention_reviews_school_id_status", "school_id", "status", "due_on"),)
+    __table_args__ = (
+        Index("ix_retention_reviews_school_id_status", "school_id", "status", "due_on"),
+        # One undecided review per file: two runs of `retention review` at once cannot open the same review twice.
+        Index(
+            "uq_retention_reviews_undecided",
+            "school_id",
+            "pupil_id",
+            unique=True,
+            postgresql_where=text(UNDECIDED_SQL),
+            sqlite_where=text(UNDECIDED_SQL),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
