@@ -62,6 +62,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         # Refuse to start on an invalid vocabulary: every concern is recorded in its terms.
         terminology.get_vocabulary()
+        # And on an invalid retention schedule: reviews and disposals are decided by it.
+        from safeguard.retention import services as retention_services
+
+        retention_services.schedule()
     if not app.testing:
         # Everything built so far (modules, the app, templates, the vocabulary) lives as long as the process;
         # frozen, the garbage collector's full collections look only at what requests leave behind instead of
@@ -145,7 +149,9 @@ def register_blueprints(app: Flask) -> None:
     from safeguard.main.views import blueprint as main_blueprint
     from safeguard.notifications.views import blueprint as notifications_blueprint
     from safeguard.pupils.views import blueprint as pupils_blueprint
+    from safeguard.retention.views import blueprint as retention_blueprint
     from safeguard.safety.views import blueprint as safety_blueprint
+    from safeguard.sar.views import blueprint as sar_blueprint
     from safeguard.terminology.views import blueprint as terminology_blueprint
 
     for blueprint in (
@@ -159,6 +165,8 @@ def register_blueprints(app: Flask) -> None:
         pupils_blueprint,
         safety_blueprint,
         bodymap_blueprint,
+        retention_blueprint,
+        sar_blueprint,
     ):
         app.register_blueprint(blueprint)
 

@@ -166,6 +166,20 @@ def _verify(change: bool):
     return request
 
 
+def _subject_access_page(client, records: Records):
+    from safeguard.core.sqltypes import utcnow
+    from safeguard.sar import services as sar
+
+    request = sar.log_request(
+        records.dsl.school,
+        records.dsl,
+        sar.NewRequest(records.child.id, "Mrs Parent", "parent", "", date.today()),
+        utcnow(),
+    )
+    db.session.commit()
+    return lambda: client.get(f"/sar/{request.id}/redact")
+
+
 def _newest_reference(records: Records) -> str:
     return records.concerns[-1].reference
 
@@ -224,6 +238,11 @@ TARGETS = {
     "verify-pdf, unchanged": Target(
         "dsl", _verify(change=False), lambda result, _r: "matches the record as held now" in result.output
     ),
+    "subject access redaction page": Target(
+        "dsl",
+        lambda client, r, _t: _subject_access_page(client, r),
+        lambda response, r: _newest_reference(r) in response.get_data(as_text=True),
+    ),
     "verify-pdf, changed since": Target(
         "dsl", _verify(change=True), lambda result, _r: "the record has changed since: it diverged on" in result.output
     ),
@@ -275,3 +294,33 @@ def test_a_person_who_must_change_their_password_is_still_sent_to_change_it(clie
     response = client.get("/concerns/")
     assert response.status_code == 302 and response.headers["Location"].startswith("/auth/password")
     assert client.get("/health").status_code == 200  # a public route stays open
+
+
+def test_the_retention_queue_and_the_subject_access_list_do_not_grow_with_their_rows(
+    client, school, sign_in, count_statements
+):
+    from safeguard.core.sqltypes import utcnow
+    from safeguard.retention import services as retention
+    from safeguard.sar import services as sar
+
+    def add(count: int, start: int) -> None:
+        today = date.today()
+        for number in range(start, start + count):
+            pupil = factories.pupil(school.school, "Former", f"Pupil{number}", born=f"{today.year - 30}-01-01")
+            factories.concern(school.staff, [pupil])
+            sar.log_request(
+                school.school, school.dsl, sar.NewRequest(pupil.id, "A parent", "parent", "", today), utcnow()
+            )
+        retention.open_due_reviews(school.school, utcnow())
+        db.session.commit()
+
+    sign_in(school.dsl)
+    counts = []
+    for count, start in ((2, 0), (6, 2)):
+        add(count, start)
+        for url in ("/retention/", "/sar/"):
+            client.get(url)
+            with count_statements() as seen:
+                assert client.get(url).status_code == 200
+            counts.append((url, len(seen)))
+    assert counts[:2] == [(url, n) for (url, _), (_, n) in zip(counts[:2], counts[2:], strict=True)], counts

@@ -19,6 +19,7 @@ from safeguard.core.extensions import db
 from safeguard.exports.cli import export_cli, verify_pdf
 from safeguard.notifications.cli import escalate, notify
 from safeguard.pupils.cli import pupils_cli
+from safeguard.retention.cli import retention_cli
 from safeguard.safety.cli import doctor
 from safeguard.schools import services as school_services
 from safeguard.terminology.cli import terminology_cli
@@ -140,7 +141,7 @@ def user_roles(school_code: str, email: str, role: str) -> None:
 @click.command("demo")
 def demo() -> None:
     """Create the demo school with one user of each role (idempotent) and print the logins."""
-    from safeguard.app.demo import body_map_reference, seed_demo
+    from safeguard.app.demo import body_map_reference, retention_line, seed_demo
 
     if current_app.config.get("PRODUCTION"):
         fail("the demo school is for trying Safeguard out, not for a production deployment")
@@ -157,6 +158,7 @@ def demo() -> None:
     reference = body_map_reference()
     if reference:
         click.echo(f"Concern {reference} has a body map with two marks (sign in as the DSL to see it).")
+    click.echo(retention_line())
 
 
 def register(app: Flask) -> None:
@@ -172,6 +174,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(pupils_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(doctor)
+    app.cli.add_command(retention_cli)
 
 
 def main() -> None:

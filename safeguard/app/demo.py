@@ -20,6 +20,7 @@ from safeguard.concerns.models import Concern, Part
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import utcnow
 from safeguard.pupils.models import Pupil
+from safeguard.retention.demo import FORMER_PUPIL_UPN, seed_former_pupil
 from safeguard.schools import services as school_services
 
 DEMO_CODE = "OAK"
@@ -104,6 +105,14 @@ def body_map_reference() -> str | None:
     )
 
 
+def retention_line() -> str:
+    """The demo's line about the former pupil whose file came due for retention review."""
+    return (
+        f"Former pupil UPN {FORMER_PUPIL_UPN}: their safeguarding file has come due for retention review "
+        "(sign in as the DSL: Reports, Retention reviews)."
+    )
+
+
 def _logins_file() -> Path:
     return Path(current_app.instance_path) / "demo_logins.txt"
 
@@ -135,7 +144,8 @@ def _seed_pupils(school) -> list[Pupil]:
 
 
 def _seed_concerns(school, pupils: list[Pupil], users: dict[str, User]) -> None:
-    if db.session.scalar(select(func.count()).select_from(Concern).where(Concern.school_id == school.id)):
+    recent = Concern.logged_at >= utcnow() - timedelta(days=365)  # not the former pupil's, years ago
+    if db.session.scalar(select(func.count()).select_from(Concern).where(Concern.school_id == school.id, recent)):
         return
     teacher, dsl = users["teacher@oak.example"], users["dsl@oak.example"]
     now = utcnow()
@@ -257,6 +267,8 @@ def seed_demo() -> list[tuple[str, str, str, str]]:
             )
         )
     pupils = _seed_pupils(school)
+    # The former pupil's concern happened years before the others: recorded first, so the demo reads in time order.
+    seed_former_pupil(school, users["teacher@oak.example"], users["dsl@oak.example"])
     _seed_concerns(school, pupils, users)
     path.write_text("".join(f"{e} {p} {keys.get(e, '')}".rstrip() + "\n" for e, p in known.items()), encoding="utf-8")
     os.chmod(path, 0o600)

@@ -16,6 +16,8 @@ from safeguard.concerns.models import (
 from safeguard.exports.models import Export
 from safeguard.notifications.models import Notification, OutboxMessage, WorkerHeartbeat
 from safeguard.pupils.models import Pupil
+from safeguard.retention.models import Disposal, DisposedConcern, LegalHold, RetentionPeriod, RetentionReview
+from safeguard.sar.models import SarEvent, SarRedaction, SubjectAccessRequest
 from safeguard.schools.models import School
 
 __all__ = [
@@ -28,13 +30,21 @@ __all__ = [
     "ConcernLink",
     "ConcernPupil",
     "ConcernSequence",
+    "Disposal",
+    "DisposedConcern",
     "Export",
     "FollowUp",
+    "LegalHold",
     "Notification",
     "OutboxMessage",
     "Pupil",
     "RecoveryCode",
+    "RetentionPeriod",
+    "RetentionReview",
+    "SarEvent",
+    "SarRedaction",
     "School",
+    "SubjectAccessRequest",
     "User",
     "UserRole",
     "WorkerHeartbeat",

@@ -48,6 +48,11 @@ class Capability(enum.StrEnum):
     SEARCH_RECORDS = "search_records"
     # See the school's numbers at a glance: open, urgent, overdue, referrals, follow-ups, transfers (the oversight page).
     VIEW_OVERSIGHT = "view_oversight"
+    # See the retention review queue, holds and destruction records (DSLs and the head; deciding is for the lead DSL
+    # and the head: can_decide_retention).
+    REVIEW_RETENTION = "review_retention"
+    # Log, redact and release subject access requests (DSLs and the head).
+    HANDLE_SUBJECT_ACCESS = "handle_subject_access"
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -63,6 +68,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.SET_AWAY,
             Capability.SEARCH_RECORDS,
             Capability.VIEW_OVERSIGHT,
+            Capability.REVIEW_RETENTION,
+            Capability.HANDLE_SUBJECT_ACCESS,
         }
     ),
     Role.HEAD: frozenset(
@@ -74,6 +81,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.SAFETY_CHECK,
             Capability.SEARCH_RECORDS,
             Capability.VIEW_OVERSIGHT,
+            Capability.REVIEW_RETENTION,
+            Capability.HANDLE_SUBJECT_ACCESS,
         }
     ),
     # Administrators run the accounts and settings; they do not read concerns unless they also hold a DSL role.
@@ -197,3 +206,28 @@ def can_add_information(user: User | None, concern) -> bool:
 def can_export(user: User | None, record) -> bool:
     """Whether ``user`` may export ``record`` (a concern or a pupil) as a PDF."""
     return same_school(user, record) and has(user, Capability.EXPORT)
+
+
+def can_decide_retention(user: User | None, record, lead_dsl_id: int | None) -> bool:
+    """Whether ``user`` may decide a retention review of ``record`` (keep, hold, propose a disposal, lift a hold, set
+    the school's periods): the school's lead DSL or its head."""
+    if user is None or not same_school(user, record) or not has(user, Capability.REVIEW_RETENTION):
+        return False
+    return user.id == lead_dsl_id or user.has_role(Role.HEAD)
+
+
+def can_approve_disposal(user: User | None, disposal, lead_dsl_id: int | None) -> bool:
+    """Whether ``user`` may approve ``disposal``: never its proposer; the head when the lead DSL proposed it, the
+    lead DSL when the head did."""
+    if user is None or not same_school(user, disposal) or not has(user, Capability.REVIEW_RETENTION):
+        return False
+    if user.id == disposal.proposed_by_id:
+        return False
+    if disposal.proposed_by_id == lead_dsl_id:
+        return user.has_role(Role.HEAD)
+    return user.id == lead_dsl_id
+
+
+def can_handle_subject_access(user: User | None, record) -> bool:
+    """Whether ``user`` may work on a subject access request (or log one about ``record``, a pupil)."""
+    return same_school(user, record) and has(user, Capability.HANDLE_SUBJECT_ACCESS)

@@ -139,11 +139,37 @@ def _remove(session: Session, outer: SessionTransaction | None) -> None:
     session.info[_PENDING] = kept
 
 
+# Committed files a transaction destroys (a disposal): removed when, and only if, it commits.
+_DOOMED = "safeguard.storage.doomed"
+
+
+def remove_after_commit(school_id: int, storage_name: str) -> None:
+    """Remove a stored file when the session's transaction commits (overwritten first, then unlinked); kept if the
+    transaction is rolled back."""
+    db.session().info.setdefault(_DOOMED, []).append(_path(school_id, storage_name))
+
+
+def _destroy(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+        with open(path, "r+b") as handle:
+            handle.write(b"\0" * size)
+            handle.flush()
+            os.fsync(handle.fileno())
+        path.unlink()
+    except FileNotFoundError:
+        return
+    logger.info("removed %s: its record was destroyed", path.name)
+
+
 @event.listens_for(db.session, "after_commit")
 def _committed(session: Session) -> None:
-    """Keep the files of a committed transaction; a savepoint's stay pending until the transaction commits."""
+    """Keep the files of a committed transaction; a savepoint's stay pending until the transaction commits. Remove
+    the files it destroyed."""
     if session.get_nested_transaction() is None:
         session.info.pop(_PENDING, None)
+        for path in session.info.pop(_DOOMED, []):
+            _destroy(path)
 
 
 @event.listens_for(db.session, "after_soft_rollback")
@@ -160,3 +186,5 @@ def _ended(session: Session, transaction: SessionTransaction) -> None:
     """Remove what is still pending when the whole transaction ends uncommitted (a session closed, say)."""
     if transaction.parent is None and session.info.get(_PENDING):
         _remove(session, None)
+    if transaction.parent is None:
+        session.info.pop(_DOOMED, None)

@@ -588,6 +588,31 @@ def _log(document: _Document, user: User | None, meta: rd.ExportMeta) -> Export:
     return export
 
 
+def log_document(
+    kind: str,
+    school_id: int,
+    subject_id: int | None,
+    content: object,
+    pdf: bytes,
+    parameters: str,
+    user: User | None,
+    meta: rd.ExportMeta,
+) -> Export:
+    """Log a document another feature built (a subject access release), so that ``verify-pdf`` knows it: its
+    content's digest, its file's hash, who, when and why. Register how to rebuild its content with
+    :func:`register_rebuilder`."""
+    return _log(_Document(kind, school_id, subject_id, content, pdf, parameters), user, meta)
+
+
+# Kinds of document other features log, and how each rebuilds the content it would hold now from its export row.
+_REBUILDERS: dict[str, Callable[[Export], object | None]] = {}
+
+
+def register_rebuilder(kind: str, rebuild: Callable[[Export], object | None]) -> None:
+    """Say how ``verify-pdf`` rebuilds the content of a document of ``kind`` from its export row."""
+    _REBUILDERS[kind] = rebuild
+
+
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < 3:
@@ -743,6 +768,8 @@ def _parameters(export: Export) -> dict[str, str]:
 def _current_content(export: Export, lines: EventLines = event_lines) -> object | None:
     """Rebuild the content the export would hold if it were made now from the record (``None`` if it is gone)."""
     params = _parameters(export)
+    if export.kind in _REBUILDERS:
+        return _REBUILDERS[export.kind](export)
     if export.kind == "summary":
         school = store.school(export.school_id)
         first, last = date.fromisoformat(params["from"]), date.fromisoformat(params["to"])

@@ -377,3 +377,11 @@ def _release(messages: list[Claimed], token: str) -> None:
         .values(claim_token=None, claimed_until=None)
     )
     db.session.commit()
+
+
+def email(address: str, *, school_id: int, subject: str, body: str) -> None:
+    """Queue one e-mail (retention reviews due, a subject access request overdue): no child's name or detail, only
+    what to open in Safeguard."""
+    transaction_connection().execute(
+        _ADD_OUTBOX, {"school_id": school_id, "to_address": address, "subject": subject[:200], "body": body}
+    )
