@@ -3,6 +3,7 @@
 from safeguard.audit.models import AuditEvent
 from safeguard.auth.models import RecoveryCode, User, UserRole
 from safeguard.bodymap.models import BodyMark
+from safeguard.calendar.models import CalendarPeriod
 from safeguard.concerns.models import (
     Attachment,
     Concern,
@@ -17,11 +18,20 @@ from safeguard.exports.models import Export
 from safeguard.notifications.models import Notification, OutboxMessage, WorkerHeartbeat
 from safeguard.pupils.models import Pupil
 from safeguard.schools.models import School
+from safeguard.transfers.models import (
+    ReceivedTransfer,
+    SchoolKey,
+    SentTransfer,
+    TransferPartner,
+    TransferredConcern,
+    TransferredEntry,
+)
 
 __all__ = [
     "Attachment",
     "AuditEvent",
     "BodyMark",
+    "CalendarPeriod",
     "Concern",
     "ConcernCategory",
     "ConcernEvent",
@@ -33,8 +43,14 @@ __all__ = [
     "Notification",
     "OutboxMessage",
     "Pupil",
+    "ReceivedTransfer",
     "RecoveryCode",
     "School",
+    "SchoolKey",
+    "SentTransfer",
+    "TransferPartner",
+    "TransferredConcern",
+    "TransferredEntry",
     "User",
     "UserRole",
     "WorkerHeartbeat",

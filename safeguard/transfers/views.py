@@ -1,0 +1,7 @@
+"""Transfer pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+blueprint = Blueprint("transfers", __name__, url_prefix="/transfers")
