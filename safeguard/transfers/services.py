@@ -309,9 +309,9 @@ def send_file(pupil: Pupil, user: User | None, to_name: str, to_key: str) -> Bui
 
 
 def own_address(host_url: str) -> str:
-    """This Safeguard's address as other schools reach it: ``PUBLIC_URL`` when configured (behind a proxy that
+    """This Safeguard's address as other schools reach it: ``BASE_URL`` when configured (behind a proxy that
     rewrites the host), else the address the request came to."""
-    return str(current_app.config.get("PUBLIC_URL") or host_url).rstrip("/")
+    return str(current_app.config.get("BASE_URL") or host_url).rstrip("/")
 
 
 def _post(url: str, data: bytes, content_type: str) -> tuple[int, str]:

@@ -63,7 +63,7 @@ def instances(app, school, make_app, second_database, tmp_path) -> Iterator[tupl
         db.session.expunge_all()
     a = Instance(app, Served(app), school)
     b = Instance(b_app, Served(b_app), b_staff)
-    app.config["PUBLIC_URL"], b_app.config["PUBLIC_URL"] = a.url, b.url
+    app.config["BASE_URL"], b_app.config["BASE_URL"] = a.url, b.url
     yield a, b
     a.served.stop()
     b.served.stop()
