@@ -98,6 +98,8 @@ def test_a_file_sent_from_one_safeguard_is_imported_by_the_other_and_its_receipt
         assert "Transferred" in text
         pupil_b = store.pupil_by_upn(received.school_id, "H801200001001")
         assert pupil_b is not None and pupil_b.legal_last_name == "Haddad"
+        child_page = client_b.get(f"/pupils/{pupil_b.id}").get_data(as_text=True)
+        assert "From Oakfield Primary School" in child_page and "2 concerns with their chronology" in child_page
         concerns_b = db.session.scalars(db.select(TransferredConcern).order_by(TransferredConcern.position)).all()
         chronology_at_b = [
             (
