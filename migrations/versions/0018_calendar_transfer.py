@@ -82,7 +82,6 @@ def upgrade():
         sa.Column("link_token_hash", sa.String(length=64), nullable=True),
         sa.Column("link_code_hash", sa.String(length=64), nullable=True),
         sa.Column("link_expires_at", sa.DateTime(), nullable=True),
-        sa.Column("link_failures", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("storage_name", sa.String(length=40), nullable=True),
         sa.Column("storage_sha256", sa.String(length=64), nullable=True),
         _fk("sent_transfers", "school_id", "schools"),

@@ -70,11 +70,10 @@ class SentTransfer(Model):
     confirmed_by: Mapped[str] = mapped_column(String(200), default="")
     # The receiving school's signed receipt (JSON), as it came.
     receipt: Mapped[str] = mapped_column(Text, default="")
-    # A one-time link: the SHA-256 of its token and of its code (neither is kept), when it expires, failed codes.
+    # A one-time link: the SHA-256 of its token and of its code (neither is kept), and when it expires.
     link_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     link_code_hash: Mapped[str | None] = mapped_column(String(64))
     link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    link_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The file a link downloads (core.storage, sealed at rest), until it is downloaded or expires.
     storage_name: Mapped[str | None] = mapped_column(String(40))
     storage_sha256: Mapped[str | None] = mapped_column(String(64))

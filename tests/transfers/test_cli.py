@@ -83,3 +83,63 @@ def test_a_package_from_another_key_or_for_another_school_is_refused(runner, sch
     from safeguard.transfers.models import ReceivedTransfer
 
     assert db.session.scalar(db.select(db.func.count()).select_from(ReceivedTransfer)) == 0
+
+
+def test_a_child_already_on_the_roll_is_matched_by_upn(runner, school, other_school, tmp_path):
+    from safeguard.pupils.models import Pupil
+
+    amira = factories.pupil(school.school, "Amira", "Haddad", upn="H801200001001")
+    factories.concern(school.staff, [amira])
+    factories.pupil(other_school.school, "Amira", "Haddad", upn="H801200001001")
+    oak, elm = _key(runner, "OAK"), _key(runner, "ELM")
+    package = tmp_path / "amira.sgt"
+    runner.invoke(
+        args=[
+            "transfer",
+            "send",
+            amira.upn,
+            "--school",
+            "OAK",
+            "--to-name",
+            "Elmwood",
+            "--to-key",
+            elm,
+            "-o",
+            str(package),
+        ]
+    )
+    result = runner.invoke(args=["transfer", "receive", str(package), "--school", "ELM", "--from-key", oak])
+    assert result.exit_code == 0, result.output
+    count = db.session.scalar(
+        db.select(db.func.count()).select_from(Pupil).where(Pupil.school_id == other_school.school.id)
+    )
+    assert count == 1
+
+
+def test_a_confirmation_not_signed_by_the_receiving_school_is_refused(client, school, other_school):
+    from safeguard.transfers import crypto, services
+    from safeguard.transfers.models import SentTransfer
+
+    amira = factories.pupil(school.school, "Amira", "Haddad")
+    elm = services.public_key(other_school.school.id).key
+    services.add_partner(school.school.id, None, "Elmwood Academy", "http://127.0.0.1:9", elm)
+    built = services.build_package(amira, None, "Elmwood Academy", elm)
+    partner = services.store.partners(school.school.id)[0]
+    services._record_sent(amira, None, built, "safeguard", "Elmwood Academy", partner_id=partner.id)
+    db.session.commit()
+    forged = crypto.sign_receipt(crypto.new_seed(), {"package_id": built.package_id, "state": "confirmed"})
+    response = client.post("/transfers/receipts", data=forged, content_type="application/json")
+    assert response.status_code == 400
+    assert "not signed by the receiving school" in response.get_json()["error"]
+    db.session.expire_all()
+    assert db.session.scalars(db.select(SentTransfer)).one().confirmed_at is None
+
+
+def test_the_school_chooses_whether_it_keeps_the_file_after_receipt(client, school, sign_in):
+    sign_in(school.admin)
+    page = client.get("/transfers/settings").get_data(as_text=True)
+    assert "Keep our copy of the child&#39;s file after receipt is confirmed" in page
+    response = factories.submit_form(client, "/transfers/settings", {})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(school.school), school.school.id).transfer_keeps_file is False
