@@ -144,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
     from safeguard.admin.views import blueprint as admin_blueprint
     from safeguard.auth.views import blueprint as auth_blueprint
     from safeguard.bodymap.views import blueprint as bodymap_blueprint
+    from safeguard.calendar.views import blueprint as calendar_blueprint
     from safeguard.concerns.views import blueprint as concerns_blueprint
     from safeguard.exports.views import blueprint as exports_blueprint
     from safeguard.main.views import blueprint as main_blueprint
@@ -153,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
     from safeguard.safety.views import blueprint as safety_blueprint
     from safeguard.sar.views import blueprint as sar_blueprint
     from safeguard.terminology.views import blueprint as terminology_blueprint
+    from safeguard.transfers.views import blueprint as transfers_blueprint
 
     for blueprint in (
         main_blueprint,
@@ -167,6 +169,8 @@ def register_blueprints(app: Flask) -> None:
         bodymap_blueprint,
         retention_blueprint,
         sar_blueprint,
+        calendar_blueprint,
+        transfers_blueprint,
     ):
         app.register_blueprint(blueprint)
 

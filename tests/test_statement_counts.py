@@ -324,3 +324,36 @@ def test_the_retention_queue_and_the_subject_access_list_do_not_grow_with_their_
                 assert client.get(url).status_code == 200
             counts.append((url, len(seen)))
     assert counts[:2] == [(url, n) for (url, _), (_, n) in zip(counts[:2], counts[2:], strict=True)], counts
+
+
+def test_the_transfers_and_calendar_pages_do_not_grow_with_their_rows(app, client, school, sign_in, count_statements):
+    from safeguard.calendar import services as calendar_services
+    from safeguard.transfers import services as transfers
+
+    children = [factories.pupil(school.school, "Amira", f"Haddad{n}") for n in range(12)]
+    for child in children:
+        factories.concern(school.staff, [child])
+
+    def add(first: int, last: int) -> None:
+        for n in range(first, last):
+            transfers.make_link(children[n], school.dsl, f"School {n}", 3)
+            calendar_services.add_period(
+                school.school.id, None, "closure", f"Closed {n}", date(2027, 1, n + 1), date(2027, 1, n + 1)
+            )
+        db.session.commit()
+
+    sign_in(school.dsl)
+    add(0, 2)
+    with count_statements() as few:
+        assert client.get("/transfers/").status_code == 200
+    add(2, 12)
+    with count_statements() as many:
+        page = client.get("/transfers/")
+    assert page.status_code == 200 and page.get_data(as_text=True).count("One-time link") == 12
+    assert len(many) == len(few)
+    administrator = app.test_client()
+    factories.sign_in(administrator, school.admin)
+    with count_statements() as calendar_page:
+        page = administrator.get("/calendar/")
+    assert page.get_data(as_text=True).count('row">Closed ') == 12
+    assert len([s for s in calendar_page if "calendar_periods" in s]) == 1

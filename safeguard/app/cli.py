@@ -23,6 +23,7 @@ from safeguard.retention.cli import retention_cli
 from safeguard.safety.cli import doctor
 from safeguard.schools import services as school_services
 from safeguard.terminology.cli import terminology_cli
+from safeguard.transfers.cli import transfer_cli
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -175,6 +176,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(doctor)
     app.cli.add_command(retention_cli)
+    app.cli.add_command(transfer_cli)
 
 
 def main() -> None:

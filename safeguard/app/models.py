@@ -3,6 +3,7 @@
 from safeguard.audit.models import AuditEvent
 from safeguard.auth.models import RecoveryCode, User, UserRole
 from safeguard.bodymap.models import BodyMark
+from safeguard.calendar.models import CalendarPeriod
 from safeguard.concerns.models import (
     Attachment,
     Concern,
@@ -19,11 +20,20 @@ from safeguard.pupils.models import Pupil
 from safeguard.retention.models import Disposal, DisposedConcern, LegalHold, RetentionPeriod, RetentionReview
 from safeguard.sar.models import SarEvent, SarRedaction, SubjectAccessRequest
 from safeguard.schools.models import School
+from safeguard.transfers.models import (
+    ReceivedTransfer,
+    SchoolKey,
+    SentTransfer,
+    TransferPartner,
+    TransferredConcern,
+    TransferredEntry,
+)
 
 __all__ = [
     "Attachment",
     "AuditEvent",
     "BodyMark",
+    "CalendarPeriod",
     "Concern",
     "ConcernCategory",
     "ConcernEvent",
@@ -38,13 +48,19 @@ __all__ = [
     "Notification",
     "OutboxMessage",
     "Pupil",
+    "ReceivedTransfer",
     "RecoveryCode",
     "RetentionPeriod",
     "RetentionReview",
     "SarEvent",
     "SarRedaction",
     "School",
+    "SchoolKey",
+    "SentTransfer",
     "SubjectAccessRequest",
+    "TransferPartner",
+    "TransferredConcern",
+    "TransferredEntry",
     "User",
     "UserRole",
     "WorkerHeartbeat",

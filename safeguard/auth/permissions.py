@@ -151,6 +151,18 @@ def public(view: F) -> F:
     return view
 
 
+# Open to anyone, but acted on only for what a school's key signed (a transfer package posted to the inbox, a receipt):
+# the signature is the permission, checked by the service before anything is kept. Exempt from CSRF (no browser
+# posts there), rate-limited.
+PUBLIC_SIGNED = "public_signed"
+
+
+def public_signed(view: F) -> F:
+    """Mark a view as open to any caller whose request is checked by a school's signature."""
+    setattr(view, PERMISSION_ATTRIBUTE, PUBLIC_SIGNED)
+    return view
+
+
 def same_school(user: User | None, record) -> bool:
     """Whether ``record`` belongs to the user's school."""
     return user is not None and getattr(user, "is_authenticated", False) and record.school_id == user.school_id

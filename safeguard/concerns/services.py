@@ -25,6 +25,7 @@ from safeguard.audit import services as audit
 from safeguard.auth import store as accounts
 from safeguard.auth.models import User
 from safeguard.bodymap import services as bodymap
+from safeguard.calendar import services as calendar_services
 from safeguard.concerns import store
 from safeguard.concerns.models import Concern
 from safeguard.concerns.states import (
@@ -164,7 +165,8 @@ def acknowledgement_due(school: School, logged_at: datetime, urgent: bool) -> da
         if seconds:
             return logged_at + timedelta(seconds=int(seconds))
         return logged_at + timedelta(minutes=school.urgent_ack_minutes)
-    return add_school_days(logged_at, school.routine_ack_school_days, school.timezone)
+    calendar = calendar_services.calendar(school.id)
+    return add_school_days(logged_at, school.routine_ack_school_days, school.timezone, calendar)
 
 
 def _sniff(upload: Upload) -> str:

@@ -572,6 +572,8 @@ class QueueRow(NamedTuple):
     follow_up_due: bool
     pupils: list[QueuePupil]
     categories: list[str]
+    # When it must be acknowledged by (counted in the school's calendar when not urgent).
+    ack_due_at: datetime | None = None
 
     @property
     def category_list(self) -> str:
@@ -850,6 +852,7 @@ def _page_rows_column(ordered: Any) -> Label[Any]:
                 reporter=reporter.display_name,
                 assignee=assignee.display_name,
                 overdue=acknowledgement_overdue(Concern.status, Concern.ack_due_at, _NOW),
+                ack_due_at=Concern.ack_due_at,
                 follow_up_due=follow_up_due,
                 pupils=_ROW_PUPILS,
                 categories=_ROW_CATEGORIES,
@@ -907,6 +910,7 @@ def _queue_row(row: dict[str, Any]) -> QueueRow:
             for p in sorted(json_nested(row["pupils"]) or (), key=lambda p: p["position"])
         ],
         categories=[c["label"] for c in sorted(json_nested(row["categories"]) or (), key=lambda c: c["position"])],
+        ack_due_at=utc_from_json(row["ack_due_at"]),
     )
 
 

@@ -35,7 +35,7 @@ from safeguard.core.formatting import local_datetime, local_today, school_zone
 from safeguard.core.forms import as_id, attach_error, required_data
 from safeguard.core.sqltypes import utcnow
 from safeguard.core.uploads import safe_filename
-from safeguard.exports.services import past_transfer_window
+from safeguard.exports.services import late_transfers
 from safeguard.notifications.services import remember_unread_alert_count
 from safeguard.pupils import store as pupils_store
 from safeguard.pupils.models import PUPIL_FLAGS, Pupil
@@ -261,7 +261,7 @@ def queue():
         filters=filters,
         now=now,
         category_options=category_filter_options(get_vocabulary(), filters.category),
-        late_transfers=past_transfer_window(result.awaiting_receipt, today),
+        late_transfers=late_transfers(current_user.school_id, result.awaiting_receipt, today),
         statuses=list(Status),
     )
 

@@ -23,10 +23,11 @@ from safeguard import reports
 from safeguard.audit import services as audit
 from safeguard.auth.models import Role, User
 from safeguard.bodymap.store import MarkRow
+from safeguard.calendar import services as calendar_services
 from safeguard.concerns.models import Concern
 from safeguard.concerns.rules import acknowledged_late
 from safeguard.concerns.states import REFERRAL_TARGETS, EventKind, Status
-from safeguard.core.schooldays import Term, school_days_between, term_of
+from safeguard.core.schooldays import WEEKDAYS, Calendar, Term, school_days_between, term_of
 from safeguard.core.sqltypes import utcnow
 from safeguard.exports import store
 from safeguard.exports.models import Export
@@ -377,9 +378,9 @@ def period_summary(school: School, period_from: date, period_to: date, now: date
     )
 
 
-def summary_defaults(today: date) -> tuple[date, date]:
-    """The period a summary covers unless the DSL says otherwise: this term so far."""
-    return term_of(today).first, today
+def summary_defaults(today: date, calendar: Calendar = WEEKDAYS) -> tuple[date, date]:
+    """The period a summary covers unless the DSL says otherwise: this term so far (by the school's calendar)."""
+    return term_of(today, calendar).first, today
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -472,11 +473,12 @@ def oversight(school: School, now: datetime) -> Oversight:
     now; concerns logged, times to acknowledge and referrals by agency this term."""
     zone = ZoneInfo(school.timezone)
     today = now.astimezone(zone).date()
-    term = term_of(today)
+    calendar = calendar_services.calendar(school.id)
+    term = term_of(today, calendar)
     start, end = _period(school, term.first, today)
     current = store.school_now(school.id, now, today)
     pending = transfers_awaiting_receipt(school.id)
-    late = len(past_transfer_window(pending, today))
+    late = len(past_transfer_window(pending, today, calendar))
     rows = store.logged_between(school.id, start, end)
     waits = _ack_minutes(rows)
     at_a_glance = [
@@ -712,19 +714,25 @@ def transfers_awaiting_receipt(school_id: int) -> list[Pupil]:
     return store.transfers_awaiting_receipt(school_id)
 
 
-def past_transfer_window(pending: Iterable[_Sent], today: date) -> list[_Sent]:
-    """Those of ``pending`` (pupils, or the queue's rows of them) sent more than 5 school days before ``today``."""
+def past_transfer_window(pending: Iterable[_Sent], today: date, calendar: Calendar = WEEKDAYS) -> list[_Sent]:
+    """Those of ``pending`` (pupils, or the queue's rows of them) sent more than 5 school days before ``today``,
+    counted by the school's ``calendar``."""
     return [
         p
         for p in pending
         if p.transfer_sent_at is not None
-        and school_days_between(p.transfer_sent_at.date(), today) > TRANSFER_WINDOW_SCHOOL_DAYS
+        and school_days_between(p.transfer_sent_at.date(), today, calendar) > TRANSFER_WINDOW_SCHOOL_DAYS
     ]
+
+
+def late_transfers(school_id: int, pending: list[_Sent], today: date) -> list[_Sent]:
+    """Those of the school's ``pending`` transfers past the window; the calendar is read only when there are any."""
+    return past_transfer_window(pending, today, calendar_services.calendar(school_id)) if pending else []
 
 
 def unconfirmed_transfers(school_id: int, today: date) -> list[Pupil]:
     """Transfers sent more than 5 school days ago whose receipt is still not confirmed."""
-    return past_transfer_window(transfers_awaiting_receipt(school_id), today)
+    return late_transfers(school_id, transfers_awaiting_receipt(school_id), today)
 
 
 def export_summary(school: School, user: User | None, period_from: date, period_to: date, reason: str) -> ExportedFile:

@@ -10,6 +10,7 @@ from flask_login import current_user
 from safeguard.audit import services as audit
 from safeguard.auth import permissions
 from safeguard.auth.permissions import Capability, requires
+from safeguard.calendar import services as calendar_services
 from safeguard.core.formatting import local_today, zone_named
 from safeguard.core.forms import attach_error
 from safeguard.core.sqltypes import utcnow
@@ -125,7 +126,7 @@ def confirm_transfer(pupil_id: int):
 def transfers():
     """Transfers sent and awaiting confirmation."""
     pending = services.transfers_awaiting_receipt(current_user.school_id)
-    late = {p.id for p in services.past_transfer_window(pending, utcnow().date())}
+    late = {p.id for p in services.late_transfers(current_user.school_id, pending, utcnow().date())}
     return render_template(
         "exports/transfers.html",
         pending=pending,
@@ -153,7 +154,9 @@ def summary():
     form = forms.SummaryForm()
     if not form.is_submitted():
         today = local_today(zone_named(current_user.school.timezone))
-        form.period_from.data, form.period_to.data = services.summary_defaults(today)
+        form.period_from.data, form.period_to.data = services.summary_defaults(
+            today, calendar_services.calendar(current_user.school_id)
+        )
     if form.validate_on_submit():
         try:
             return _download(

@@ -21,6 +21,7 @@ from safeguard.pupils import store as pupils_store
 from safeguard.pupils.forms import ConfirmImportForm, ImportForm, LeftForm
 from safeguard.pupils.models import Pupil
 from safeguard.terminology import get_vocabulary
+from safeguard.transfers import store as transfers_store
 
 blueprint = Blueprint("pupils", __name__, url_prefix="/pupils")
 PAGE_SIZE = 50
@@ -98,6 +99,7 @@ def _render_pupil(pupil: Pupil, left_form: LeftForm) -> str:
         body_map_periods=bodymap.PERIODS,
         can_act=permissions.has(current_user, Capability.ACT_ON_CONCERNS),
         can_export=permissions.has(current_user, Capability.EXPORT),
+        received_files=transfers_store.received_for_pupil(pupil.school_id, pupil.id),
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from safeguard.auth import store as accounts
 from safeguard.auth.models import Role, User
+from safeguard.calendar import services as calendar_services
 from safeguard.concerns import store as concerns_store
 from safeguard.core.extensions import db
 from safeguard.core.formatting import format_date, local_datetime, local_today, zone_named
@@ -229,6 +230,27 @@ def _onward_check(school: School) -> Check:
     )
 
 
+def _calendar_check(school: School, now: datetime) -> Check:
+    calendar = calendar_services.calendar(school.id)
+    if not calendar.known:
+        return Check(
+            "School calendar",
+            Status.WARNING,
+            "No term dates: the clocks count every weekday, holidays included",
+            ["Enter the school's terms and closures, or import them from an .ics file, on the School calendar page."],
+        )
+    today = local_today(zone_named(school.timezone), now)
+    if calendar.last_day is not None and calendar.last_day < today:
+        return Check(
+            "School calendar",
+            Status.WARNING,
+            f"The calendar ends on {format_date(calendar.last_day)}: since then the clocks count every weekday",
+            ["Add the next terms on the School calendar page."],
+        )
+    last = format_date(calendar.last_day) if calendar.last_day else "now"
+    return Check("School calendar", Status.OK, f"Term dates entered up to {last}")
+
+
 def school_checks(school: School, now: datetime | None = None) -> list[Check]:
     """Every check for one school, the worker's included, in the order to read them."""
     now = now or utcnow()
@@ -238,6 +260,7 @@ def school_checks(school: School, now: datetime | None = None) -> list[Check]:
         _mail_check(school, now),
         _overdue_check(school, now),
         _onward_check(school),
+        _calendar_check(school, now),
     ]
 
 

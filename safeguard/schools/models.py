@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from zoneinfo import available_timezones
 
-from sqlalchemy import CheckConstraint, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from safeguard.core.extensions import Model
@@ -49,6 +49,9 @@ class School(Model):
     onward_contact_label: Mapped[str] = mapped_column(String(120), default="")
     onward_contact_email: Mapped[str] = mapped_column(String(254), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # After the receiving school confirms receipt of a child's file sent to it: whether this school keeps its copy of
+    # the file (True) or only the record of the transfer (the retention rules read it).
+    transfer_keeps_file: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     @property
     def level_of_need_choices(self) -> list[str]:
