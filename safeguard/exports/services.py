@@ -20,6 +20,7 @@ from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from safeguard import reports
+from safeguard.audit import anchors
 from safeguard.audit import services as audit
 from safeguard.auth.models import Role, User
 from safeguard.bodymap.store import MarkRow
@@ -544,7 +545,13 @@ def operator_name(user: User | None) -> str:
 
 
 def _meta(user: User | None, reason: str, school: School) -> rd.ExportMeta:
-    return rd.ExportMeta(generated_by=operator_name(user), generated_at=utcnow(), reason=reason, zone=school.timezone)
+    return rd.ExportMeta(
+        generated_by=operator_name(user),
+        generated_at=utcnow(),
+        reason=reason,
+        zone=school.timezone,
+        checkpoint=anchors.describe_latest(school.id),
+    )
 
 
 @dataclass(frozen=True)
