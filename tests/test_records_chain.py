@@ -232,3 +232,21 @@ def test_verify_without_a_key_says_what_it_cannot_tell(app, school, acknowledged
     code, output = verify(runner)
     assert code == 0
     assert "no checkpoint found" in output
+
+
+def test_the_migration_seals_the_records_held_before_it(app, school, acknowledged, db, runner):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "migrations" / "versions" / "0020_security_round_two.py"
+    spec = importlib.util.spec_from_file_location("revision_0020", path)
+    revision = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(revision)
+    sealed = db.session.scalar(select(db.func.count()).select_from(RecordLink))
+    tamper(db, ("DELETE FROM record_links", {}))  # as if the records were kept before the chain began
+    assert verify(runner)[0] == 1
+    revision.seal_existing(db.session.connection())
+    db.session.commit()
+    assert db.session.scalar(select(db.func.count()).select_from(RecordLink)) == sealed
+    code, output = verify(runner)
+    assert code == 0, output

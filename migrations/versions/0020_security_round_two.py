@@ -13,6 +13,10 @@ Create Date: 2026-12-04 19:40:00
 
 """
 
+import hashlib
+import json
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -62,6 +66,99 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql
 """
+
+EVENT_FIELDS = (
+    "id",
+    "school_id",
+    "concern_id",
+    "at",
+    "actor_id",
+    "kind",
+    "summary",
+    "text",
+    "detail",
+    "visible_to_reporter",
+)
+GENESIS = "0" * 64
+
+# The records held before this revision, sealed as safeguard.audit.records seals new ones (the same content and link
+# hashes, written out here: a revision never imports the application's code).
+_concerns = sa.table(
+    "concerns",
+    *(
+        sa.column(
+            c,
+            sa.DateTime()
+            if c in ("observed_at", "logged_at")
+            else sa.Boolean()
+            if c in ("urgent", "immediate_danger")
+            else None,
+        )
+        for c in FACTS
+    ),
+)
+_events = sa.table(
+    "concern_events",
+    *(
+        sa.column(
+            c,
+            sa.DateTime()
+            if c == "at"
+            else sa.JSON()
+            if c == "detail"
+            else sa.Boolean()
+            if c == "visible_to_reporter"
+            else None,
+        )
+        for c in EVENT_FIELDS
+    ),
+)
+_links = sa.table(
+    "record_links",
+    *(sa.column(c) for c in ("chain", "seq", "record_type", "record_id", "content_hash", "prev_hash", "hash")),
+    sa.column("at", sa.DateTime()),
+)
+
+
+def _plain(value):
+    if isinstance(value, datetime):
+        # Stored as naive UTC.
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+    return value
+
+
+def _digest(content):
+    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def content_hash(record_type, row, fields):
+    return _digest({"type": record_type, **{name: _plain(row[name]) for name in fields}})
+
+
+def seal_existing(connection):
+    """Seal every concern and chronology entry already recorded, school by school, in the order they were added."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    heads = {}
+    records = [
+        ("concern", row._mapping, FACTS) for row in connection.execute(sa.select(_concerns).order_by(_concerns.c.id))
+    ] + [("event", row._mapping, EVENT_FIELDS) for row in connection.execute(sa.select(_events).order_by(_events.c.id))]
+    for record_type, row, fields in records:
+        chain = row["school_id"]
+        seq, prev = heads.get(chain, (0, GENESIS))
+        link = {
+            "chain": chain,
+            "seq": seq + 1,
+            "at": now,
+            "record_type": record_type,
+            "record_id": row["id"],
+            "content_hash": content_hash(record_type, row, fields),
+            "prev_hash": prev,
+        }
+        link["hash"] = _digest({k: _plain(v) for k, v in link.items()})
+        connection.execute(sa.insert(_links), link)
+        heads[chain] = (seq + 1, link["hash"])
+
 
 SQLITE_CHANGED = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in FACTS)
 
@@ -136,6 +233,8 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_account_links")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_account_links_token_hash")),
     )
+
+    seal_existing(op.get_bind())
 
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
