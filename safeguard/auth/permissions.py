@@ -48,6 +48,9 @@ class Capability(enum.StrEnum):
     SEARCH_RECORDS = "search_records"
     # See the school's numbers at a glance: open, urgent, overdue, referrals, follow-ups, transfers (the oversight page).
     VIEW_OVERSIGHT = "view_oversight"
+    # Approve or decline a change to the DSL or head role, or a reset of a DSL's, head's or administrator's account,
+    # that someone else proposed (the head, administrators, the chair of governors; safeguard.auth.approvals).
+    APPROVE_ACCOUNT_CHANGES = "approve_account_changes"
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -74,6 +77,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.SAFETY_CHECK,
             Capability.SEARCH_RECORDS,
             Capability.VIEW_OVERSIGHT,
+            Capability.APPROVE_ACCOUNT_CHANGES,
         }
     ),
     # Administrators run the accounts and settings; they do not read concerns unless they also hold a DSL role.
@@ -85,8 +89,11 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MANAGE_PUPILS,
             Capability.VIEW_AUDIT,
             Capability.SAFETY_CHECK,
+            Capability.APPROVE_ACCOUNT_CHANGES,
         }
     ),
+    # The chair of governors signs in to approve changes to the head's own account.
+    Role.CHAIR: frozenset({Capability.SIGNED_IN, Capability.APPROVE_ACCOUNT_CHANGES}),
 }
 
 
