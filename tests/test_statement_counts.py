@@ -275,3 +275,26 @@ def test_a_person_who_must_change_their_password_is_still_sent_to_change_it(clie
     response = client.get("/concerns/")
     assert response.status_code == 302 and response.headers["Location"].startswith("/auth/password")
     assert client.get("/health").status_code == 200  # a public route stays open
+
+
+def test_the_account_approvals_page_runs_as_many_statements_for_five_requests_as_for_one(
+    client, school, db, sign_in, count_statements
+):
+    from safeguard.auth import approvals
+    from safeguard.auth.models import Role
+
+    def propose(n: int) -> None:
+        person = factories.user(school.school, Role.STAFF, email=f"teacher{n}@oak.example", name=f"Teacher {n}")
+        approvals.change_roles(person, {Role.STAFF, Role.DSL}, actor=school.admin)
+        db.session.commit()
+
+    propose(0)
+    sign_in(school.head)
+    client.get("/admin/requests")
+    with count_statements() as few:
+        assert "Teacher 0" in client.get("/admin/requests").get_data(as_text=True)
+    for n in range(1, 5):
+        propose(n)
+    with count_statements() as many:
+        assert "Teacher 4" in client.get("/admin/requests").get_data(as_text=True)
+    assert len(many) == len(few)
