@@ -230,3 +230,11 @@ def test_the_approvals_page_is_accessible_by_keyboard_labels(client, school, sig
     sign_in(school.head)
     page = client.get("/admin/requests").get_data(as_text=True)
     assert f'Approve<span class="visually-hidden"> the request for {school.staff.display_name}' in page
+
+
+def test_making_someone_chair_of_governors_takes_two_people_too(school, db):
+    # Otherwise an administrator could name an accomplice chair, to approve changes to the head's own account.
+    request = approvals.change_roles(school.staff, {Role.STAFF, Role.CHAIR}, actor=school.admin)
+    assert request is not None
+    assert school.staff.roles == {Role.STAFF}
+    assert approvals.reset_needs_two_people(school.chair)

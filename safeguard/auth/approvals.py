@@ -32,10 +32,11 @@ from safeguard.core.extensions import db
 from safeguard.core.sqltypes import utcnow
 from safeguard.notifications import services as notifications
 
-# Roles that open the records: changing them takes two people.
-GUARDED_ROLES = frozenset({Role.DSL, Role.HEAD})
-# Accounts whose reset takes two people: those that read the records or run the accounts.
-GUARDED_ACCOUNTS = frozenset({Role.DSL, Role.HEAD, Role.ADMIN})
+# Roles that open the records, and the chair's, which approves changes to the head's account: changing them takes
+# two people (an administrator who could make anyone chair could approve changes to the head's account themselves).
+GUARDED_ROLES = frozenset({Role.DSL, Role.HEAD, Role.CHAIR})
+# Accounts whose reset takes two people: those that read the records, run the accounts or approve changes to them.
+GUARDED_ACCOUNTS = frozenset({Role.DSL, Role.HEAD, Role.ADMIN, Role.CHAIR})
 
 
 class RequestKind(enum.StrEnum):
@@ -71,7 +72,7 @@ class Slot(enum.StrEnum):
 
 
 def roles_need_two_people(before: frozenset[Role] | set[Role], after: frozenset[Role] | set[Role]) -> bool:
-    """Whether a change of roles grants or removes the DSL or head role."""
+    """Whether a change of roles grants or removes the DSL, head or chair role."""
     return bool((set(before) ^ set(after)) & GUARDED_ROLES)
 
 

@@ -120,8 +120,9 @@ class User(UserMixin, Model):
 
     @property
     def two_factor_required(self) -> bool:
-        """DSLs, heads and administrators must use a second factor; other staff may."""
-        return bool(self.roles & {Role.DSL, Role.HEAD, Role.ADMIN})
+        """DSLs, heads, administrators and the chair of governors (who approves changes to the head's account) must use
+        a second factor; other staff may."""
+        return bool(self.roles & {Role.DSL, Role.HEAD, Role.ADMIN, Role.CHAIR})
 
     def is_locked(self, now: datetime) -> bool:
         """Whether sign-in is refused for now after repeated failures."""
