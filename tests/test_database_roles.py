@@ -12,14 +12,15 @@ from collections.abc import Iterator
 import pytest
 from flask_migrate import upgrade
 from pypdf import PdfReader
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
 from safeguard import create_app
-from safeguard.concerns import services
+from safeguard.auth import approvals
+from safeguard.auth.models import Role
+from safeguard.concerns.models import Concern
 from safeguard.core.extensions import db as _db
-from safeguard.exports import services as exports
 from tests import factories
 from tests.conftest import IsolatedClient, base_config
 
@@ -114,28 +115,54 @@ def test_the_app_role_cannot_rewrite_the_records(limited_app, statement):
     _db.session.rollback()
 
 
-def test_the_app_works_as_the_limited_role(limited_app, tmp_path):
+def test_the_app_works_as_the_limited_role(limited_app):
+    """The journeys of a concern through the real forms, with the app connecting as the role that owns nothing."""
     school = factories.school_with_staff("LIM", "Limes Primary School")
     child = factories.pupil(school.school, "Amira", "Haddad")
-    client = limited_app.test_client()
-    factories.sign_in(client, school.staff)
-    page = client.get("/concerns/new")
-    assert page.status_code == 200
-    concern = factories.concern(school.staff, [child])
-    services.acknowledge(concern, school.dsl, None)
-    services.add_addendum(concern, school.staff, "Amira later said it had happened twice before.")
-    _db.session.commit()
+    teacher = limited_app.test_client()
+    factories.sign_in(teacher, school.staff)
+    logged = factories.submit_form(
+        teacher,
+        "/concerns/new",
+        {
+            "immediate_danger": "no",
+            "observed_at": "2026-11-23T09:30",
+            "location": "Year 6 classroom",
+            "categories": ["abuse-physical"],
+            "account": 'Amira said "my dad hit me with a belt last night". She has a bruise on her upper arm.',
+            "already_done": "Listened and told her I would share it with the DSL.",
+            "pupils-0-pupil_id": str(child.id),
+            "pupils-0-part": "subject",
+        },
+        follow_redirects=True,
+    )
+    assert "Your concern has been sent to the DSL team" in logged.get_data(as_text=True)
+    concern = _db.session.scalar(select(Concern).where(Concern.school_id == school.school.id))
     dsl = limited_app.test_client()
     factories.sign_in(dsl, school.dsl)
-    assert dsl.get(f"/concerns/{concern.id}").status_code == 200
+    acknowledged = factories.submit_form(
+        dsl,
+        f"/concerns/{concern.id}/acknowledge",
+        {"acknowledge-version": str(concern.version)},
+        form_url=f"/concerns/{concern.id}",
+        follow_redirects=True,
+    )
+    assert "Acknowledged." in acknowledged.get_data(as_text=True)
     assert dsl.get("/concerns/?q=Amira").status_code == 200
-    exported = exports.export_concern(concern, school.dsl, "Referral to children's social care")
-    _db.session.commit()
-    assert "Amira" in PdfReader(io.BytesIO(exported.pdf)).pages[0].extract_text()
+    exported = factories.submit_form(
+        dsl, f"/exports/concern/{concern.id}", {"reason": "Referral to children's social care"}
+    )
+    assert exported.status_code == 200 and exported.mimetype == "application/pdf"
+    assert "Amira" in PdfReader(io.BytesIO(exported.data)).pages[0].extract_text()
+    # The worker's pass (alerts, escalation, anchoring) and the checks.
+    from safeguard.notifications.cli import run_once
+
+    run_once()
     runner = limited_app.test_cli_runner()
     assert runner.invoke(args=["audit", "anchor"]).exit_code == 0
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
-    from safeguard.notifications.cli import run_once
-
-    run_once()
+    # The two-person rule's tables: a proposal, an approval.
+    request = approvals.change_roles(school.staff, {Role.STAFF, Role.DSL}, actor=school.admin)
+    approvals.approve(request, school.head)
+    _db.session.commit()
