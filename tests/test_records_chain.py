@@ -250,3 +250,15 @@ def test_the_migration_seals_the_records_held_before_it(app, school, acknowledge
     assert db.session.scalar(select(db.func.count()).select_from(RecordLink)) == sealed
     code, output = verify(runner)
     assert code == 0, output
+
+
+def test_a_worker_pass_carries_on_when_the_anchors_cannot_be_written(app, school, acknowledged, db, tmp_path, caplog):
+    from safeguard.notifications.cli import run_once
+    from safeguard.notifications.models import WorkerHeartbeat
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the folder should be")
+    app.config["ANCHOR_FOLDER"] = str(blocker / "anchors")
+    run_once()
+    assert db.session.scalar(select(WorkerHeartbeat.beat_at))
+    assert "could not be anchored" in caplog.text

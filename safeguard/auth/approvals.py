@@ -435,7 +435,7 @@ def use_second_factor_link(link: AccountLink, password: str) -> None:
     user = link.user
     if not verify_password(user.password_hash, password or ""):
         raise accounts.AccountError("That password is not right.", field="password")
-    twofactor.reset(user, actor=user)
+    twofactor.reset(user, actor=user, summary="Two-factor sign-in removed by its owner through a one-time link")
     _use(link, user, sessions.Ended.SECOND_FACTOR_RESET, "Second factor removed through a one-time link")
 
 
