@@ -238,3 +238,11 @@ def test_making_someone_chair_of_governors_takes_two_people_too(school, db):
     assert request is not None
     assert school.staff.roles == {Role.STAFF}
     assert approvals.reset_needs_two_people(school.chair)
+
+
+def test_the_account_page_says_what_is_waiting_for_approval(client, school, sign_in, db):
+    approvals.change_roles(school.staff, {Role.STAFF, Role.DSL}, actor=school.admin)
+    db.session.commit()
+    sign_in(school.admin)
+    page = client.get(f"/admin/users/{school.staff.id}").get_data(as_text=True)
+    assert "A change of roles for" in page and "is waiting for the head" in page

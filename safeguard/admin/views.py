@@ -82,7 +82,15 @@ def edit_user(user_id: int):
             return redirect(url_for("admin.users"))
     status = 400 if form.is_submitted() else 200
     guarded = approvals.reset_needs_two_people(user)
-    return render_template("admin/user_form.html", form=form, user=user, confirm=ConfirmForm(), guarded=guarded), status
+    waiting = [
+        (approvals.RequestKind(item.kind), approvals.waiting_for(item))
+        for item in approvals.pending(current_user.school_id)
+        if item.user_id == user.id
+    ]
+    page = render_template(
+        "admin/user_form.html", form=form, user=user, confirm=ConfirmForm(), guarded=guarded, waiting=waiting
+    )
+    return page, status
 
 
 def _proposed(user: User) -> str:
