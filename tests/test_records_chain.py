@@ -262,3 +262,16 @@ def test_a_worker_pass_carries_on_when_the_anchors_cannot_be_written(app, school
     run_once()
     assert db.session.scalar(select(WorkerHeartbeat.beat_at))
     assert "could not be anchored" in caplog.text
+
+
+def test_the_safety_check_says_whether_the_records_are_anchored(app, school, acknowledged, db, runner):
+    from safeguard.safety.services import Status, school_checks
+
+    def anchored():
+        return next(check for check in school_checks(school.school) if check.name == "Records anchored")
+
+    assert anchored().status == Status.WARNING and "never been anchored" in anchored().summary
+    assert runner.invoke(args=["audit", "anchor"]).exit_code == 0
+    assert anchored().status == Status.OK and "Last checkpoint" in anchored().summary
+    result = runner.invoke(args=["doctor", "--school", "OAK"])
+    assert "Records anchored" in result.output
