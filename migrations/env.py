@@ -15,7 +15,34 @@ logger = logging.getLogger("alembic.env")
 
 
 def get_engine():
+    """The engine the migrations run on: the owner's (``MIGRATION_DATABASE_URL``) when it is set, else the app's."""
+    owner_url = current_app.config.get("MIGRATION_DATABASE_URL")
+    if owner_url:
+        from sqlalchemy import create_engine
+
+        from safeguard.core.config import normalise_database_url
+
+        engine = current_app.extensions.setdefault("migration_engine", {}).get(owner_url)
+        if engine is None:
+            engine = create_engine(normalise_database_url(owner_url))
+            current_app.extensions["migration_engine"][owner_url] = engine
+        return engine
     return current_app.extensions["migrate"].db.engine
+
+
+def grant_application_role(connection):
+    """On PostgreSQL, when the app connects as another role than the migrations' owner, grant that role exactly what
+    it needs (safeguard.core.dbroles) after the upgrade, in the same transaction."""
+    if connection.dialect.name != "postgresql" or not current_app.config.get("MIGRATION_DATABASE_URL"):
+        return
+    from sqlalchemy.engine import make_url
+
+    from safeguard.core import dbroles
+
+    app_role = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).username
+    if app_role and app_role != dbroles.current_role(connection):
+        for table, privileges in dbroles.grant_application_role(connection, app_role):
+            logger.info("granted %s on %s to %s", privileges, table, app_role)
 
 
 def get_engine_url():
@@ -101,6 +128,9 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            grant_application_role(connection)
+    if current_app.config.get("MIGRATION_DATABASE_URL"):
+        connectable.dispose()
 
 
 if context.is_offline_mode():

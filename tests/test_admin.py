@@ -60,10 +60,26 @@ def test_admin_changes_roles_and_it_is_audited(client, school, sign_in, db):
     )
     assert response.status_code == 302
     db.session.refresh(school.staff)
+    assert school.staff.roles == {Role.STAFF}  # the DSL role is proposed: the head approves it
+    client.post("/auth/sign-out", data={"csrf_token": factories.csrf_token(client, "/")})
+    sign_in(school.head)
+    factories.submit_form(client, "/admin/requests/1/approve", {}, form_url="/admin/requests")
+    db.session.refresh(school.staff)
     assert school.staff.roles == {Role.STAFF, Role.DSL}
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.kind == "user.roles_changed"))
     assert event.detail == {"before": ["staff"], "after": ["dsl", "staff"]}
-    assert event.actor_id == school.admin.id
+    assert event.actor_id == school.head.id
+
+
+def test_roles_other_than_dsl_and_head_change_at_once(client, school, sign_in, db):
+    sign_in(school.admin)
+    factories.submit_form(
+        client,
+        f"/admin/users/{school.staff.id}",
+        {"display_name": school.staff.display_name, "email": school.staff.email, "roles": ["staff", "admin"]},
+    )
+    db.session.refresh(school.staff)
+    assert school.staff.roles == {Role.STAFF, Role.ADMIN}
 
 
 def test_deactivating_asks_first_then_keeps_the_account(client, school, sign_in, db):

@@ -52,6 +52,7 @@ def test_long_menus_group_the_persons_own_pages_and_the_schools(client, school, 
         "Import pupils",
         "Safety check",
         "School calendar",
+        "Account approvals",
     ]
     assert _current(school_menu) == ["Accounts"]
     personal = re.search(r"Administrator OAK · OAK</button>\s*<ul[^>]*>(.*?)</ul>", admin_menu, re.S).group(1)

@@ -95,14 +95,18 @@ def test_repeated_failures_lock_the_account_with_the_same_message(app, client, s
 
 
 def test_admin_resets_a_second_factor_and_it_is_audited(client, school, sign_in, db):
+    from safeguard.core.sqltypes import utcnow
+
+    school.staff.totp_secret, school.staff.totp_enabled_at = factories.TOTP_SECRET, utcnow()
+    db.session.commit()
     sign_in(school.admin)
     factories.submit_form(
-        client, f"/admin/users/{school.dsl.id}/two-factor/reset", {}, form_url=f"/admin/users/{school.dsl.id}"
+        client, f"/admin/users/{school.staff.id}/two-factor/reset", {}, form_url=f"/admin/users/{school.staff.id}"
     )
-    db.session.refresh(school.dsl)
-    assert not school.dsl.two_factor_enabled
+    db.session.refresh(school.staff)
+    assert not school.staff.two_factor_enabled
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.kind == "auth.two_factor_reset"))
-    assert event.actor_id == school.admin.id and event.subject_id == school.dsl.id
+    assert event.actor_id == school.admin.id and event.subject_id == school.staff.id
 
 
 def test_sign_in_is_throttled_per_account_and_address(app_config, school, make_app):

@@ -357,3 +357,26 @@ def test_the_transfers_and_calendar_pages_do_not_grow_with_their_rows(app, clien
         page = administrator.get("/calendar/")
     assert page.get_data(as_text=True).count('row">Closed ') == 12
     assert len([s for s in calendar_page if "calendar_periods" in s]) == 1
+
+
+def test_the_account_approvals_page_runs_as_many_statements_for_five_requests_as_for_one(
+    client, school, db, sign_in, count_statements
+):
+    from safeguard.auth import approvals
+    from safeguard.auth.models import Role
+
+    def propose(n: int) -> None:
+        person = factories.user(school.school, Role.STAFF, email=f"teacher{n}@oak.example", name=f"Teacher {n}")
+        approvals.change_roles(person, {Role.STAFF, Role.DSL}, actor=school.admin)
+        db.session.commit()
+
+    propose(0)
+    sign_in(school.head)
+    client.get("/admin/requests")
+    with count_statements() as few:
+        assert "Teacher 0" in client.get("/admin/requests").get_data(as_text=True)
+    for n in range(1, 5):
+        propose(n)
+    with count_statements() as many:
+        assert "Teacher 4" in client.get("/admin/requests").get_data(as_text=True)
+    assert len(many) == len(few)

@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
 
 from safeguard.audit.cli import audit_cli
+from safeguard.auth import approvals
 from safeguard.auth import services as auth_services
 from safeguard.auth.models import parse_roles
 from safeguard.core.extensions import db
@@ -128,14 +129,35 @@ def user_reactivate(school_code: str, email: str) -> None:
 @click.option("--school", "school_code", required=True, help="The school's code.")
 @click.option("--email", required=True)
 @click.option("--role", required=True, help="The roles the account holds from now on (admin,dsl).")
-def user_roles(school_code: str, email: str, role: str) -> None:
-    """Set an account's roles; taking the DSL role from the school's last active DSL is refused."""
+@click.option(
+    "--break-glass",
+    is_flag=True,
+    help="Grant or remove the DSL or head role alone, without a second person's approval (audited; the DSL team is "
+    "told). Needs --reason.",
+)
+@click.option("--reason", default="", help="Why: kept with the request, or in the audit log with --break-glass.")
+def user_roles(school_code: str, email: str, role: str, break_glass: bool, reason: str) -> None:
+    """Set an account's roles. Granting or removing the DSL or head role is only proposed, for the head (or, for the
+    head's own account, an administrator and the chair of governors) to approve in the app, unless --break-glass.
+    Taking the DSL role from the school's last active DSL is refused."""
     user = _school_user(school_code, email)
     try:
-        auth_services.set_roles(user, parse_roles(role), actor=None)
+        roles = parse_roles(role)
+        if break_glass and approvals.roles_need_two_people(user.roles, roles):
+            approvals.break_glass_roles(user, roles, reason)
+            request = None
+        else:
+            request = approvals.change_roles(user, roles, actor=None, reason=reason)
     except (ValueError, auth_services.AccountError) as error:
         fail(str(error))
     db.session.commit()
+    if request is not None:
+        click.echo(
+            f"Proposed (request {request.id}): {user.email} at {user.school.code} to hold {', '.join(request.roles_after)}."
+            f" It is made once {' and '.join(approvals.waiting_for(request))} approve it in Safeguard (School → "
+            "Account approvals); the DSL team has been told."
+        )
+        return
     click.echo(f"{user.email} at {user.school.code} now holds: {user.role_summary}")
 
 

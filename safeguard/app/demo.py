@@ -31,6 +31,7 @@ DEMO_USERS = [
     ("head@oak.example", "Martin Okafor", {Role.HEAD}),
     ("teacher@oak.example", "Hannah Lewis", {Role.STAFF}),
     ("admin@oak.example", "Gareth Price", {Role.ADMIN}),
+    ("chair@oak.example", "Ruth Adeyemi", {Role.CHAIR}),
 ]
 # Invented children: names from many families, written as the school's MIS holds them.
 DEMO_PUPILS = [

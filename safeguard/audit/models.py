@@ -43,3 +43,31 @@ class AuditEvent(Model):
     ip_address: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class RecordLink(Model):
+    """One record sealed in its school's records chain: a concern's original account and facts (``concern``), a
+    chronology entry (``event``), or the disposal of a concern's content (``disposal``). Rows are only ever added.
+
+    ``content_hash`` is the SHA-256 of the record's content as it was written (see :mod:`safeguard.audit.records`);
+    ``hash`` covers the link itself and the previous link's hash, so a record edited, removed or slipped in breaks the
+    chain, and the chain's head is anchored outside the database (:mod:`safeguard.audit.anchors`).
+    """
+
+    __tablename__ = "record_links"
+    __table_args__ = (
+        UniqueConstraint("chain", "seq"),
+        Index("ix_record_links_record", "chain", "record_type", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    # The school's id: one chain per school.
+    chain: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # concern | event | disposal
+    record_type: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -65,7 +65,7 @@ _COLUMNS = [c.key for c in AuditEvent.__table__.columns if c.key != "id"]
 _APPEND = AuditEvent.__table__.insert().returning(AuditEvent.__table__.c.id)
 
 
-def _lock_chain(connection: Connection, chain: int) -> None:
+def lock_chain(connection: Connection, chain: int) -> None:
     """Hold the chain to the commit. Two requests appending to one chain at once would both read the same last row
     and collide on the (chain, seq) unique constraint; with the lock taken first, the second waits and then reads
     the first's row."""
@@ -99,7 +99,7 @@ def record(
     chain = school_id or 0
     # What the caller added goes first: its ids may be this row's subject. Every view of a record comes here.
     connection = transaction_connection()
-    _lock_chain(connection, chain)
+    lock_chain(connection, chain)
     last = connection.execute(_CHAIN_HEAD, {"chain": chain}).first()
     event = AuditEvent(
         chain=chain,
@@ -243,6 +243,8 @@ class BrokenLink:
     seq: int
     event_id: int
     reason: str
+    # Which chain: the audit log, the records (concerns and their chronology), or an anchor they fail to match.
+    log: str = "audit"
 
 
 def _chains() -> list[int]:
@@ -266,23 +268,56 @@ def _rows(chain: int, batch: int = 2000) -> Iterator[AuditEvent]:
             db.session.expunge(row)
 
 
+def audit_chains() -> list[int]:
+    """The audit chains that have a row: each school's id, and 0 for deployment-wide events."""
+    return _chains()
+
+
+def audit_head(chain: int) -> tuple[int, str]:
+    """The last row of an audit chain and its hash (0 and the genesis hash for an empty chain)."""
+    row = db.session.execute(_CHAIN_HEAD, {"chain": chain}).first()
+    return (row.seq, row.hash) if row else (0, GENESIS)
+
+
+@dataclass(frozen=True)
+class AuditWalk:
+    """What walking one audit chain found."""
+
+    checked: int
+    broken: BrokenLink | None
+    last_seq: int
+    # The hash of each row asked for (the anchored ones).
+    hashes: dict[int, str]
+
+
+def walk_audit(chain: int, wanted: set[int]) -> AuditWalk:
+    """Check one audit chain, row by row; keep the hashes of the ``wanted`` rows (the anchored ones)."""
+    checked, expected_prev, expected_seq = 0, GENESIS, 1
+    hashes: dict[int, str] = {}
+    for event in _rows(chain):
+        checked += 1
+        reason = None
+        if event.seq != expected_seq:
+            reason = f"row {expected_seq} is missing (found {event.seq})"
+        elif event.prev_hash != expected_prev:
+            reason = "its previous-hash does not match the row before it"
+        elif _content_hash(event) != event.hash:
+            reason = "its content does not match its hash (the row was altered)"
+        if reason:
+            return AuditWalk(checked, BrokenLink(chain, event.seq, event.id, reason), expected_seq - 1, hashes)
+        if event.seq in wanted:
+            hashes[event.seq] = event.hash
+        expected_prev, expected_seq = event.hash, event.seq + 1
+    return AuditWalk(checked, None, expected_seq - 1, hashes)
+
+
 def verify_chains() -> tuple[int, list[BrokenLink]]:
-    """Check every chain; return the number of rows checked and the first broken link of each broken chain."""
+    """Check every audit chain; return the number of rows checked and the first broken link of each broken chain."""
     checked = 0
     broken: list[BrokenLink] = []
     for chain in _chains():
-        expected_prev, expected_seq = GENESIS, 1
-        for event in _rows(chain):
-            checked += 1
-            reason = None
-            if event.seq != expected_seq:
-                reason = f"row {expected_seq} is missing (found {event.seq})"
-            elif event.prev_hash != expected_prev:
-                reason = "its previous-hash does not match the row before it"
-            elif _content_hash(event) != event.hash:
-                reason = "its content does not match its hash (the row was altered)"
-            if reason:
-                broken.append(BrokenLink(chain, event.seq, event.id, reason))
-                break
-            expected_prev, expected_seq = event.hash, event.seq + 1
+        walked = walk_audit(chain, set())
+        checked += walked.checked
+        if walked.broken:
+            broken.append(walked.broken)
     return checked, broken

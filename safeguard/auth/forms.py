@@ -92,3 +92,35 @@ class AwayForm(FlaskForm):
     )
     away_until = DateField("Last day away", validators=[Optional()])
     clear = BooleanField("I am not away: clear my away dates")
+
+
+class LinkPasswordForm(FlaskForm):
+    """A new password, set by the account's owner through a one-time link."""
+
+    new_password = PasswordField(
+        "New password",
+        description=f"At least {MIN_LENGTH} characters. A few unrelated words make a strong, memorable password.",
+        validators=[
+            DataRequired("Enter a new password."),
+            Length(min=MIN_LENGTH, max=MAX_LENGTH, message=f"Use between {MIN_LENGTH} and {MAX_LENGTH} characters."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm_password = PasswordField(
+        "New password again",
+        validators=[
+            DataRequired("Enter the new password again."),
+            EqualTo("new_password", "The passwords do not match."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class LinkSecondFactorForm(FlaskForm):
+    """The owner's password, before their second factor is removed through a one-time link."""
+
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Index, Integer, Select, String, and_, func, not_
+from sqlalchemy import JSON, Boolean, ColumnElement, Date, ForeignKey, Index, Integer, Select, String, and_, func, not_
 from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship, validates
 from sqlalchemy.sql.expression import BindParameter
 
@@ -22,6 +22,7 @@ class Role(enum.StrEnum):
     DSL = "dsl"
     HEAD = "head"
     ADMIN = "admin"
+    CHAIR = "chair"
 
     @property
     def label(self) -> str:
@@ -34,6 +35,7 @@ ROLE_LABELS = {
     Role.DSL: "Designated safeguarding lead (or deputy)",
     Role.HEAD: "Head teacher",
     Role.ADMIN: "Administrator",
+    Role.CHAIR: "Chair of governors",
 }
 
 
@@ -118,8 +120,9 @@ class User(UserMixin, Model):
 
     @property
     def two_factor_required(self) -> bool:
-        """DSLs, heads and administrators must use a second factor; other staff may."""
-        return bool(self.roles & {Role.DSL, Role.HEAD, Role.ADMIN})
+        """DSLs, heads, administrators and the chair of governors (who approves changes to the head's account) must use
+        a second factor; other staff may."""
+        return bool(self.roles & {Role.DSL, Role.HEAD, Role.ADMIN, Role.CHAIR})
 
     def is_locked(self, now: datetime) -> bool:
         """Whether sign-in is refused for now after repeated failures."""
@@ -219,3 +222,62 @@ class SignInSession(Model):
     # signed out | password changed | password reset | second factor reset | deactivated | ended by the person |
     # ended by an administrator | idle
     ended_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class AccountRequest(Model):
+    """A change one person proposed and another must approve: granting or removing the DSL or head role, or resetting
+    the password or second factor of a DSL, head or administrator (the rules: :mod:`safeguard.auth.approvals`).
+
+    Pending while ``outcome`` is empty and ``expires_at`` is to come; applied when every approval it needs is given.
+    """
+
+    __tablename__ = "account_requests"
+    __table_args__ = (Index("ix_account_requests_school_id_outcome", "school_id", "outcome", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    # Whose account.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # roles | password_reset | second_factor_reset
+    kind: Mapped[str] = mapped_column(String(30))
+    roles_before: Mapped[list] = mapped_column(JSON, default=list)
+    roles_after: Mapped[list] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    # Who proposed it; empty for the server's operator (the command line).
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The head's own account: the chair of governors approves too (when the school has one when it is proposed).
+    needs_chair: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The head (or, for the head's own account, another administrator).
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    chair_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    chair_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # applied | declined | withdrawn
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id], lazy="joined")
+
+
+class AccountLink(Model):
+    """A one-time link e-mailed to the owner of an account after an approved reset: single use, expiring. Only the
+    SHA-256 of its token is kept."""
+
+    __tablename__ = "account_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("account_requests.id"))
+    # password | second_factor
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(lazy="joined")

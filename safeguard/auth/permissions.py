@@ -53,6 +53,9 @@ class Capability(enum.StrEnum):
     REVIEW_RETENTION = "review_retention"
     # Log, redact and release subject access requests (DSLs and the head).
     HANDLE_SUBJECT_ACCESS = "handle_subject_access"
+    # Approve or decline a change to the DSL or head role, or a reset of a DSL's, head's or administrator's account,
+    # that someone else proposed (the head, administrators, the chair of governors; safeguard.auth.approvals).
+    APPROVE_ACCOUNT_CHANGES = "approve_account_changes"
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -83,6 +86,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.VIEW_OVERSIGHT,
             Capability.REVIEW_RETENTION,
             Capability.HANDLE_SUBJECT_ACCESS,
+            Capability.APPROVE_ACCOUNT_CHANGES,
         }
     ),
     # Administrators run the accounts and settings; they do not read concerns unless they also hold a DSL role.
@@ -94,8 +98,11 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MANAGE_PUPILS,
             Capability.VIEW_AUDIT,
             Capability.SAFETY_CHECK,
+            Capability.APPROVE_ACCOUNT_CHANGES,
         }
     ),
+    # The chair of governors signs in to approve changes to the head's own account.
+    Role.CHAIR: frozenset({Capability.SIGNED_IN, Capability.APPROVE_ACCOUNT_CHANGES}),
 }
 
 

@@ -26,7 +26,17 @@ from sqlalchemy import (
     update,
 )
 
-from safeguard.auth.models import Role, SignInSession, User, UserRole, is_away, is_cover, users_with_role
+from safeguard.auth.models import (
+    AccountLink,
+    AccountRequest,
+    Role,
+    SignInSession,
+    User,
+    UserRole,
+    is_away,
+    is_cover,
+    users_with_role,
+)
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import UTCDateTime, json_nested, json_objects
 from safeguard.core.statements import transaction_connection
@@ -315,3 +325,52 @@ def end_session_by_id(user_id: int, session_id: int, now: datetime, reason: str)
 def touch_session(token_hash: str, now: datetime) -> None:
     """Record activity on a live session."""
     transaction_connection().execute(_TOUCH, {"hash_of_token": token_hash, "now": now})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Changes one person proposes and another approves (safeguard.auth.approvals)
+
+
+def holders(school_id: int, role: Role) -> list[User]:
+    """The school's active accounts holding ``role``, in name order."""
+    return list(db.session.scalars(users_with_role(school_id, role)))
+
+
+_PENDING = (
+    select(AccountRequest)
+    .where(
+        AccountRequest.school_id == bindparam("school_id"),
+        AccountRequest.outcome.is_(None),
+        AccountRequest.expires_at > bindparam("now", type_=UTCDateTime()),
+    )
+    .order_by(AccountRequest.proposed_at, AccountRequest.id)
+)
+
+
+def pending_requests(school_id: int, now: datetime) -> list[AccountRequest]:
+    """The school's requests waiting for approval and not expired, oldest first."""
+    return list(db.session.scalars(_PENDING, {"school_id": school_id, "now": now}).unique())
+
+
+def pending_request_for(user_id: int, kind: str, now: datetime) -> AccountRequest | None:
+    """A request of this kind already waiting for the account, if there is one."""
+    return db.session.scalar(
+        select(AccountRequest).where(
+            AccountRequest.user_id == user_id,
+            AccountRequest.kind == kind,
+            AccountRequest.outcome.is_(None),
+            AccountRequest.expires_at > now,
+        )
+    )
+
+
+def school_request(school_id: int, request_id: int) -> AccountRequest | None:
+    """A request of the school, or ``None``."""
+    return db.session.scalar(
+        select(AccountRequest).where(AccountRequest.id == request_id, AccountRequest.school_id == school_id)
+    )
+
+
+def link_by_hash(token_hash: str) -> AccountLink | None:
+    """The one-time link whose token has this SHA-256, or ``None``."""
+    return db.session.scalar(select(AccountLink).where(AccountLink.token_hash == token_hash))

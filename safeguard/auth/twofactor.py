@@ -103,8 +103,8 @@ def remaining_recovery_codes(user: User) -> int:
     )
 
 
-def reset(user: User, *, actor: User) -> None:
-    """Remove a user's second factor (they set it up again at next sign-in); audited."""
+def reset(user: User, *, actor: User, summary: str = "Two-factor sign-in reset by an administrator") -> None:
+    """Remove a user's second factor (they set it up again at next sign-in); audited with ``summary``."""
     user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None
@@ -112,4 +112,4 @@ def reset(user: User, *, actor: User) -> None:
         db.session.delete(row)
     db.session.flush()
     sessions.end_all(user, sessions.Ended.SECOND_FACTOR_RESET)
-    audit.record_about_user("auth.two_factor_reset", "Two-factor sign-in reset by an administrator", user, actor=actor)
+    audit.record_about_user("auth.two_factor_reset", summary, user, actor=actor)

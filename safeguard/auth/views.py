@@ -5,8 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from safeguard.auth import services, sessions, store, twofactor
-from safeguard.auth.forms import AwayForm, ChangePasswordForm, EnrolForm, SignInForm, TwoFactorForm
+from safeguard.auth import approvals, services, sessions, store, twofactor
+from safeguard.auth.forms import (
+    AwayForm,
+    ChangePasswordForm,
+    EnrolForm,
+    LinkPasswordForm,
+    LinkSecondFactorForm,
+    SignInForm,
+    TwoFactorForm,
+)
 from safeguard.auth.permissions import Capability, public, requires
 from safeguard.core.extensions import limiter
 from safeguard.core.formatting import local_today, school_zone
@@ -287,3 +295,35 @@ def end_other_sessions():
         "success",
     )
     return redirect(url_for("auth.signed_in_browsers"))
+
+
+@blueprint.route("/account-link/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit("20 per hour", methods=["POST"])
+def account_link(token: str):
+    """A one-time link e-mailed to an account's owner after a reset two people approved: set a new password, or
+    remove the second factor to set it up again. An unknown, used or expired link answers 404."""
+    link = approvals.live_link(token)
+    if link is None:
+        abort(404)
+    form = LinkPasswordForm() if link.purpose == "password" else LinkSecondFactorForm()
+    if form.validate_on_submit():
+        try:
+            if link.purpose == "password":
+                approvals.use_password_link(link, form.new_password.data or "")
+            else:
+                approvals.use_second_factor_link(link, form.password.data or "")
+        except services.AccountError as error:
+            attach_error(form, error, default_field="new_password" if link.purpose == "password" else "password")
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            flash(
+                "Your new password is set: sign in with it."
+                if link.purpose == "password"
+                else "Two-factor sign-in was removed: sign in, and set it up again with your authenticator app.",
+                "success",
+            )
+            return redirect(url_for("auth.sign_in"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/account_link.html", form=form, link=link), status

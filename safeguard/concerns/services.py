@@ -21,6 +21,7 @@ import filetype
 from flask import current_app
 
 from safeguard import protocols
+from safeguard.audit import records
 from safeguard.audit import services as audit
 from safeguard.auth import store as accounts
 from safeguard.auth.models import User
@@ -373,7 +374,9 @@ def _add_concern(reporter: User, new: NewConcern, checked: _Checked, now: dateti
         "updated_at": now,
         "version": 1,
     }
-    return store.insert_concern(columns)
+    concern = store.insert_concern(columns)
+    records.seal_concern(concern)
+    return concern
 
 
 def _marks_count(marks: Sequence[object]) -> str:
@@ -495,20 +498,22 @@ def _event(
 ) -> int:
     """Append an entry to the concern's chronology; return its id. (Eight parameters: an entry's columns, each
     optional but the first four, rather than a dictionary whose keys no checker sees.)"""
-    return store.insert_event(
-        {
-            "school_id": concern.school_id,
-            "concern_id": concern.id,
-            "at": at or utcnow(),
-            "actor_id": actor.id if actor else None,
-            "kind": kind.value,
-            # A summary too long for its column is cut at a word, and says so; what it sums up is kept in full.
-            "summary": shorten(summary, SUMMARY_LENGTH),
-            "text": text,
-            "detail": detail or {},
-            "visible_to_reporter": visible_to_reporter,
-        }
-    )
+    columns = {
+        "school_id": concern.school_id,
+        "concern_id": concern.id,
+        "at": at or utcnow(),
+        "actor_id": actor.id if actor else None,
+        "kind": kind.value,
+        # A summary too long for its column is cut at a word, and says so; what it sums up is kept in full.
+        "summary": shorten(summary, SUMMARY_LENGTH),
+        "text": text,
+        "detail": detail or {},
+        "visible_to_reporter": visible_to_reporter,
+    }
+    event_id = store.insert_event(columns)
+    # Sealed in the school's records chain as it was written (audit verify checks it against the row).
+    records.seal_event(columns | {"id": event_id})
+    return event_id
 
 
 def check_version(concern: Concern, seen_version: int | None) -> int:

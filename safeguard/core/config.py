@@ -63,6 +63,11 @@ DEFAULTS: dict[str, object] = {
 ENVIRONMENT = {
     "SECRET_KEY": "SECRET_KEY",
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    # The schema owner's address, for the migrations alone (the app connects as a role that owns nothing).
+    "MIGRATION_DATABASE_URL": "MIGRATION_DATABASE_URL",
+    # The key that signs the chains' checkpoints, and where they are appended (default: in the instance folder).
+    "ANCHOR_KEY_FILE": "ANCHOR_KEY_FILE",
+    "ANCHOR_FOLDER": "ANCHOR_FOLDER",
     "SAFEGUARD_PRODUCTION": "PRODUCTION",
     "MAIL_HOST": "MAIL_HOST",
     "MAIL_PORT": "MAIL_PORT",

@@ -20,6 +20,7 @@ from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from safeguard import reports
+from safeguard.audit import anchors
 from safeguard.audit import services as audit
 from safeguard.auth.models import Role, User
 from safeguard.bodymap.store import MarkRow
@@ -75,7 +76,13 @@ def pupil_info(pupil: Pupil) -> rd.PupilInfo:
 
 _Keyed = TypeVar("_Keyed", store.PupilLinkRow, store.CategoryRow, store.EventRow, MarkRow)
 
-_ROLE_LABELS = {Role.DSL: "DSL", Role.HEAD: "Head teacher", Role.ADMIN: "Administrator", Role.STAFF: "Staff"}
+_ROLE_LABELS = {
+    Role.DSL: "DSL",
+    Role.HEAD: "Head teacher",
+    Role.ADMIN: "Administrator",
+    Role.STAFF: "Staff",
+    Role.CHAIR: "Chair of governors",
+}
 
 # An entry's line in the chronology and the details printed under it.
 EventLines = Callable[[store.EventRow], tuple[str, tuple[str, ...]]]
@@ -546,7 +553,13 @@ def operator_name(user: User | None) -> str:
 
 
 def _meta(user: User | None, reason: str, school: School) -> rd.ExportMeta:
-    return rd.ExportMeta(generated_by=operator_name(user), generated_at=utcnow(), reason=reason, zone=school.timezone)
+    return rd.ExportMeta(
+        generated_by=operator_name(user),
+        generated_at=utcnow(),
+        reason=reason,
+        zone=school.timezone,
+        checkpoint=anchors.describe_latest(school.id),
+    )
 
 
 @dataclass(frozen=True)

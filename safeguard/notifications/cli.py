@@ -9,6 +9,7 @@ import time
 import click
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from safeguard.audit import anchors
 from safeguard.concerns.services import escalate_overdue
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import utcnow
@@ -32,7 +33,19 @@ def run_once() -> tuple[int, int, int, int]:
     expired = sweep_stashed_imports()
     beat(utcnow())
     db.session.commit()
+    _anchor()
     return escalated, sent, retried, expired
+
+
+def _anchor() -> None:
+    """Anchor the chains' heads outside the database (a checkpoint for each school whose chains moved). A failure
+    (a key or folder that cannot be written) is logged and does not stop the alerts."""
+    try:
+        anchors.anchor()
+    except anchors.AnchorError as error:
+        logger.error("the chains could not be anchored: %s", error)
+    finally:
+        db.session.rollback()
 
 
 # While the database cannot be reached, the worker tries again after 1, 2, 4… seconds, at most this many apart.

@@ -203,6 +203,65 @@ def alert_outside(
     )
 
 
+def alert_about_account(recipients: Iterable[Person], *, school_id: int, message: str, lines: str) -> None:
+    """Alert people about an account (a role change proposed or made, a reset): in the app, and by an e-mail that
+    names no one and links to the sign-in page only.
+
+    :param message: the in-app line (it may name the account: the app is the secure channel).
+    :param lines: the e-mail's first lines: what happened, without a name.
+    """
+    people = list(recipients)
+    if not people:
+        return
+    connection = transaction_connection()
+    connection.execute(
+        _ADD_NOTIFICATIONS,
+        [
+            {
+                "school_id": school_id,
+                "user_id": person.id,
+                "concern_id": None,
+                "urgent": False,
+                "message": message[:300],
+            }
+            for person in people
+        ],
+    )
+    body = (
+        f"{lines}\n\nSign in to Safeguard to see who and what: {links_base()}/\n\n"
+        "For confidentiality this e-mail holds no names or details. If you did not expect it, tell your DSL team and "
+        "head now.\n"
+    )
+    connection.execute(
+        _ADD_OUTBOX,
+        [
+            {
+                "school_id": school_id,
+                "to_address": person.email,
+                "subject": "[Safeguard] Account security",
+                "body": body,
+            }
+            for person in people
+        ],
+    )
+
+
+def send_email(address: str, *, school_id: int, subject: str, body: str) -> None:
+    """Queue one e-mail (a one-time link to its owner) in the caller's transaction."""
+    transaction_connection().execute(
+        _ADD_OUTBOX, {"school_id": school_id, "to_address": address, "subject": subject[:200], "body": body}
+    )
+
+
+def mark_account_alerts_read(user: User) -> None:
+    """Mark the person's alerts about accounts read: the list of alerts shows all there is to them."""
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.concern_id.is_(None), Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+
+
 def unread(user: User, limit: int = 20) -> list[Notification]:
     """The user's unread notifications, urgent first, newest first."""
     return list(

@@ -21,4 +21,6 @@ def remember_address() -> None:
 @requires(Capability.SIGNED_IN)
 def index():
     """Unread alerts, urgent first."""
-    return render_template("notifications/index.html", notifications=services.unread(current_user, limit=100))
+    notifications = services.unread(current_user, limit=100)
+    services.mark_account_alerts_read(current_user)
+    return render_template("notifications/index.html", notifications=notifications)

@@ -188,3 +188,5 @@ class ExportMeta:
     generated_at: datetime
     reason: str
     zone: str = DEFAULT_ZONE  # an IANA name, for example Europe/Paris
+    # The school's last signed checkpoint of its chains (safeguard.audit.anchors), printed in every page's footer.
+    checkpoint: str = ""

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, event, exists, func, insert, not_, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from safeguard.audit import records
 from safeguard.auth.models import Role, User, UserRole
 from safeguard.bodymap.models import BodyMark
 from safeguard.concerns.models import Attachment, Concern, ConcernCategory, ConcernEvent, ConcernPupil, FollowUp
@@ -383,7 +384,8 @@ def _purge_search_index(connection: Any) -> None:
 def destroy_content(disposal: Disposal, code: str, now: datetime) -> Destroyed:
     """Destroy the content of a child's file: the statements below, in this order, in the request's transaction.
 
-    1. ``INSERT disposed_concerns`` (the destruction record's concerns: what the triggers check);
+    1. ``INSERT disposed_concerns`` (the destruction record's concerns: what the triggers check), and the disposal
+       of each sealed in the records chain (``audit.records.seal_disposal``);
     2. ``UPDATE concerns SET account, already_done, location, wording_kept_reason, outcome_rationale``;
     3. ``UPDATE concern_events SET summary = DESTROYED, text = NULL, detail = {}`` (every other column as it was);
     4. ``UPDATE body_marks SET shape = '', colour = '', child_words = ''``;
@@ -413,6 +415,10 @@ def destroy_content(disposal: Disposal, code: str, now: datetime) -> Destroyed:
                 select(Concern.reference).where(Concern.school_id == school_id, Concern.id.in_(destroyed))
             )
         )
+        # Sealed in the records chain first: from then on the concern and its entries are verified by the hashes the
+        # chain holds, and the database lets their content be replaced (safeguard.audit.records).
+        for concern_id in destroyed:
+            records.seal_disposal(school_id, concern_id)
         mine = Concern.__table__.c.id.in_(destroyed)
         connection.execute(
             update(Concern.__table__)

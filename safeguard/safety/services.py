@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from flask import g
 from sqlalchemy import select
 
+from safeguard.audit import anchors, records
+from safeguard.audit import services as audit
 from safeguard.auth import store as accounts
 from safeguard.auth.models import Role, User
 from safeguard.calendar import services as calendar_services
@@ -251,6 +253,35 @@ def _calendar_check(school: School, now: datetime) -> Check:
     return Check("School calendar", Status.OK, f"Term dates entered up to {last}")
 
 
+# How long the records may go on changing without a checkpoint before the safety check says so.
+ANCHOR_STALE = timedelta(hours=1)
+
+
+def _anchor_check(school: School, now: datetime) -> Check:
+    """Whether the school's chains were anchored outside the database lately (safeguard.audit.anchors)."""
+    name = "Records anchored"
+    checkpoint = anchors.latest(school.id)
+    heads = (audit.audit_head(school.id)[0], records.head(school.id)[0])
+    if checkpoint is None:
+        if heads == (0, 0):
+            return Check(name, Status.OK, "Nothing recorded yet to anchor")
+        return Check(
+            name,
+            Status.WARNING,
+            "The school's records have never been anchored outside the database",
+            ["The worker anchors them after each pass; or run: flask --app safeguard audit anchor"],
+        )
+    when = local_datetime(checkpoint.at, zone=zone_named(school.timezone))
+    if heads != (checkpoint.audit_seq, checkpoint.records_seq) and now - checkpoint.at > ANCHOR_STALE:
+        return Check(
+            name,
+            Status.WARNING,
+            f"Last checkpoint {when}: the records have changed since without being anchored for over an hour",
+            ["Look in the worker's log for 'could not be anchored' (the key file or the anchors folder)."],
+        )
+    return Check(name, Status.OK, f"Last checkpoint {when}, signed by key {checkpoint.key}")
+
+
 def school_checks(school: School, now: datetime | None = None) -> list[Check]:
     """Every check for one school, the worker's included, in the order to read them."""
     now = now or utcnow()
@@ -261,6 +292,7 @@ def school_checks(school: School, now: datetime | None = None) -> list[Check]:
         _overdue_check(school, now),
         _onward_check(school),
         _calendar_check(school, now),
+        _anchor_check(school, now),
     ]
 
 
