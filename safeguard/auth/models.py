@@ -22,6 +22,7 @@ class Role(enum.StrEnum):
     DSL = "dsl"
     HEAD = "head"
     ADMIN = "admin"
+    CHAIR = "chair"
 
     @property
     def label(self) -> str:
@@ -34,6 +35,7 @@ ROLE_LABELS = {
     Role.DSL: "Designated safeguarding lead (or deputy)",
     Role.HEAD: "Head teacher",
     Role.ADMIN: "Administrator",
+    Role.CHAIR: "Chair of governors",
 }
 
 
@@ -118,8 +120,8 @@ class User(UserMixin, Model):
 
     @property
     def two_factor_required(self) -> bool:
-        """DSLs, heads and administrators must use a second factor; other staff may."""
-        return bool(self.roles & {Role.DSL, Role.HEAD, Role.ADMIN})
+        """DSLs, heads, administrators and the chair of governors must use a second factor; other staff may."""
+        return bool(self.roles & {Role.DSL, Role.HEAD, Role.ADMIN, Role.CHAIR})
 
     def is_locked(self, now: datetime) -> bool:
         """Whether sign-in is refused for now after repeated failures."""

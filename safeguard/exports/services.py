@@ -588,6 +588,30 @@ def _log(document: _Document, user: User | None, meta: rd.ExportMeta) -> Export:
     return export
 
 
+def log_document(
+    kind: str,
+    school_id: int,
+    subject_id: int | None,
+    content: object,
+    pdf: bytes,
+    user: User | None,
+    meta: rd.ExportMeta,
+) -> Export:
+    """Log a document another feature built (a LADO case summary), as this module logs its own: the export row
+    with the content's digest, which `verify-pdf` rebuilds through :data:`REBUILDERS`, and the audit row."""
+    return _log(_Document(kind, school_id, subject_id, content, pdf), user, meta)
+
+
+def export_meta(user: User | None, reason: str, school: School) -> rd.ExportMeta:
+    """Who, when and why, for a document another feature builds; the reason is checked as for every export."""
+    return _meta(user, _reason(reason), school)
+
+
+# Documents of other features that `verify-pdf` can rebuild: their kind, and a function giving the content the
+# export would hold now from its row (``None`` when the record is gone). A feature adds its kind when imported.
+REBUILDERS: dict[str, Callable[[Export], object | None]] = {}
+
+
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < 3:
@@ -742,6 +766,8 @@ def _parameters(export: Export) -> dict[str, str]:
 
 def _current_content(export: Export, lines: EventLines = event_lines) -> object | None:
     """Rebuild the content the export would hold if it were made now from the record (``None`` if it is gone)."""
+    if export.kind in REBUILDERS:
+        return REBUILDERS[export.kind](export)
     params = _parameters(export)
     if export.kind == "summary":
         school = store.school(export.school_id)
@@ -811,6 +837,8 @@ def export_author(export: Export) -> str:
 def _first_change_after(export: Export) -> store.ChangeRow | None:
     """The first chronology entry recorded after the export, among the records it covered."""
     selection = None
+    if export.kind in REBUILDERS:
+        return None  # another feature's record: its own chronology, not the children's
     if export.subject_id is not None and export.kind == "concern":
         selection = store.one_concern(export.school_id, export.subject_id)
     elif export.subject_id is not None and export.kind in ("child_file", "transfer"):

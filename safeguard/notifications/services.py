@@ -203,6 +203,15 @@ def alert_outside(
     )
 
 
+def email(recipients: Iterable[Person], *, school_id: int, subject: str, body: str) -> int:
+    """Queue one e-mail to each recipient, with no in-app alert (a record the alerts page does not show, such as a
+    concern about an adult); return how many were queued. The caller writes no name or detail into it."""
+    rows = [{"school_id": school_id, "to_address": p.email, "subject": subject[:200], "body": body} for p in recipients]
+    if rows:
+        transaction_connection().execute(_ADD_OUTBOX, rows)
+    return len(rows)
+
+
 def unread(user: User, limit: int = 20) -> list[Notification]:
     """The user's unread notifications, urgent first, newest first."""
     return list(
