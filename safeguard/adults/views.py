@@ -79,7 +79,7 @@ def _raise(form: forms.RaiseAdultConcernForm):
     )
     try:
         return services.raise_concern(current_user, new)
-    except services.AdultConcernError as error:
+    except services.ConcernError as error:
         db.session.rollback()
         attach_error(form, error)
         return None
@@ -181,7 +181,7 @@ def _act(case: store.Case, form, name: str, action):
     if form.validate_on_submit():
         try:
             message = action()
-        except services.AdultConcernError as error:
+        except services.ConcernError as error:
             db.session.rollback()
             attach_error(form, error)
         else:
@@ -330,7 +330,7 @@ def remove_person(case_id: int):
         abort(400)
     try:
         services.remove_person(current_user, case, person_id)
-    except services.AdultConcernError as error:
+    except services.ConcernError as error:
         abort(400, str(error))
     flash("Removed from the case.", "success")
     return redirect(url_for("adults.show", case_id=case_id) + "#people")
@@ -345,7 +345,7 @@ def export(case_id: int):
     if form.validate_on_submit():
         try:
             pdf, filename = services.export_summary(current_user, case, form.reason.data or "")
-        except (services.AdultConcernError, ValueError) as error:
+        except (services.ConcernError, ValueError) as error:
             db.session.rollback()
             attach_error(form, error, "reason")
         else:
@@ -370,7 +370,7 @@ def settings():
             services.save_settings(
                 current_user, as_id(form.deputy_id.data), form.lado_name.data or "", form.lado_contact.data or ""
             )
-        except services.AdultConcernError as error:
+        except services.ConcernError as error:
             db.session.rollback()
             attach_error(form, error)
             status = 400
