@@ -195,7 +195,10 @@ def test_people_added_and_the_deputy_see_it_the_adult_never(client, school, coll
     raised = raise_about(school.staff, colleague)
     sign_in(school.head)
     url = f"/adults/{raised.id}"
-    assert factories.submit_form(client, f"{url}/people", {"person_id": str(school.dsl.id)}, form_url=url).status_code == 302
+    assert (
+        factories.submit_form(client, f"{url}/people", {"person_id": str(school.dsl.id)}, form_url=url).status_code
+        == 302
+    )
     response = factories.submit_form(client, f"{url}/people", {"person_id": str(colleague.id)}, form_url=url)
     assert response.status_code == 400
     _sign_out(client)
@@ -219,7 +222,9 @@ def test_settings_deputy_and_admin_cannot_grant_themselves(client, school, colle
     _sign_out(client)
     sign_in(school.head)
     response = factories.submit_form(
-        client, "/adults/settings", {"deputy_id": str(school.dsl.id), "lado_name": "Sam Carter", "lado_contact": "01632 960999"}
+        client,
+        "/adults/settings",
+        {"deputy_id": str(school.dsl.id), "lado_name": "Sam Carter", "lado_contact": "01632 960999"},
     )
     assert response.status_code == 302
     _sign_out(client)
