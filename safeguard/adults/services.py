@@ -11,6 +11,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from safeguard.adults import store
 from safeguard.adults.models import AdultConcern
@@ -45,6 +46,9 @@ from safeguard.reports.adults import AdultCaseInfo, CaseEntry, build_adult_case_
 logger = logging.getLogger("safeguard.adults")
 
 ADULT_CASE = "adult_case"
+
+
+__all__ = ["AdultConcernError", "ConcernError"]
 
 
 class AdultConcernError(ConcernError):
@@ -178,7 +182,9 @@ def raise_concern(user: User, new: NewAdultConcern, now: datetime | None = None)
         subject_id=case_id,
         detail={"track": track.value, "routed_to": routed.value},
     )
-    deputies = [settings.deputy_id] if settings and settings.deputy_id and routed is Routed.HEAD else []
+    deputies: list[int | None] = (
+        [settings.deputy_id] if settings and settings.deputy_id and routed is Routed.HEAD else []
+    )
     told = _tell(
         user.school_id, case_id, reference, routed, deputies, subject_id, "A concern about an adult was raised"
     )
@@ -186,7 +192,13 @@ def raise_concern(user: User, new: NewAdultConcern, now: datetime | None = None)
 
 
 def _tell(
-    school_id: int, case_id: int, reference: str, routed: Routed, deputies: list, subject: int | None, headline: str
+    school_id: int,
+    case_id: int,
+    reference: str,
+    routed: Routed,
+    deputies: list[int | None],
+    subject: int | None,
+    headline: str,
 ) -> int:
     """E-mail the case managers (never the subject): the reference and a link, no name or detail."""
     people = store.case_managers(school_id, routed.value, deputies, subject)
@@ -199,7 +211,7 @@ def _tell(
 
 
 def _entry(
-    school_id: int, case_id: int, actor_id: int | None, kind: EntryKind, summary: str, at: datetime, **detail
+    school_id: int, case_id: int, actor_id: int | None, kind: EntryKind, summary: str, at: datetime, **detail: Any
 ) -> None:
     store.insert_entry(
         {
@@ -298,7 +310,7 @@ def _check_actor(user: User, case: store.Case) -> None:
         raise AdultConcernError("Only the case manager or a deputy case manager can record this.")
 
 
-def _update(case: store.Case, version: int, **values) -> None:
+def _update(case: store.Case, version: int, **values: Any) -> None:
     try:
         store.update_case(case.record, version, **values)
     except store.StaleCase:
@@ -449,7 +461,7 @@ def record_outcome(user: User, case: store.Case, version: int, found: Outcome, n
         raise AdultConcernError("This case is already closed.")
     if len(found.notes.strip()) < 3:
         raise AdultConcernError("Write how the case was concluded.", "notes")
-    values: dict = {"outcome_notes": found.notes.strip(), "outcome_at": now, "status": CLOSED}
+    values: dict[str, Any] = {"outcome_notes": found.notes.strip(), "outcome_at": now, "status": CLOSED}
     if record.track == Track.ALLEGATION:
         if found.outcome not in OUTCOMES:
             raise AdultConcernError("Choose the outcome.", "outcome")
@@ -563,7 +575,7 @@ def set_deputy(user: User, case: store.Case, version: int, person_id: int | None
     _audit(user, record, "adult_concern.deputy", "Deputy case manager changed", person=person_id)
 
 
-def _audit(user: User, record: AdultConcern, kind: str, what: str, **detail) -> None:
+def _audit(user: User, record: AdultConcern, kind: str, what: str, **detail: Any) -> None:
     # No name of the adult or the children: the audit log names the record by its reference only.
     audit.record(
         kind,

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.expression import BindParameter
 
 from safeguard.adults.models import (
     AdultConcern,
@@ -25,9 +26,9 @@ from safeguard.core.statements import transaction_connection
 from safeguard.pupils.models import Pupil, display_name
 from safeguard.schools.models import School
 
-_ME = bindparam("me")
-_SCHOOL = bindparam("school_id")
-_ROUTES = bindparam("routes", expanding=True)
+_ME: BindParameter[int] = bindparam("me")
+_SCHOOL: BindParameter[int] = bindparam("school_id")
+_ROUTES: BindParameter[list[str]] = bindparam("routes", expanding=True)
 
 _SCHOOL_DEPUTY = (
     select(AdultSettings.deputy_id).where(AdultSettings.school_id == AdultConcern.school_id).scalar_subquery()
@@ -194,7 +195,7 @@ class EntryRow:
     at: datetime
     kind: str
     summary: str
-    detail: dict
+    detail: dict[str, Any]
     actor: str | None
 
 
@@ -348,7 +349,9 @@ class Recipient:
     email: str
 
 
-def case_managers(school_id: int, routed_to: str, deputies: list[int], subject_user_id: int | None) -> list[Recipient]:
+def case_managers(
+    school_id: int, routed_to: str, deputies: list[int | None], subject_user_id: int | None
+) -> list[Recipient]:
     """The active case managers of a case routed to ``routed_to``, with its deputies, never its subject."""
     values = {
         "school_id": school_id,
@@ -425,7 +428,8 @@ _CASES_TABLE = AdultConcern.__table__
 def insert_case(values: dict[str, Any]) -> int:
     """Add a case; return its id."""
     result = transaction_connection().execute(_CASES_TABLE.insert().values(**values))
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    return int(key[0]) if key is not None else 0
 
 
 def insert_children(school_id: int, case_id: int, pupil_ids: list[int]) -> None:

@@ -203,7 +203,7 @@ def lado(case_id: int):
         services.record_lado(
             current_user,
             case,
-            int(form.version.data),
+            int(form.version.data or 0),
             services.LadoDiscussion(
                 discussed_at=forms.as_utc(required_data(form.discussed_at.data), school_zone()),
                 lado_name=form.lado_name.data or "",
@@ -233,7 +233,7 @@ def interim(case_id: int):
         services.record_interim(
             current_user,
             case,
-            int(form.version.data),
+            int(form.version.data or 0),
             form.measure.data or "",
             form.reason.data or "",
             form.wording_kept_reason.data,
@@ -258,7 +258,7 @@ def outcome(case_id: int):
         services.record_outcome(
             current_user,
             case,
-            int(form.version.data),
+            int(form.version.data or 0),
             services.Outcome(
                 outcome=form.outcome.data or "",
                 notes=form.notes.data or "",
@@ -283,7 +283,7 @@ def track(case_id: int):
     form = forms.TrackForm()
 
     def action() -> str:
-        services.change_track(current_user, case, int(form.version.data), form.reason.data or "")
+        services.change_track(current_user, case, int(form.version.data or 0), form.reason.data or "")
         return "Track changed."
 
     return _act(case, form, "track", action)
@@ -298,7 +298,7 @@ def deputy(case_id: int):
     form.deputy_id.choices = _people_choices("Nobody")
 
     def action() -> str:
-        services.set_deputy(current_user, case, int(form.version.data), as_id(form.deputy_id.data))
+        services.set_deputy(current_user, case, int(form.version.data or 0), as_id(form.deputy_id.data))
         return "Deputy case manager saved."
 
     return _act(case, form, "deputy", action)
