@@ -121,6 +121,7 @@ def _render_case(case: store.Case, status: int = 200, **given):
     record = case.record
     version = str(record.version)
     settings = store.settings(record.school_id)
+    log = services.adult_log(current_user, case)
     lado = given.get("lado") or forms.LadoForm(
         formdata=None, version=version, lado_name=record.lado_name, lado_contact=record.lado_contact
     )
@@ -146,7 +147,8 @@ def _render_case(case: store.Case, status: int = 200, **given):
                 if settings and settings.deputy_id and record.routed_to == Routed.HEAD
                 else None
             ),
-            log=services.adult_log(current_user, case),
+            log=log,
+            patterns=services.patterns(log, utcnow()),
             lado_on_time=services.lado_on_time(record),
             lado_form=lado,
             interim_form=given.get("interim") or forms.InterimForm(formdata=None, version=version),

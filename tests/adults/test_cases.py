@@ -241,3 +241,18 @@ def test_the_lado_summary_pdf_verifies(client, school, colleague, raise_about, s
     pdf = response.data
     assert exports.verify(pdf, school.school.id).outcome == "matches"
     assert "Case summary exported" in client.get(url).get_data(as_text=True)
+
+
+def test_the_case_page_of_a_low_level_concern_shows_the_pattern(client, school, colleague, raise_about, sign_in):
+    raised = [raise_about(school.staff, colleague, threshold="no") for _ in range(3)]
+    sign_in(school.head)
+    page = client.get(f"/adults/{raised[-1].id}").get_data(as_text=True)
+    assert "3 low-level concerns about Hannah Lewis in the last twelve months" in page
+    assert "Discussion with the LADO" not in page
+    url = f"/adults/{raised[-1].id}"
+    version = db.session.get(AdultConcern, raised[-1].id).version
+    data = {"version": str(version), "reason": "Together they may meet the harm threshold."}
+    assert factories.submit_form(client, f"{url}/track", data, form_url=url).status_code == 302
+    db.session.expire_all()
+    record = db.session.get(AdultConcern, raised[-1].id)
+    assert record.track == "allegation" and record.lado_due_at is not None
