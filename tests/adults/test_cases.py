@@ -241,6 +241,11 @@ def test_the_lado_summary_pdf_verifies(client, school, colleague, raise_about, s
     pdf = response.data
     assert exports.verify(pdf, school.school.id).outcome == "matches"
     assert "Case summary exported" in client.get(url).get_data(as_text=True)
+    version = db.session.get(AdultConcern, raised.id).version
+    data = {"version": str(version), "measure": "supervision", "reason": "A named colleague with them in class."}
+    assert factories.submit_form(client, f"{url}/interim", data, form_url=url).status_code == 302
+    assert exports.verify(pdf, school.school.id).outcome == "changed"
+    assert exports.verify(pdf[:-10] + b"0123456789", school.school.id).outcome in ("altered", "unknown")
 
 
 def test_the_case_page_of_a_low_level_concern_shows_the_pattern(client, school, colleague, raise_about, sign_in):
