@@ -74,7 +74,13 @@ def pupil_info(pupil: Pupil) -> rd.PupilInfo:
 
 _Keyed = TypeVar("_Keyed", store.PupilLinkRow, store.CategoryRow, store.EventRow, MarkRow)
 
-_ROLE_LABELS = {Role.DSL: "DSL", Role.HEAD: "Head teacher", Role.ADMIN: "Administrator", Role.STAFF: "Staff"}
+_ROLE_LABELS = {
+    Role.DSL: "DSL",
+    Role.HEAD: "Head teacher",
+    Role.ADMIN: "Administrator",
+    Role.STAFF: "Staff",
+    Role.CHAIR: "Chair of governors",
+}
 
 # An entry's line in the chronology and the details printed under it.
 EventLines = Callable[[store.EventRow], tuple[str, tuple[str, ...]]]
