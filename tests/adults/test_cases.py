@@ -261,3 +261,13 @@ def test_the_case_page_of_a_low_level_concern_shows_the_pattern(client, school, 
     db.session.expire_all()
     record = db.session.get(AdultConcern, raised[-1].id)
     assert record.track == "allegation" and record.lado_due_at is not None
+
+
+def test_the_worker_escalates_a_missed_lado_clock(runner, school, colleague, raise_about, mailbox):
+    raise_about(school.staff, colleague, now=utcnow() - timedelta(days=7))
+    result = runner.invoke(args=["notify", "--once"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("escalated 1,")
+    subjects = [m["Subject"] for m in mailbox.messages]
+    assert any("LADO not yet consulted" in s for s in subjects)
+    assert all(colleague.email not in m["To"] for m in mailbox.messages)
