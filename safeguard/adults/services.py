@@ -288,6 +288,11 @@ def adult_log(user: User, case: store.Case) -> list[store.CaseRow]:
     return [row for row in store.cases(viewer(user)) if adult_key(row) == key]
 
 
+def open_summary(user: User) -> store.OpenSummary:
+    """For the home page: the open cases ``user`` may see (none for everyone else, the adult above all)."""
+    return store.open_summary(viewer(user), utcnow())
+
+
 def child_entries(user: User, pupil_id: int) -> list[store.CaseRow]:
     """For a child's chronology: the concerns about adults involving the child that ``user`` may see (none for
     everyone else: the child's own chronology never records them)."""

@@ -109,6 +109,32 @@ def cases(viewer: Viewer) -> list[CaseRow]:
     return [CaseRow(**row._mapping) for row in db.session.execute(_CASES, viewer.values())]
 
 
+@dataclass(frozen=True)
+class OpenSummary:
+    """The open cases a reader sees, and how many allegations are past the LADO clock."""
+
+    open: int
+    lado_overdue: int
+
+
+_OPEN_SUMMARY = select(
+    func.count(AdultConcern.id).label("open"),
+    func.count(AdultConcern.id)
+    .filter(
+        AdultConcern.track == "allegation",
+        AdultConcern.lado_discussed_at.is_(None),
+        AdultConcern.lado_due_at <= bindparam("now", type_=UTCDateTime()),
+    )
+    .label("lado_overdue"),
+).where(_VISIBLE, AdultConcern.status == "open")
+
+
+def open_summary(viewer: Viewer, now: datetime) -> OpenSummary:
+    """How many open cases ``viewer`` may see, and how many allegations among them are past the LADO clock."""
+    row = db.session.execute(_OPEN_SUMMARY, viewer.values(now=now)).one()
+    return OpenSummary(int(row.open or 0), int(row.lado_overdue or 0))
+
+
 _CHILD_CASES = (
     select(*_CASE_COLUMNS)
     .join(AdultConcernChild, AdultConcernChild.concern_id == AdultConcern.id)

@@ -271,3 +271,14 @@ def test_the_worker_escalates_a_missed_lado_clock(runner, school, colleague, rai
     subjects = [m["Subject"] for m in mailbox.messages]
     assert any("LADO not yet consulted" in s for s in subjects)
     assert all(colleague.email not in m["To"] for m in mailbox.messages)
+
+
+def test_the_home_page_tells_the_case_manager_and_nobody_else(client, school, colleague, raise_about, sign_in):
+    raise_about(school.staff, colleague, now=utcnow() - timedelta(days=7))
+    sign_in(school.head)
+    page = client.get("/").get_data(as_text=True)
+    assert "Concerns about adults" in page and "1 past the one working day to discuss with the LADO" in page
+    for person in (colleague, school.dsl, school.admin):
+        _sign_out(client)
+        sign_in(person)
+        assert "Concerns about adults" not in client.get("/").get_data(as_text=True)
