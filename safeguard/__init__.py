@@ -142,6 +142,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Register one blueprint per feature."""
     from safeguard.admin.views import blueprint as admin_blueprint
+    from safeguard.adults.views import blueprint as adults_blueprint
     from safeguard.auth.views import blueprint as auth_blueprint
     from safeguard.bodymap.views import blueprint as bodymap_blueprint
     from safeguard.calendar.views import blueprint as calendar_blueprint
@@ -171,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
         sar_blueprint,
         calendar_blueprint,
         transfers_blueprint,
+        adults_blueprint,
     ):
         app.register_blueprint(blueprint)
 

@@ -380,3 +380,59 @@ def test_the_account_approvals_page_runs_as_many_statements_for_five_requests_as
     with count_statements() as many:
         assert "Teacher 4" in client.get("/admin/requests").get_data(as_text=True)
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("page", ["list", "case", "summary"])
+def test_concerns_about_adults_do_not_grow_with_their_number(page, client, school, sign_in, count_statements):
+    """The case managers' list, a case page (with the adult's log) and the LADO summary: as many statements for 12
+    concerns about an adult, each with its entries and children, as for 2."""
+    from safeguard.adults import services as adults
+    from safeguard.core.sqltypes import utcnow
+
+    colleague = factories.user(school.school, "staff", email="colleague@oak.example", name="Hannah Lewis")
+    children = [factories.pupil(school.school, "Amira", "Haddad"), factories.pupil(school.school, "Oliver", "Bennett")]
+    db.session.commit()
+    raised: list = []
+
+    def grow(total: int) -> None:
+        while len(raised) < total:
+            raised.append(
+                adults.raise_concern(
+                    school.staff,
+                    adults.NewAdultConcern(
+                        subject_user_id=colleague.id,
+                        subject_name="",
+                        subject_relation="staff",
+                        subject_role="Teacher",
+                        account=f"Concern {len(raised)}: the adult shouted at and grabbed a child in the corridor.",
+                        happened_at=utcnow() - timedelta(hours=1),
+                        location="Corridor",
+                        threshold="no" if len(raised) % 2 else "yes",
+                        pupil_ids=[c.id for c in children],
+                    ),
+                )
+            )
+        db.session.commit()
+
+    def request():
+        first = raised[0].id
+        if page == "list":
+            return client.get("/adults/")
+        if page == "case":
+            return client.get(f"/adults/{first}")
+        token = factories.csrf_token(client, f"/adults/{first}")
+        return client.post(f"/adults/{first}/summary", data={"csrf_token": token, "reason": "LADO"})
+
+    grow(2)
+    sign_in(school.head)
+    request()
+    with count_statements() as few:
+        assert request().status_code == 200
+    grow(12)
+    request()
+    with count_statements() as many:
+        response = request()
+    assert response.status_code == 200
+    if page != "summary":
+        assert raised[-1].reference in response.get_data(as_text=True)
+    assert len(many) == len(few), f"{page}: {len(few)} statements for 2 concerns, {len(many)} for 12"

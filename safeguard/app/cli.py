@@ -164,7 +164,7 @@ def user_roles(school_code: str, email: str, role: str, break_glass: bool, reaso
 @click.command("demo")
 def demo() -> None:
     """Create the demo school with one user of each role (idempotent) and print the logins."""
-    from safeguard.app.demo import body_map_reference, retention_line, seed_demo
+    from safeguard.app.demo import adult_concern_references, body_map_reference, retention_line, seed_demo
 
     if current_app.config.get("PRODUCTION"):
         fail("the demo school is for trying Safeguard out, not for a production deployment")
@@ -182,6 +182,12 @@ def demo() -> None:
     if reference:
         click.echo(f"Concern {reference} has a body map with two marks (sign in as the DSL to see it).")
     click.echo(retention_line())
+    for adult_reference, track in adult_concern_references():
+        what = "an allegation" if track == "allegation" else "a low-level concern"
+        click.echo(
+            f"Concern about an adult {adult_reference}: {what} about the demo teacher, teacher@oak.example "
+            "(sign in as the head to see it; the teacher sees nothing of it)."
+        )
 
 
 def register(app: Flask) -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 
+from safeguard.adults import services as adult_services
+from safeguard.adults.models import AdultConcern
 from safeguard.auth import services as auth_services
 from safeguard.auth import twofactor
 from safeguard.auth.models import Role, User
@@ -112,6 +114,59 @@ def retention_line() -> str:
         f"Former pupil UPN {FORMER_PUPIL_UPN}: their safeguarding file has come due for retention review "
         "(sign in as the DSL: Reports, Retention reviews)."
     )
+
+
+def _seed_adult_concerns(school, pupils: list[Pupil], users: dict[str, User]) -> None:
+    """One allegation about the demo teacher and one low-level concern, if the school has none yet."""
+    if db.session.scalar(select(func.count(AdultConcern.id)).where(AdultConcern.school_id == school.id)):
+        return
+    teacher, now = users["teacher@oak.example"], utcnow()
+    for reporter, threshold, account, where, children in (
+        (
+            "deputy@oak.example",
+            "yes",
+            "At the end of PE I saw Mrs Lewis grab Kai by the upper arm and pull him across the hall; he cried and "
+            'said "she always hurts me when I am slow".',
+            "School hall",
+            [pupils[9].id],
+        ),
+        (
+            "dsl@oak.example",
+            "no",
+            "Mrs Lewis gave her personal mobile number to a Year 6 pupil's parent group chat and messages pupils "
+            "about homework in the evenings.",
+            "",
+            [],
+        ),
+    ):
+        adult_services.raise_concern(
+            users[reporter],
+            adult_services.NewAdultConcern(
+                subject_user_id=teacher.id,
+                subject_name="",
+                subject_relation="staff",
+                subject_role="Year 2 teacher",
+                account=account,
+                happened_at=now - timedelta(hours=3),
+                location=where,
+                threshold=threshold,
+                pupil_ids=children,
+            ),
+            now=now,
+        )
+
+
+def adult_concern_references() -> list[tuple[str, str]]:
+    """The demo school's concerns about adults: (reference, track), oldest first."""
+    school = school_services.find_school(DEMO_CODE)
+    if school is None:
+        return []
+    rows = db.session.execute(
+        select(AdultConcern.reference, AdultConcern.track)
+        .where(AdultConcern.school_id == school.id)
+        .order_by(AdultConcern.id)
+    )
+    return [(row.reference, row.track) for row in rows]
 
 
 def _logins_file() -> Path:
@@ -271,6 +326,7 @@ def seed_demo() -> list[tuple[str, str, str, str]]:
     # The former pupil's concern happened years before the others: recorded first, so the demo reads in time order.
     seed_former_pupil(school, users["teacher@oak.example"], users["dsl@oak.example"])
     _seed_concerns(school, pupils, users)
+    _seed_adult_concerns(school, pupils, users)
     path.write_text("".join(f"{e} {p} {keys.get(e, '')}".rstrip() + "\n" for e, p in known.items()), encoding="utf-8")
     os.chmod(path, 0o600)
     return logins

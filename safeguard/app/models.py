@@ -1,5 +1,12 @@
 """Every model, imported in one place so that the metadata is complete (for Alembic and the app)."""
 
+from safeguard.adults.models import (
+    AdultConcern,
+    AdultConcernAccess,
+    AdultConcernChild,
+    AdultConcernEntry,
+    AdultSettings,
+)
 from safeguard.audit.models import AuditEvent
 from safeguard.auth.models import RecoveryCode, User, UserRole
 from safeguard.bodymap.models import BodyMark
@@ -30,6 +37,11 @@ from safeguard.transfers.models import (
 )
 
 __all__ = [
+    "AdultConcern",
+    "AdultConcernAccess",
+    "AdultConcernChild",
+    "AdultConcernEntry",
+    "AdultSettings",
     "Attachment",
     "AuditEvent",
     "BodyMark",

@@ -56,6 +56,9 @@ class Capability(enum.StrEnum):
     # Approve or decline a change to the DSL or head role, or a reset of a DSL's, head's or administrator's account,
     # that someone else proposed (the head, administrators, the chair of governors; safeguard.auth.approvals).
     APPROVE_ACCOUNT_CHANGES = "approve_account_changes"
+    # Manage concerns about adults by role: the head (the case manager), the chair of governors (when the adult is
+    # the head). Which cases each sees is decided per record (adult_concern_routes and the store's visibility rule).
+    MANAGE_ADULT_CONCERNS = "manage_adult_concerns"
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -87,6 +90,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.REVIEW_RETENTION,
             Capability.HANDLE_SUBJECT_ACCESS,
             Capability.APPROVE_ACCOUNT_CHANGES,
+            Capability.MANAGE_ADULT_CONCERNS,
         }
     ),
     # Administrators run the accounts and settings; they do not read concerns unless they also hold a DSL role.
@@ -101,8 +105,9 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.APPROVE_ACCOUNT_CHANGES,
         }
     ),
-    # The chair of governors signs in to approve changes to the head's own account.
-    Role.CHAIR: frozenset({Capability.SIGNED_IN, Capability.APPROVE_ACCOUNT_CHANGES}),
+    # The chair of governors: no access to children's records. Approves changes to the head's own account, and is
+    # the case manager when an allegation is about the head.
+    Role.CHAIR: frozenset({Capability.SIGNED_IN, Capability.APPROVE_ACCOUNT_CHANGES, Capability.MANAGE_ADULT_CONCERNS}),
 }
 
 
@@ -250,3 +255,44 @@ def can_approve_disposal(user: User | None, disposal, lead_dsl_id: int | None) -
 def can_handle_subject_access(user: User | None, record) -> bool:
     """Whether ``user`` may work on a subject access request (or log one about ``record``, a pupil)."""
     return same_school(user, record) and has(user, Capability.HANDLE_SUBJECT_ACCESS)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Concerns about adults. Who sees a case (the one rule, applied in SQL by safeguard.adults.store to every list and
+# every case it loads):
+#   - never the adult it is about, whatever their roles (the subject is filtered out in the statement);
+#   - the case managers by role: the head for a case routed to the head, the chair of governors for one routed to
+#     the chair (an allegation about the head);
+#   - the deputy case manager: the school's (for the head's cases) or the one named on the case;
+#   - the people a case manager added (they read; they do not act).
+# Administrators and DSLs see nothing unless added. Nobody can add themselves, and an administrator cannot give
+# themselves the head's or the chair's role (auth.services.set_roles).
+
+
+def adult_concern_routes(user: User | None) -> frozenset[str]:
+    """The cases ``user`` manages by their roles: ``"head"`` (the head teacher) and ``"chair"`` (the chair of
+    governors); empty for everyone else."""
+    if not has(user, Capability.MANAGE_ADULT_CONCERNS) or user is None:
+        return frozenset()
+    routes = set()
+    if Role.HEAD in user.roles:
+        routes.add("head")
+    if Role.CHAIR in user.roles:
+        routes.add("chair")
+    return frozenset(routes)
+
+
+def can_see_adult_concern(user: User | None, case) -> bool:
+    """Whether ``user`` may read ``case`` (a row the store loaded through its visibility rule, which carries
+    ``manages`` and ``added``): checked again here, so that the subject never sees their own case."""
+    if user is None or not same_school(user, case) or not has(user, Capability.SIGNED_IN):
+        return False
+    if case.subject_user_id is not None and case.subject_user_id == user.id:
+        return False
+    return bool(case.manages or case.added)
+
+
+def can_act_on_adult_concern(user: User | None, case) -> bool:
+    """Whether ``user`` may record on ``case`` (the LADO discussion, interim arrangements, the outcome, who may see
+    it): its case managers and deputies, never the people only added to read it."""
+    return can_see_adult_concern(user, case) and bool(case.manages)

@@ -199,6 +199,13 @@ def set_roles(user: User, roles: set[Role], *, actor: User | None) -> None:
         raise AccountError("Choose at least one role.", field="roles")
     if actor is not None and user.id == actor.id and Role.ADMIN in user.roles and Role.ADMIN not in roles:
         raise AccountError("You cannot remove your own administrator role; ask another administrator.")
+    # The head and the chair of governors manage concerns about adults: nobody gives themselves that access.
+    gained = {Role(r) for r in roles} - user.roles
+    if actor is not None and user.id == actor.id and gained & {Role.HEAD, Role.CHAIR}:
+        raise AccountError(
+            "You cannot give yourself the head teacher's or the chair of governors' role; ask another administrator.",
+            field="roles",
+        )
     if Role.DSL not in roles:
         check_not_last_dsl(user, "remove the DSL role of")
     before = sorted(r.value for r in user.roles)

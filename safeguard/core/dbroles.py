@@ -11,8 +11,11 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-# Rows are only ever added: the audit log, the records chain, the files received from other schools.
-APPEND_ONLY = frozenset({"audit_events", "record_links", "transferred_concerns", "transferred_entries"})
+# Rows are only ever added: the audit log, the records chain, the files received from other schools, the
+# chronology of a concern about an adult.
+APPEND_ONLY = frozenset(
+    {"audit_events", "record_links", "transferred_concerns", "transferred_entries", "adult_concern_entries"}
+)
 # Rows are added, and changed only by a disposal, which replaces their content with a placeholder once the record's
 # disposal is sealed (the triggers of migration 0016 refuse any other change): the chronology and the body map's marks.
 DISPOSABLE = frozenset({"concern_events", "body_marks"})

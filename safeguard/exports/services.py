@@ -628,6 +628,11 @@ def register_rebuilder(kind: str, rebuild: Callable[[Export], object | None]) ->
     _REBUILDERS[kind] = rebuild
 
 
+def export_meta(user: User | None, reason: str, school: School) -> rd.ExportMeta:
+    """Who, when and why, for a document another feature builds; the reason is checked as for every export."""
+    return _meta(user, _reason(reason), school)
+
+
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < 3:
@@ -859,6 +864,8 @@ def export_author(export: Export) -> str:
 def _first_change_after(export: Export) -> store.ChangeRow | None:
     """The first chronology entry recorded after the export, among the records it covered."""
     selection = None
+    if export.kind in _REBUILDERS:
+        return None  # another feature's record: its own chronology, not the children's
     if export.subject_id is not None and export.kind == "concern":
         selection = store.one_concern(export.school_id, export.subject_id)
     elif export.subject_id is not None and export.kind in ("child_file", "transfer"):

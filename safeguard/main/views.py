@@ -6,6 +6,7 @@ from flask import Blueprint, make_response, render_template
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from safeguard.adults import services as adults
 from safeguard.auth import permissions
 from safeguard.auth.permissions import Capability, public, requires
 from safeguard.concerns import store as concerns_store
@@ -27,7 +28,8 @@ def home():
     if permissions.has(current_user, Capability.VIEW_ALL_CONCERNS):
         now = utcnow()
         attention = concerns_store.attention(current_user.school_id, now, local_today(school_zone(), now))
-    return render_template("main/home.html", user=current_user, attention=attention)
+    adult_cases = adults.open_summary(current_user)
+    return render_template("main/home.html", user=current_user, attention=attention, adult_cases=adult_cases)
 
 
 @blueprint.route("/health")

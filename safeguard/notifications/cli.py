@@ -9,6 +9,7 @@ import time
 import click
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from safeguard.adults.services import escalate_lado_overdue
 from safeguard.audit import anchors
 from safeguard.concerns.services import escalate_overdue
 from safeguard.core.extensions import db
@@ -28,6 +29,7 @@ def run_once() -> tuple[int, int, int, int]:
     DSLs, the head and administrators are told (see safeguard.safety).
     """
     escalated = escalate_overdue()
+    escalated += escalate_lado_overdue()
     db.session.commit()
     sent, retried = deliver_outbox()
     expired = sweep_stashed_imports()

@@ -262,6 +262,15 @@ def mark_account_alerts_read(user: User) -> None:
     )
 
 
+def email_each(recipients: Iterable[Person], *, school_id: int, subject: str, body: str) -> int:
+    """Queue one e-mail to each recipient, with no in-app alert (a record the alerts page does not show, such as a
+    concern about an adult); return how many were queued. The caller writes no name or detail into it."""
+    rows = [{"school_id": school_id, "to_address": p.email, "subject": subject[:200], "body": body} for p in recipients]
+    if rows:
+        transaction_connection().execute(_ADD_OUTBOX, rows)
+    return len(rows)
+
+
 def unread(user: User, limit: int = 20) -> list[Notification]:
     """The user's unread notifications, urgent first, newest first."""
     return list(
@@ -436,11 +445,3 @@ def _release(messages: list[Claimed], token: str) -> None:
         .values(claim_token=None, claimed_until=None)
     )
     db.session.commit()
-
-
-def email(address: str, *, school_id: int, subject: str, body: str) -> None:
-    """Queue one e-mail (retention reviews due, a subject access request overdue): no child's name or detail, only
-    what to open in Safeguard."""
-    transaction_connection().execute(
-        _ADD_OUTBOX, {"school_id": school_id, "to_address": address, "subject": subject[:200], "body": body}
-    )

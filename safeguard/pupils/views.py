@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from safeguard.adults import services as adults
 from safeguard.auth import permissions
 from safeguard.auth.permissions import Capability, requires
 from safeguard.bodymap import services as bodymap
@@ -100,6 +101,7 @@ def _render_pupil(pupil: Pupil, left_form: LeftForm) -> str:
         can_act=permissions.has(current_user, Capability.ACT_ON_CONCERNS),
         can_export=permissions.has(current_user, Capability.EXPORT),
         received_files=transfers_store.received_for_pupil(pupil.school_id, pupil.id),
+        adult_concerns=adults.child_entries(current_user, pupil.id),
     )
 
 

@@ -253,7 +253,7 @@ def alert_overdue(school: School, now: datetime) -> list[str]:
             continue
         request.overdue_alerted_at = now
         if lead is not None:
-            notifications.email(
+            notifications.send_email(
                 lead.email,
                 school_id=school.id,
                 subject=f"[Safeguard] Subject access request {request.reference} is overdue",
