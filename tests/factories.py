@@ -28,6 +28,7 @@ class SchoolWithStaff:
     dsl: User
     head: User
     admin: User
+    trust_lead: User
 
     def user(self, role: str) -> User:
         """The account holding ``role``."""

@@ -22,6 +22,7 @@ from safeguard.pupils.cli import pupils_cli
 from safeguard.safety.cli import doctor
 from safeguard.schools import services as school_services
 from safeguard.terminology.cli import terminology_cli
+from safeguard.trusts.cli import trust_cli
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -140,7 +141,7 @@ def user_roles(school_code: str, email: str, role: str) -> None:
 @click.command("demo")
 def demo() -> None:
     """Create the demo school with one user of each role (idempotent) and print the logins."""
-    from safeguard.app.demo import body_map_reference, seed_demo
+    from safeguard.app.demo import DEMO_TRUST, body_map_reference, seed_demo
 
     if current_app.config.get("PRODUCTION"):
         fail("the demo school is for trying Safeguard out, not for a production deployment")
@@ -154,6 +155,7 @@ def demo() -> None:
         "DSLs, the head and the administrator also give a code from an authenticator app: add their two-factor key "
         "to one, or print the current code with: .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('KEY').now())\""
     )
+    click.echo(f"{DEMO_TRUST}: OAK is in it; its trust lead's dashboard (numbers only) is at /trust/.")
     reference = body_map_reference()
     if reference:
         click.echo(f"Concern {reference} has a body map with two marks (sign in as the DSL to see it).")
@@ -172,6 +174,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(pupils_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(doctor)
+    app.cli.add_command(trust_cli)
 
 
 def main() -> None:

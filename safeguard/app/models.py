@@ -1,7 +1,7 @@
 """Every model, imported in one place so that the metadata is complete (for Alembic and the app)."""
 
 from safeguard.audit.models import AuditEvent
-from safeguard.auth.models import RecoveryCode, User, UserRole
+from safeguard.auth.models import Membership, RecoveryCode, User, UserRole
 from safeguard.bodymap.models import BodyMark
 from safeguard.concerns.models import (
     Attachment,
@@ -17,6 +17,7 @@ from safeguard.exports.models import Export
 from safeguard.notifications.models import Notification, OutboxMessage, WorkerHeartbeat
 from safeguard.pupils.models import Pupil
 from safeguard.schools.models import School
+from safeguard.trusts.models import Trust, TrustAccessGrant, TrustConcernLink, TrustSchool
 
 __all__ = [
     "Attachment",
@@ -30,11 +31,16 @@ __all__ = [
     "ConcernSequence",
     "Export",
     "FollowUp",
+    "Membership",
     "Notification",
     "OutboxMessage",
     "Pupil",
     "RecoveryCode",
     "School",
+    "Trust",
+    "TrustAccessGrant",
+    "TrustConcernLink",
+    "TrustSchool",
     "User",
     "UserRole",
     "WorkerHeartbeat",

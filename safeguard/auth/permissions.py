@@ -48,6 +48,12 @@ class Capability(enum.StrEnum):
     SEARCH_RECORDS = "search_records"
     # See the school's numbers at a glance: open, urgent, overdue, referrals, follow-ups, transfers (the oversight page).
     VIEW_OVERSIGHT = "view_oversight"
+    # The trust dashboard (numbers of every school of the trust, no child's name or account), and asking a school for
+    # access to its records (trust safeguarding leads).
+    VIEW_TRUST = "view_trust"
+    # Grant, refuse or end the trust lead's access to the school's records; link a concern to one in another school of
+    # the trust that the DSL also sees (DSLs).
+    DECIDE_TRUST_ACCESS = "decide_trust_access"
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -63,6 +69,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.SET_AWAY,
             Capability.SEARCH_RECORDS,
             Capability.VIEW_OVERSIGHT,
+            Capability.DECIDE_TRUST_ACCESS,
         }
     ),
     Role.HEAD: frozenset(
@@ -87,7 +94,11 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.SAFETY_CHECK,
         }
     ),
+    Role.TRUST_LEAD: frozenset({Capability.SIGNED_IN, Capability.VIEW_TRUST}),
 }
+
+# What a trust lead may do in a school that granted them access to its records, while the grant lasts: read them.
+TRUST_ACCESS_CAPABILITIES = frozenset({Capability.SIGNED_IN, Capability.VIEW_ALL_CONCERNS})
 
 
 def capabilities(user: User | None) -> frozenset[Capability]:
@@ -97,6 +108,8 @@ def capabilities(user: User | None) -> frozenset[Capability]:
     granted: set[Capability] = set()
     for role in user.roles:
         granted |= ROLE_CAPABILITIES[role]
+    if user.trust_access:
+        granted |= TRUST_ACCESS_CAPABILITIES
     return frozenset(granted)
 
 

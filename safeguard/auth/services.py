@@ -339,3 +339,24 @@ def set_away(user: User, away_from: date | None, away_until: date | None, *, tod
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def set_school_roles(user: User, school: School, roles: set[Role], *, actor: User | None) -> None:
+    """Set the roles ``user`` holds in a school other than their own (none: they no longer work there); audited in
+    that school's log. Their own school's roles are changed by :func:`set_roles`."""
+    if school.id == user.home_school_id:
+        raise AccountError("That is the account's own school: change its roles there.")
+    before = sorted(r.value for r in store.member_roles(user.id, school.id))
+    after = sorted(r.value for r in roles)
+    if before == after:
+        return
+    store.replace_member_roles(user.id, school.id, after)
+    audit.record(
+        "user.school_roles_changed",
+        "Roles in this school changed for an account of another school",
+        school_id=school.id,
+        actor_id=actor.id if actor is not None else None,
+        subject_type="user",
+        subject_id=user.id,
+        detail={"before": before, "after": after} | ({} if actor else {"by": "command line"}),
+    )

@@ -7,10 +7,11 @@ from flask_login import current_user, login_user, logout_user
 
 from safeguard.auth import services, sessions, store, twofactor
 from safeguard.auth.forms import AwayForm, ChangePasswordForm, EnrolForm, SignInForm, TwoFactorForm
+from safeguard.auth.models import Role
 from safeguard.auth.permissions import Capability, public, requires
 from safeguard.core.extensions import limiter
 from safeguard.core.formatting import local_today, school_zone
-from safeguard.core.forms import ConfirmForm, attach_error
+from safeguard.core.forms import ConfirmForm, as_id, attach_error
 from safeguard.core.sqltypes import utcnow
 from safeguard.core.urls import safe_next
 
@@ -65,7 +66,39 @@ def _finish_sign_in(user, next_url: str | None):
     if user.must_change_password:
         flash("Please choose a new password before you go on.", "info")
         return redirect(url_for("auth.change_password", next=next_url))
+    several = len(sessions.schools(user)) > 1
+    if several or user.has_role(Role.TRUST_LEAD):
+        # The menu offers to switch school (a trust lead's access to a school may be granted later).
+        session[SEVERAL_SCHOOLS] = True
+    if several:
+        # Several schools: the person chooses the one to work in first.
+        return redirect(url_for("auth.choose_school", next=next_url))
     return redirect(next_url or url_for("main.home"))
+
+
+# Kept in the session cookie at sign-in: whether the person's menu offers to switch school.
+SEVERAL_SCHOOLS = "several_schools"
+
+
+@blueprint.route("/school", methods=["GET", "POST"])
+@requires(Capability.SIGNED_IN)
+def choose_school():
+    """Choose the school to work in, of those where the person holds a role (or, as trust lead, has been granted
+    access); every page then shows that school's records alone."""
+    next_url = safe_next(request.args.get("next"))
+    choices = sessions.schools(current_user)
+    form = ConfirmForm()
+    if request.method == "POST":
+        school_id = as_id(request.form.get("school_id"))
+        if not form.validate_on_submit() or school_id is None:
+            abort(400)
+        choice = sessions.switch_school(current_user, session.get(sessions.TOKEN_KEY) or "", school_id)
+        if choice is None:
+            abort(404)
+        session[SEVERAL_SCHOOLS] = True
+        flash(f"You are working in {choice.name}.", "success")
+        return redirect(next_url or url_for("main.home"))
+    return render_template("auth/choose_school.html", choices=choices, form=form, next_url=next_url)
 
 
 def _start_session(user) -> None:
