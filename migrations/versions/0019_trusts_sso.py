@@ -95,9 +95,19 @@ def upgrade():
         sa.UniqueConstraint("concern_id", "other_concern_id", name=op.f("uq_trust_concern_links_concern_id")),
     )
     op.create_index("ix_trust_concern_links_school_id_concern_id", "trust_concern_links", ["school_id", "concern_id"])
+    # The trust dashboard's referrals: a narrow partial index, so that counting every school's referrals over a period
+    # does not read the whole chronology (a plain index; concern_events itself is not altered).
+    op.create_index(
+        "ix_concern_events_referrals",
+        "concern_events",
+        ["school_id", "at"],
+        postgresql_where=sa.text("kind = 'referral'"),
+        sqlite_where=sa.text("kind = 'referral'"),
+    )
 
 
 def downgrade():
+    op.drop_index("ix_concern_events_referrals", table_name="concern_events")
     op.drop_index("ix_trust_concern_links_school_id_concern_id", table_name="trust_concern_links")
     op.drop_table("trust_concern_links")
     op.drop_index("ix_trust_access_grants_user_id_school_id", table_name="trust_access_grants")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from safeguard.concerns.models import ConcernEvent
 from safeguard.core.extensions import Model
 from safeguard.core.sqltypes import UTCDateTime, utcnow
 
@@ -95,3 +96,13 @@ class TrustConcernLink(Model):
     reason: Mapped[str] = mapped_column(Text)
     linked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# The trust dashboard's referrals over a period, for every school at once (migration 0019).
+Index(
+    "ix_concern_events_referrals",
+    ConcernEvent.school_id,
+    ConcernEvent.at,
+    postgresql_where=text("kind = 'referral'"),
+    sqlite_where=text("kind = 'referral'"),
+)

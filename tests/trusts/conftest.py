@@ -29,6 +29,11 @@ class TrustSetting:
 
 @pytest.fixture
 def trust(app, school, other_school) -> TrustSetting:
+    return build_trust(school, other_school)
+
+
+def build_trust(school: factories.SchoolWithStaff, other_school: factories.SchoolWithStaff) -> TrustSetting:
+    """Put the two schools in a trust, with a DSL of both and a concern in each; committed."""
     trust_id = store.add_trust("Riverside Learning Trust", utcnow())
     store.set_trust(school.school.id, trust_id)
     store.set_trust(other_school.school.id, trust_id)
@@ -44,4 +49,5 @@ def trust(app, school, other_school) -> TrustSetting:
         account="At 9:05 Bilal said he had not eaten since Friday and his brother had to look after him.",
         categories=("abuse-neglect",),
     )
+    db.session.commit()
     return TrustSetting(trust_id, school, other_school, shared, oak_concern, elm_concern)
