@@ -106,7 +106,28 @@ def upgrade():
     )
 
 
+    op.create_table(
+        "sign_in_providers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=True),
+        sa.Column("trust_id", sa.Integer(), nullable=True),
+        sa.Column("issuer", sa.String(length=300), nullable=False),
+        sa.Column("client_id", sa.String(length=200), nullable=False),
+        sa.Column("client_secret", sa.String(length=500), nullable=False),
+        sa.Column("allowed_domains", sa.Text(), nullable=False),
+        sa.Column("provision_staff", sa.Boolean(), nullable=False),
+        sa.Column("accept_provider_mfa", sa.Boolean(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["school_id"], ["schools.id"], name=op.f("fk_sign_in_providers_school_id_schools")),
+        sa.ForeignKeyConstraint(["trust_id"], ["trusts.id"], name=op.f("fk_sign_in_providers_trust_id_trusts")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sign_in_providers")),
+    )
+
+
 def downgrade():
+    op.drop_table("sign_in_providers")
     op.drop_index("ix_concern_events_referrals", table_name="concern_events")
     op.drop_index("ix_trust_concern_links_school_id_concern_id", table_name="trust_concern_links")
     op.drop_table("trust_concern_links")

@@ -14,6 +14,7 @@ from flask.cli import AppGroup, FlaskGroup
 
 from safeguard.audit.cli import audit_cli
 from safeguard.auth import services as auth_services
+from safeguard.auth.cli import sso_cli
 from safeguard.auth.models import parse_roles
 from safeguard.core.extensions import db
 from safeguard.exports.cli import export_cli, verify_pdf
@@ -175,6 +176,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(doctor)
     app.cli.add_command(trust_cli)
+    app.cli.add_command(sso_cli)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Text,
     and_,
     event,
     exists,
@@ -314,3 +315,36 @@ class SignInSession(Model):
     # signed out | password changed | password reset | second factor reset | deactivated | ended by the person |
     # ended by an administrator | idle
     ended_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class SignInProvider(Model):
+    """An OpenID Connect provider a school (or every school of a trust) signs in with: Microsoft Entra ID, Google
+    Workspace or any standard provider. Roles are never taken from it: it says who the person is, Safeguard what
+    they may do."""
+
+    __tablename__ = "sign_in_providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The button's words: "Microsoft 365", "Google".
+    name: Mapped[str] = mapped_column(String(80))
+    # One school, or every school of a trust (exactly one of the two is set).
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
+    trust_id: Mapped[int | None] = mapped_column(ForeignKey("trusts.id"))
+    issuer: Mapped[str] = mapped_column(String(300))
+    client_id: Mapped[str] = mapped_column(String(200))
+    client_secret: Mapped[str] = mapped_column(String(500))
+    # The e-mail domains accepted, comma-separated and lower-case ("oak.sch.uk,oaktrust.org").
+    allowed_domains: Mapped[str] = mapped_column(Text, default="")
+    # Whether an unknown person with a verified address of an allowed domain gets a staff account at first sign-in
+    # (only for a school's own provider).
+    provision_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether the provider's multi-factor sign-in (the ID token's amr holding "mfa") stands for Safeguard's second
+    # factor for DSLs, heads, administrators and trust leads.
+    accept_provider_mfa: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def domains(self) -> frozenset[str]:
+        """The accepted e-mail domains."""
+        return frozenset(d.strip().lower() for d in self.allowed_domains.split(",") if d.strip())

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from authlib.integrations.base_client import OAuthError
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from joserfc.errors import JoseError
 
-from safeguard.auth import services, sessions, store, twofactor
+from safeguard.auth import oidc, services, sessions, store, twofactor
 from safeguard.auth.forms import AwayForm, ChangePasswordForm, EnrolForm, SignInForm, TwoFactorForm
 from safeguard.auth.models import Role
 from safeguard.auth.permissions import Capability, public, requires
@@ -38,20 +40,71 @@ def sign_in():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
-            session.clear()  # a fresh session: nothing carried over from before sign-in
-            if user.two_factor_enabled or user.two_factor_required:
-                # Not signed in yet: the second factor (or setting one up) comes first.
-                session["pending_user_id"] = user.id
-                session["pending_at"] = utcnow().timestamp()
-                session["pending_next"] = next_url
-                target = "auth.two_factor" if user.two_factor_enabled else "auth.two_factor_setup"
-                return redirect(url_for(target))
-            return _finish_sign_in(user, next_url)
+            return _after_first_factor(user, next_url)
         g.keep_on_error = True  # keep the audit row of the failed attempt
         flash(SIGN_IN_FAILED, "danger")
-        return render_template("auth/sign_in.html", form=form), 401
+        return render_template("auth/sign_in.html", form=form, providers=oidc.providers()), 401
     status = 400 if form.is_submitted() else 200
-    return render_template("auth/sign_in.html", form=form), status
+    return render_template("auth/sign_in.html", form=form, providers=oidc.providers()), status
+
+
+def _after_first_factor(user, next_url: str | None, *, second_factor_given: bool = False):
+    """The password (or the provider) said who the person is: the second factor next when the account needs one,
+    unless the provider's multi-factor sign-in stands for it."""
+    session.clear()  # a fresh session: nothing carried over from before sign-in
+    if not second_factor_given and (user.two_factor_enabled or user.two_factor_required):
+        # Not signed in yet: the second factor (or setting one up) comes first.
+        session["pending_user_id"] = user.id
+        session["pending_at"] = utcnow().timestamp()
+        session["pending_next"] = next_url
+        target = "auth.two_factor" if user.two_factor_enabled else "auth.two_factor_setup"
+        return redirect(url_for(target))
+    return _finish_sign_in(user, next_url)
+
+
+PROVIDER_FAILED = "Sign-in through {name} did not work. Please try again, or sign in with your password."
+
+
+@blueprint.route("/sso/<int:provider_id>")
+@public
+@limiter.limit("20 per minute")
+def provider_sign_in(provider_id: int):
+    """Send the person to their school's OpenID Connect provider (Microsoft 365, Google Workspace…)."""
+    found = oidc.provider(provider_id)
+    if found is None:
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    session["provider_next"] = safe_next(request.args.get("next"))
+    callback = url_for("auth.provider_callback", provider_id=found.id, _external=True)
+    try:
+        return oidc.client(found).authorize_redirect(callback)
+    except (OAuthError, JoseError, OSError, ValueError):
+        flash(PROVIDER_FAILED.format(name=found.name), "danger")
+        return redirect(url_for("auth.sign_in"))
+
+
+@blueprint.route("/sso/<int:provider_id>/callback")
+@public
+@limiter.limit("20 per minute")
+def provider_callback(provider_id: int):
+    """The provider's answer: check it (state, nonce, the ID token's signature, issuer, audience and expiry), find or
+    provision the account, then the second factor when needed."""
+    found = oidc.provider(provider_id)
+    if found is None:
+        abort(404)
+    next_url = safe_next(session.get("provider_next"))
+    try:
+        token = oidc.client(found).authorize_access_token()
+        verified = oidc.account_for(found, dict(token.get("userinfo") or {}))
+    except oidc.SignInRefused as refused:
+        g.keep_on_error = True  # keep the audit row of the refusal
+        flash(f"Sign-in through {found.name} was refused: {refused}.", "danger")
+        return render_template("auth/sign_in.html", form=SignInForm(), providers=oidc.providers()), 401
+    except (OAuthError, JoseError, OSError, ValueError, KeyError):
+        flash(PROVIDER_FAILED.format(name=found.name), "danger")
+        return render_template("auth/sign_in.html", form=SignInForm(), providers=oidc.providers()), 401
+    return _after_first_factor(verified.user, next_url, second_factor_given=verified.provider_mfa)
 
 
 def _finish_sign_in(user, next_url: str | None):
