@@ -41,9 +41,10 @@ class TrustError(ValueError):
 # The dashboard
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(fraction * (len(ordered) - 1))))]
+def percentile_place(fraction: float, n: int) -> int:
+    """The place (1 the smallest, of ``n``) of the value read as the ``fraction`` percentile: the nearest rank, the
+    same in Python and in the database's ordering (``store.middle_waits``)."""
+    return int(fraction * (n - 1) + 0.5) + 1
 
 
 @dataclass(frozen=True)
@@ -118,15 +119,19 @@ class Dashboard:
     charts: tuple[PairChart, ...]
 
 
-def _figures(times: list[store.LoggedTimes], referrals: int) -> PeriodFigures:
-    waits = [
-        (row.acknowledged_at - row.logged_at).total_seconds() / 60 for row in times if row.acknowledged_at is not None
-    ]
+def _figures(counts: store.PeriodCounts | None, waits: dict[int, float], n: int, referrals: int) -> PeriodFigures:
+    """A period's figures from its counts and the ordered waits the median and the 90th percentile are read from."""
+    if n:
+        lower, upper = waits[(n - 1) // 2 + 1], waits[n // 2 + 1]
+        median: float | None = (lower + upper) / 2
+        p90: float | None = waits[percentile_place(0.9, n)]
+    else:
+        median = p90 = None
     return PeriodFigures(
-        logged=len(times),
-        acknowledged=len(waits),
-        ack_median_minutes=statistics.median(waits) if waits else None,
-        ack_p90_minutes=_percentile(waits, 0.9) if waits else None,
+        logged=counts.logged if counts else 0,
+        acknowledged=counts.acknowledged if counts else 0,
+        ack_median_minutes=median,
+        ack_p90_minutes=p90,
         referrals=referrals,
     )
 
@@ -156,28 +161,46 @@ def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
 
 @dataclass(frozen=True)
 class _Split:
-    """The concerns and referrals of the two periods, by (school, whether in the later period)."""
+    """The two periods' numbers, by (school, whether in the later period)."""
 
-    times: dict[tuple[int, bool], list[store.LoggedTimes]]
+    counts: dict[tuple[int, bool], store.PeriodCounts]
+    waits: dict[tuple[int, bool], dict[int, float]]
+    sizes: dict[tuple[int, bool], int]
     referrals: dict[tuple[int, bool], int]
 
     def figures(self, school_id: int, current: bool) -> PeriodFigures:
-        return _figures(self.times[(school_id, current)], self.referrals[(school_id, current)])
-
-    def all_figures(self, current: bool) -> PeriodFigures:
-        times = [row for (_, later), rows in self.times.items() if later == current for row in rows]
-        return _figures(times, sum(n for (_, later), n in self.referrals.items() if later == current))
+        key = (school_id, current)
+        return _figures(
+            self.counts.get(key), self.waits.get(key, {}), self.sizes.get(key, 0), self.referrals.get(key, 0)
+        )
 
 
 def _split(ids: list[int], previous: datetime, start: datetime, end: datetime) -> _Split:
-    times: dict[tuple[int, bool], list[store.LoggedTimes]] = defaultdict(list)
-    referrals: dict[tuple[int, bool], int] = defaultdict(int)
-    if ids:
-        for row in store.logged_times(ids, previous, end):
-            times[(row.school_id, row.logged_at >= start)].append(row)
-        for school_id, at in store.referrals_between(ids, previous, end):
-            referrals[(school_id, at >= start)] += 1
-    return _Split(times, referrals)
+    if not ids:
+        return _Split({}, {}, {}, {})
+    waits: dict[tuple[int, bool], dict[int, float]] = defaultdict(dict)
+    sizes: dict[tuple[int, bool], int] = {}
+    for row in store.middle_waits(ids, previous, start, end):
+        waits[(row.school_id, row.later)][row.place] = row.minutes
+        sizes[(row.school_id, row.later)] = row.n
+    return _Split(
+        store.logged_counts(ids, previous, start, end), waits, sizes, store.referral_counts(ids, previous, start, end)
+    )
+
+
+def _trust_figures(split: _Split, rows: tuple[SchoolFigures, ...], current: bool) -> PeriodFigures:
+    """The trust's own figures: counts added up; the median and 90th percentile of the whole trust's waits would need
+    every wait, so the trust's row shows the median of the schools' medians and the largest 90th percentile."""
+    figures = [row.current if current else row.previous for row in rows]
+    medians = [f.ack_median_minutes for f in figures if f.ack_median_minutes is not None]
+    p90s = [f.ack_p90_minutes for f in figures if f.ack_p90_minutes is not None]
+    return PeriodFigures(
+        logged=sum(f.logged for f in figures),
+        acknowledged=sum(f.acknowledged for f in figures),
+        ack_median_minutes=statistics.median(medians) if medians else None,
+        ack_p90_minutes=max(p90s) if p90s else None,
+        referrals=sum(f.referrals for f in figures),
+    )
 
 
 def _charts(rows: tuple[SchoolFigures, ...]) -> tuple[PairChart, ...]:
@@ -229,8 +252,8 @@ def dashboard(trust: Trust, now: datetime, days: int) -> Dashboard:
         school_id=0,
         code="",
         name="The trust",
-        current=split.all_figures(True),
-        previous=split.all_figures(False),
+        current=_trust_figures(split, rows, True),
+        previous=_trust_figures(split, rows, False),
         overdue=sum(row.overdue for row in rows),
         follow_ups_overdue=sum(row.follow_ups_overdue for row in rows),
         awaiting_receipt=sum(row.awaiting_receipt for row in rows),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from safeguard.audit.models import AuditEvent
@@ -251,3 +252,34 @@ def test_the_command_line_makes_trusts_and_memberships(runner, school, other_sch
     assert runner.invoke(args=["trust", "create", "Riverside Learning Trust"]).exit_code != 0
     result = runner.invoke(args=["trust", "add-school", "--trust", "Nowhere", "--school", "OAK"])
     assert result.exit_code != 0
+
+
+def test_the_dashboard_reads_the_median_and_90th_percentile_from_the_database(app, trust):
+    from safeguard.concerns.models import Concern
+    from safeguard.trusts import services
+
+    now = utcnow()
+    pupil = factories.pupil(trust.elm.school, "Chloe", "Evans")
+    made = [factories.concern(trust.elm.staff, [pupil], now=now - timedelta(hours=5)) for _ in range(3)]
+    elm_ids = [trust.elm_concern.id] + [c.id for c in made]
+    for concern_id, minutes in zip(elm_ids, (10, 20, 30, 40), strict=True):
+        db.session.execute(
+            update(Concern)
+            .where(Concern.id == concern_id)
+            .values(
+                logged_at=now - timedelta(hours=5),
+                acknowledged_at=now - timedelta(hours=5) + timedelta(minutes=minutes),
+            )
+        )
+    db.session.commit()
+    board = services.dashboard(
+        db.session.get(__import__("safeguard.trusts.models", fromlist=["Trust"]).Trust, trust.trust_id), now, 28
+    )
+    elm = next(row for row in board.schools if row.code == "ELM")
+    assert (elm.current.logged, elm.current.acknowledged) == (4, 4)
+    # julianday() on SQLite is a floating-point day: the minutes are exact to well under a second.
+    assert elm.current.ack_median_minutes == pytest.approx(25, abs=0.01)
+    assert elm.current.ack_p90_minutes == pytest.approx(40, abs=0.01)
+    oak = next(row for row in board.schools if row.code == "OAK")
+    assert (oak.current.logged, oak.current.acknowledged, oak.current.ack_median_minutes) == (1, 0, None)
+    assert board.totals.current.logged == 5
