@@ -125,8 +125,26 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sign_in_providers")),
     )
 
+    op.create_table(
+        "passkeys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("credential_id", sa.String(length=1400), nullable=False),
+        sa.Column("public_key", sa.Text(), nullable=False),
+        sa.Column("sign_count", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_passkeys_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_passkeys")),
+        sa.UniqueConstraint("credential_id", name=op.f("uq_passkeys_credential_id")),
+    )
+    op.create_index("ix_passkeys_user_id", "passkeys", ["user_id"])
+
 
 def downgrade():
+    op.drop_index("ix_passkeys_user_id", table_name="passkeys")
+    op.drop_table("passkeys")
     op.drop_table("sign_in_providers")
     op.drop_index("ix_concern_events_referrals", table_name="concern_events")
     op.drop_index("ix_trust_concern_links_school_id_concern_id", table_name="trust_concern_links")

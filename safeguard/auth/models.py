@@ -348,3 +348,22 @@ class SignInProvider(Model):
     def domains(self) -> frozenset[str]:
         """The accepted e-mail domains."""
         return frozenset(d.strip().lower() for d in self.allowed_domains.split(",") if d.strip())
+
+
+class Passkey(Model):
+    """A WebAuthn credential (a passkey on a phone, a laptop or a security key) a person signs in with as their
+    second factor. Only its public key is kept."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # The credential's id and public key (COSE), base64url.
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)
+    public_key: Mapped[str] = mapped_column(Text)
+    # The authenticator's signature counter, to notice a cloned authenticator.
+    sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The person's own name for it ("Work laptop").
+    name: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_login import current_user, login_user, logout_user
 from joserfc.errors import JoseError
 
-from safeguard.auth import oidc, services, sessions, store, twofactor
+from safeguard.auth import oidc, passkeys, services, sessions, store, twofactor
 from safeguard.auth.forms import AwayForm, ChangePasswordForm, EnrolForm, SignInForm, TwoFactorForm
 from safeguard.auth.models import Role
 from safeguard.auth.permissions import Capability, public, requires
@@ -52,12 +52,13 @@ def _after_first_factor(user, next_url: str | None, *, second_factor_given: bool
     """The password (or the provider) said who the person is: the second factor next when the account needs one,
     unless the provider's multi-factor sign-in stands for it."""
     session.clear()  # a fresh session: nothing carried over from before sign-in
-    if not second_factor_given and (user.two_factor_enabled or user.two_factor_required):
+    has_factor = user.two_factor_enabled or passkeys.has_passkey(user.id)
+    if not second_factor_given and (has_factor or user.two_factor_required):
         # Not signed in yet: the second factor (or setting one up) comes first.
         session["pending_user_id"] = user.id
         session["pending_at"] = utcnow().timestamp()
         session["pending_next"] = next_url
-        target = "auth.two_factor" if user.two_factor_enabled else "auth.two_factor_setup"
+        target = "auth.two_factor" if has_factor else "auth.two_factor_setup"
         return redirect(url_for(target))
     return _finish_sign_in(user, next_url)
 
@@ -184,7 +185,8 @@ def _pending_key() -> str:
 def two_factor():
     """The second sign-in step: a code from the authenticator app, or a recovery code."""
     user = _pending_user()
-    if user is None or not user.two_factor_enabled:
+    with_passkey = user is not None and passkeys.has_passkey(user.id)
+    if user is None or not (user.two_factor_enabled or with_passkey):
         flash("Please sign in again.", "info")
         return redirect(url_for("auth.sign_in"))
     form = TwoFactorForm()
@@ -198,9 +200,70 @@ def two_factor():
             flash(SIGN_IN_FAILED, "danger")
             return redirect(url_for("auth.sign_in"))
         form.code.errors = ["That code is not right. Codes change every 30 seconds: enter the one shown now."]
-        return render_template("auth/two_factor.html", form=form), 401
+        return render_template("auth/two_factor.html", form=form, with_passkey=with_passkey), 401
     status = 400 if form.is_submitted() else 200
-    return render_template("auth/two_factor.html", form=form), status
+    return render_template("auth/two_factor.html", form=form, with_passkey=with_passkey), status
+
+
+PASSKEY_CHALLENGE = "passkey_challenge"
+
+
+@blueprint.route("/two-factor/passkey/options", methods=["POST"])
+@public
+@limiter.limit("10 per minute")
+def passkey_sign_in_options():
+    """The challenge for signing in with one of the pending person's passkeys (JSON, for passkeys.js)."""
+    user = _pending_user()
+    if user is None or not passkeys.has_passkey(user.id):
+        return {"error": "Please sign in again."}, 401
+    options, session[PASSKEY_CHALLENGE] = passkeys.authentication_options(user)
+    return current_app.response_class(options, mimetype="application/json")
+
+
+@blueprint.route("/two-factor/passkey", methods=["POST"])
+@public
+@limiter.limit("10 per minute")
+@limiter.limit("10 per minute", key_func=_pending_key)
+def passkey_sign_in():
+    """The second sign-in step with a passkey: the browser's signature of the challenge."""
+    user = _pending_user()
+    challenge = session.pop(PASSKEY_CHALLENGE, None)
+    if user is None or not challenge:
+        return {"error": "Please sign in again."}, 401
+    try:
+        body = passkeys.parse(request.get_data())
+    except passkeys.PasskeyError as error:
+        return {"error": str(error)}, 400
+    if not passkeys.verify(user, body["credential"], challenge):
+        services.register_failure(user, "passkey not accepted")
+        g.keep_on_error = True
+        return {"error": "That passkey was not accepted. Try again, or enter a code."}, 401
+    finished = _finish_sign_in(user, session.get("pending_next"))
+    return {"redirect": finished.location}
+
+
+@blueprint.route("/passkeys/options", methods=["POST"])
+@requires(Capability.SIGNED_IN)
+def passkey_registration_options():
+    """The options for adding a passkey (JSON, for passkeys.js)."""
+    options, session[PASSKEY_CHALLENGE] = passkeys.registration_options(current_user)
+    return current_app.response_class(options, mimetype="application/json")
+
+
+@blueprint.route("/passkeys", methods=["POST"])
+@requires(Capability.SIGNED_IN)
+def add_passkey():
+    """Keep the passkey the browser created, once its answer to the challenge is verified."""
+    challenge = session.pop(PASSKEY_CHALLENGE, None)
+    try:
+        body = passkeys.parse(request.get_data())
+        if not challenge:
+            raise passkeys.PasskeyError("Please start again.")
+        passkeys.register(current_user, body["credential"], challenge, str(body.get("name") or ""))
+    except passkeys.PasskeyError as error:
+        return {"error": str(error)}, 400
+    flash("Your passkey has been added. You can use it instead of a code when you sign in.", "success")
+    return {"redirect": url_for("auth.security")}
 
 
 @blueprint.route("/two-factor/setup", methods=["GET", "POST"])
@@ -275,6 +338,7 @@ def _security_page(away_form: AwayForm, status: int):
         render_template(
             "auth/security.html",
             remaining=twofactor.remaining_recovery_codes(current_user) if current_user.two_factor_enabled else 0,
+            passkeys=passkeys.passkeys_of(current_user.id),
             away_form=away_form,
             today=local_today(school_zone()),
         ),
