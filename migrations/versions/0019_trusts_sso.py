@@ -140,9 +140,17 @@ def upgrade():
         sa.UniqueConstraint("credential_id", name=op.f("uq_passkeys_credential_id")),
     )
     op.create_index("ix_passkeys_user_id", "passkeys", ["user_id"])
+    op.create_table(
+        "school_sign_in",
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("password_sign_in", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["school_id"], ["schools.id"], name=op.f("fk_school_sign_in_school_id_schools")),
+        sa.PrimaryKeyConstraint("school_id", name=op.f("pk_school_sign_in")),
+    )
 
 
 def downgrade():
+    op.drop_table("school_sign_in")
     op.drop_index("ix_passkeys_user_id", table_name="passkeys")
     op.drop_table("passkeys")
     op.drop_table("sign_in_providers")

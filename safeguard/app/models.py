@@ -1,7 +1,7 @@
 """Every model, imported in one place so that the metadata is complete (for Alembic and the app)."""
 
 from safeguard.audit.models import AuditEvent
-from safeguard.auth.models import Membership, Passkey, RecoveryCode, SignInProvider, User, UserRole
+from safeguard.auth.models import Membership, Passkey, RecoveryCode, SchoolSignIn, SignInProvider, User, UserRole
 from safeguard.bodymap.models import BodyMark
 from safeguard.concerns.models import (
     Attachment,
@@ -38,6 +38,7 @@ __all__ = [
     "Pupil",
     "RecoveryCode",
     "School",
+    "SchoolSignIn",
     "SignInProvider",
     "Trust",
     "TrustAccessGrant",

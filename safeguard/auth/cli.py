@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from safeguard.auth import oidc
+from safeguard.auth import services as auth_services
 from safeguard.core.extensions import db
 from safeguard.schools import services as school_services
 from safeguard.trusts import store as trust_store
@@ -68,3 +69,20 @@ def sso_add(
     )
     db.session.commit()
     click.echo(f"Added provider {found.id} ({found.name}); callback: /auth/sso/{found.id}/callback")
+
+
+@sso_cli.command("password")
+@click.option("--school", "school_code", required=True, help="The school's code.")
+@click.option("--on/--off", "allowed", required=True, help="Allow password sign-in, or turn it off.")
+def sso_password(school_code: str, allowed: bool) -> None:
+    """Turn password sign-in on or off for a school's accounts (off: through the school's provider only)."""
+    school = school_services.find_school(school_code)
+    if school is None:
+        raise click.ClickException(f"no school has the code {school_code!r}")
+    trust = trust_store.trust_of(school.id)
+    serving = [p for p in oidc.providers() if p.school_id == school.id or (trust and p.trust_id == trust.id)]
+    if not allowed and not serving:
+        raise click.ClickException("add a provider first: without one, nobody at the school could sign in")
+    auth_services.set_password_sign_in(school, allowed)
+    db.session.commit()
+    click.echo(f"Password sign-in at {school.code}: {'on' if allowed else 'off'}")

@@ -367,3 +367,13 @@ class Passkey(Model):
     name: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SchoolSignIn(Model):
+    """How a school's accounts may sign in. No row: with a password (and through the school's providers)."""
+
+    __tablename__ = "school_sign_in"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), primary_key=True)
+    # Off: the school's accounts sign in through its (or its trust's) OpenID Connect provider only.
+    password_sign_in: Mapped[bool] = mapped_column(Boolean, default=True)

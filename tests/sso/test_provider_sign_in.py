@@ -140,3 +140,16 @@ def test_the_command_line_adds_a_provider_for_a_school_or_a_trust(runner, school
     assert refused.exit_code != 0
     insecure = runner.invoke(args=[*args[:6], "--issuer", "http://login.example", *args[8:]], input="s\n")
     assert insecure.exit_code != 0 and "https" in insecure.output
+
+
+def test_a_school_can_turn_password_sign_in_off(app, runner, school, provider_server):
+    result = runner.invoke(args=["sso", "password", "--school", "OAK", "--off"])
+    assert result.exit_code == 0, result.output
+    password_client = app.test_client()
+    response = factories.sign_in(password_client, school.staff, follow_redirects=False)
+    assert response.status_code == 401
+    provider_client = app.test_client()
+    response, _ = provider_server.sign_in(provider_client, "teacher")
+    assert response.status_code == 302
+    assert runner.invoke(args=["sso", "password", "--school", "OAK", "--on"]).exit_code == 0
+    assert factories.sign_in(password_client, school.staff, follow_redirects=False).status_code == 302
