@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from flask import current_app, request
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -143,3 +143,13 @@ def parse(body: bytes) -> dict[str, Any]:
     if not isinstance(value, dict) or not isinstance(value.get("credential"), dict):
         raise PasskeyError("The answer was not understood.")
     return value
+
+
+def remove(user: User, passkey_id: int) -> bool:
+    """The person removes one of their own passkeys (lost, or a computer given back); whether one was. Audited."""
+    found = db.session.scalar(select(Passkey).where(Passkey.id == passkey_id, Passkey.user_id == user.id))
+    if found is None:
+        return False
+    transaction_connection().execute(delete(Passkey).where(Passkey.id == found.id, Passkey.user_id == user.id))
+    audit.record_about_user("auth.passkey_removed", "Passkey removed", user, detail={"name": found.name})
+    return True

@@ -242,6 +242,18 @@ def passkey_sign_in():
     return {"redirect": finished.location}
 
 
+@blueprint.route("/passkeys/<int:passkey_id>/remove", methods=["POST"])
+@requires(Capability.SIGNED_IN)
+def remove_passkey(passkey_id: int):
+    """Remove one of one's own passkeys."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not passkeys.remove(current_user, passkey_id):
+        abort(404)
+    flash("The passkey has been removed.", "success")
+    return redirect(url_for("auth.security"))
+
+
 @blueprint.route("/passkeys/options", methods=["POST"])
 @requires(Capability.SIGNED_IN)
 def passkey_registration_options():
@@ -339,6 +351,7 @@ def _security_page(away_form: AwayForm, status: int):
             "auth/security.html",
             remaining=twofactor.remaining_recovery_codes(current_user) if current_user.two_factor_enabled else 0,
             passkeys=passkeys.passkeys_of(current_user.id),
+            confirm=ConfirmForm(),
             away_form=away_form,
             today=local_today(school_zone()),
         ),

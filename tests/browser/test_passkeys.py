@@ -55,3 +55,7 @@ def test_a_passkey_is_added_and_used_to_sign_in(page, live_server, school):
     expect(page.get_by_role("heading", name=f"Hello, {school.staff.display_name}")).to_be_visible()
     db.session.expire_all()
     assert db.session.scalar(select(Passkey.last_used_at)) is not None
+    page.goto(base + "/auth/security")
+    page.get_by_role("button", name="Remove Work laptop").click()
+    expect(page.get_by_text("The passkey has been removed.")).to_be_visible()
+    assert db.session.scalar(select(Passkey.id)) is None
