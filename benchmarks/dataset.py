@@ -78,6 +78,10 @@ class Scale:
         self.events_per_concern = EVENTS / CONCERNS
 
 
+# The trust lead who signs in for the trust dashboard.
+TRUST_LEAD_EMAIL = "trust.lead@taa.bench.example"
+
+
 @dataclass
 class Built:
     """What the load produced, and the ids a benchmark needs."""
@@ -196,6 +200,24 @@ def generate(scale: Scale, password_hash: str, seed: int = 2026) -> Iterator[tup
                 (dsls_of if kind == "dsl" else staff_of)[school_id].append(user_id)
                 if kind == "dsl":
                     roles.append((user_id, "staff"))
+    # The trust's safeguarding lead, an account of the first school: the trust dashboard covers every school.
+    user_id += 1
+    users.append(
+        (
+            user_id,
+            1,
+            TRUST_LEAD_EMAIL,
+            "Trust Lead",
+            password_hash,
+            True,
+            False,
+            created,
+            None,
+            BENCH_TOTP_SECRET,
+            created,
+        )
+    )
+    roles.append((user_id, "trust_lead"))
     yield (
         "users",
         [
@@ -214,6 +236,8 @@ def generate(scale: Scale, password_hash: str, seed: int = 2026) -> Iterator[tup
         users,
     )
     yield ("user_roles", ["user_id", "role"], roles)
+    yield ("trusts", ["id", "name", "created_at"], [(1, "Bench Learning Trust", created)])
+    yield ("trust_schools", ["school_id", "trust_id"], [(s + 1, 1) for s in range(scale.schools)])
 
     pupil_id = concern_id = event_id = follow_up_id = 0
     categories = list(CATEGORIES)

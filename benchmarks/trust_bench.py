@@ -55,6 +55,9 @@ HOT_CONCERN = "Concern page with a 200-concern chronology"
 CHILD_CHRONOLOGY = "A child's chronology (200 concerns, the latest year)"
 CHILD_CHRONOLOGY_ALL = "A child's chronology (200 concerns, every year)"
 LOGGING = "Logging a concern (POST)"
+# The trust lead's dashboard: the numbers of every school of the trust (50 at full scale), this period and the one
+# before, signed in as the trust lead.
+TRUST_DASHBOARD = "Trust dashboard (every school of the trust)"
 
 # The worker model of the main phase: BENCH_WORKER_CLASS (sync or gthread), BENCH_WORKERS, and BENCH_THREADS for
 # gthread. BENCH_WORKER_MODELS ("sync:5,sync:3,gthread:3x4") adds a phase serving the app in each model in turn.
@@ -447,6 +450,7 @@ def endpoints(base: str, session, built: dataset.Built, deep_page: int) -> tuple
         }
     )
     form = {"Content-Type": "application/x-www-form-urlencoded"}
+    _, trust_lead_cookie = sign_in(base, dataset.TRUST_LEAD_EMAIL)
     return session_cookie(session), [
         Endpoint(HEALTH, "/health"),
         Endpoint(QUEUE, "/concerns/"),
@@ -458,6 +462,7 @@ def endpoints(base: str, session, built: dataset.Built, deep_page: int) -> tuple
         Endpoint(CHILD_CHRONOLOGY, f"/pupils/{built.hot_pupil_id}"),
         Endpoint(CHILD_CHRONOLOGY_ALL, f"/pupils/{built.hot_pupil_id}?year=all"),
         Endpoint(LOGGING, "/concerns/new", "POST", log_body, form, (302, 303)),
+        Endpoint(TRUST_DASHBOARD, "/trust/", headers={"Cookie": trust_lead_cookie}),
         Endpoint(
             "Terminology check (POST JSON)",
             "/terminology/api/check",
@@ -585,11 +590,16 @@ def count_queries_and_plans(url: str, built: dataset.Built, deep_page: int) -> t
         engine = db.engine
     # Each request outside any app context of ours, as under gunicorn: each gets its own session, so nothing
     # loaded by one request (the signed-in person, say) is found already loaded by the next.
-    client = app.test_client()
-    client.post("/auth/sign-in", data={"email": built.dsl_email, "password": dataset.BENCH_PASSWORD})
-    client.post("/auth/two-factor", data={"code": dataset.totp_code()})
+    dsl_client = app.test_client()
+    dsl_client.post("/auth/sign-in", data={"email": built.dsl_email, "password": dataset.BENCH_PASSWORD})
+    dsl_client.post("/auth/two-factor", data={"code": dataset.totp_code()})
+    trust_client = app.test_client()
+    trust_client.post("/auth/sign-in", data={"email": dataset.TRUST_LEAD_EMAIL, "password": dataset.BENCH_PASSWORD})
+    trust_client.post("/auth/two-factor", data={"code": dataset.totp_code()})
+    pages[TRUST_DASHBOARD] = ("GET", "/trust/", None)
     for name, (method, path, data) in pages.items():
         statements: list[tuple[str, object]] = []
+        client = trust_client if name == TRUST_DASHBOARD else dsl_client
 
         def listen(conn, cursor, statement, parameters, context, executemany, _s=statements):
             _s.append((statement, parameters))
@@ -746,6 +756,7 @@ AIMS = (
     Aim(HOT_CONCERN, share=8, p95_ms=60),
     Aim(CHILD_CHRONOLOGY, share=8, p95_ms=80),
     Aim(LOGGING, p95_ms=80),
+    Aim(TRUST_DASHBOARD, p95_ms=100),
 )
 
 

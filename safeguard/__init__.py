@@ -15,9 +15,7 @@ from typing import Any
 from flask import Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_login import logout_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
-from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from safeguard import terminology
@@ -118,15 +116,7 @@ def register_extensions(app: Flask) -> None:
     from safeguard.app import models  # noqa: F401
     from safeguard.auth import sessions
     from safeguard.auth.models import User
-    from safeguard.auth.store import live_session_of
-
-    # One query for the person, their school and their roles, found only with a live session of theirs (so that a
-    # copy of a cookie ends with the session: see auth/sessions.py). It runs on every request, so it is built once.
-    signed_in_user = (
-        select(User)
-        .options(joinedload(User.role_rows))
-        .where(User.id == bindparam("user_id"), live_session_of(User.id))
-    )
+    from safeguard.auth.store import SIGNED_IN
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -134,9 +124,11 @@ def register_extensions(app: Flask) -> None:
         account_id = as_id(user_id)
         if account_id is None or not token:
             return None
-        values = {"user_id": account_id, "token_hash": sessions.token_hash(token)}
-        user = db.session.scalars(signed_in_user, values).unique().first()
-        return user if user is not None and user.is_active else None
+        values = {"user_id": account_id, "token_hash": sessions.token_hash(token), "now": utcnow()}
+        row = db.session.execute(SIGNED_IN, values).first()
+        if row is None or not row.User.is_active:
+            return None
+        return sessions.working_in(row, token)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -156,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     from safeguard.sar.views import blueprint as sar_blueprint
     from safeguard.terminology.views import blueprint as terminology_blueprint
     from safeguard.transfers.views import blueprint as transfers_blueprint
+    from safeguard.trusts.views import blueprint as trusts_blueprint
 
     for blueprint in (
         main_blueprint,
@@ -173,6 +166,7 @@ def register_blueprints(app: Flask) -> None:
         calendar_blueprint,
         transfers_blueprint,
         adults_blueprint,
+        trusts_blueprint,
     ):
         app.register_blueprint(blueprint)
 

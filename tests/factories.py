@@ -29,6 +29,7 @@ class SchoolWithStaff:
     head: User
     admin: User
     chair: User
+    trust_lead: User
 
     def user(self, role: str) -> User:
         """The account holding ``role``."""

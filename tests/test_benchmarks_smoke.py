@@ -69,3 +69,21 @@ def test_the_benchmark_can_sign_in_as_the_known_dsl(tmp_path):
     queue = client.get("/concerns/")
     assert queue.status_code == 200
     assert b"TAA-" in queue.data
+
+
+def test_the_benchmark_signs_in_as_the_trust_lead_and_sees_every_school(tmp_path):
+    """The trust lead of the data set signs in and reads the trust dashboard of every school (the figure the bench
+    measures at 50 schools)."""
+    from safeguard import create_app
+
+    url = f"sqlite:///{tmp_path / 'trust.sqlite'}"
+    dataset.build(url, 0.01, progress=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False, "TESTING": True})
+    client = app.test_client()
+    client.post("/auth/sign-in", data={"email": dataset.TRUST_LEAD_EMAIL, "password": dataset.BENCH_PASSWORD})
+    response = client.post("/auth/two-factor", data={"code": dataset.totp_code()})
+    assert response.status_code in (302, 303)
+    page = client.get("/trust/?days=365")
+    assert page.status_code == 200
+    schools = dataset.Scale(0.01).schools
+    assert page.get_data(as_text=True).count('<th scope="row">') >= schools

@@ -65,3 +65,46 @@ def test_every_route_answers_each_role_as_expected(app, client, school, sign_in,
             sign_in(school.user(role))  # signed out by the walk: sign in again for the rest of it
             token = factories.csrf_token(client, "/")
     assert problems == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_answers_a_member_of_two_schools_by_the_role_of_the_school_chosen(
+    app, client, school, other_school, sign_in, role
+):
+    """A staff member of one school who holds ``role`` in a second school, working in the second: every route
+    answers as it answers ``role`` (and with the second school's records only: see tests/trusts/)."""
+    from safeguard.auth import services as auth_services
+    from safeguard.core.extensions import db
+    from safeguard.core.sqltypes import utcnow
+
+    person = factories.user(school.school, Role.STAFF, email="member@oak.example", name="Two Schools")
+    auth_services.set_school_roles(person, other_school.school, {Role(role)}, actor=None)
+    person.totp_secret = factories.TOTP_SECRET
+    person.totp_enabled_at = utcnow()
+    db.session.commit()
+
+    def sign_in_there() -> str:
+        sign_in(person)
+        factories.submit_form(client, "/auth/school", {"school_id": str(other_school.school.id)})
+        return factories.csrf_token(client, "/")
+
+    token = sign_in_there()
+    assert "ELM" in client.get("/").get_data(as_text=True)
+    problems = []
+    for rule, method in _routes(app):
+        required = getattr(app.view_functions[rule.endpoint], PERMISSION_ATTRIBUTE)
+        url = _url(rule)
+        response = client.get(url) if method == "GET" else client.open(url, method=method, data={"csrf_token": token})
+        status = response.status_code
+        if status >= 500:
+            problems.append(f"{method} {url}: {status}")
+        elif required in (PUBLIC, PUBLIC_SIGNED):
+            continue
+        elif required in ROLE_CAPABILITIES[Role(role)]:
+            if status in (401, 403):
+                problems.append(f"{method} {url}: {role} holds {required} but got {status}")
+        elif status != 403:
+            problems.append(f"{method} {url}: {role} lacks {required} but got {status}")
+        if method != "GET" and rule.endpoint == "auth.sign_out" and status < 400:
+            token = sign_in_there()
+    assert problems == []

@@ -436,3 +436,31 @@ def test_concerns_about_adults_do_not_grow_with_their_number(page, client, schoo
     if page != "summary":
         assert raised[-1].reference in response.get_data(as_text=True)
     assert len(many) == len(few), f"{page}: {len(few)} statements for 2 concerns, {len(many)} for 12"
+
+
+def test_the_trust_dashboard_runs_as_many_statements_for_six_schools_as_for_two(
+    client, school, other_school, sign_in, count_statements
+):
+    # One statement per kind of number for every school of the trust at once, never one per school.
+    from safeguard.core.sqltypes import utcnow
+    from safeguard.schools import services as school_services
+    from safeguard.trusts import store as trust_store
+
+    trust_id = trust_store.add_trust("Riverside Learning Trust", utcnow())
+    for member in (school, other_school):
+        trust_store.set_trust(member.school.id, trust_id)
+        factories.concern(member.staff, [factories.pupil(member.school, "Amira", "Hassan")])
+    db.session.commit()
+    sign_in(school.trust_lead)
+    with count_statements() as few:
+        assert client.get("/trust/").status_code == 200
+    for code in ("ASH", "BIRCH", "CEDAR", "DALE"):
+        added = school_services.create_school(f"{code.title()} School", code)
+        trust_store.set_trust(added.id, trust_id)
+        staff = factories.user(added, "staff")
+        factories.concern(staff, [factories.pupil(added, "Bilal", "Hassan")])
+    db.session.commit()
+    with count_statements() as many:
+        page = client.get("/trust/").get_data(as_text=True)
+    assert "Dale School" in page
+    assert len(many) == len(few), f"{len(few)} statements for 2 schools, {len(many)} for 6"

@@ -15,6 +15,7 @@ from flask.cli import AppGroup, FlaskGroup
 from safeguard.audit.cli import audit_cli
 from safeguard.auth import approvals
 from safeguard.auth import services as auth_services
+from safeguard.auth.cli import sso_cli
 from safeguard.auth.models import parse_roles
 from safeguard.core.extensions import db
 from safeguard.exports.cli import export_cli, verify_pdf
@@ -25,6 +26,7 @@ from safeguard.safety.cli import doctor
 from safeguard.schools import services as school_services
 from safeguard.terminology.cli import terminology_cli
 from safeguard.transfers.cli import transfer_cli
+from safeguard.trusts.cli import trust_cli
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -164,7 +166,7 @@ def user_roles(school_code: str, email: str, role: str, break_glass: bool, reaso
 @click.command("demo")
 def demo() -> None:
     """Create the demo school with one user of each role (idempotent) and print the logins."""
-    from safeguard.app.demo import adult_concern_references, body_map_reference, retention_line, seed_demo
+    from safeguard.app.demo import DEMO_TRUST, adult_concern_references, body_map_reference, retention_line, seed_demo
 
     if current_app.config.get("PRODUCTION"):
         fail("the demo school is for trying Safeguard out, not for a production deployment")
@@ -178,6 +180,7 @@ def demo() -> None:
         "DSLs, the head and the administrator also give a code from an authenticator app: add their two-factor key "
         "to one, or print the current code with: .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('KEY').now())\""
     )
+    click.echo(f"{DEMO_TRUST}: OAK is in it; its trust lead's dashboard (numbers only) is at /trust/.")
     reference = body_map_reference()
     if reference:
         click.echo(f"Concern {reference} has a body map with two marks (sign in as the DSL to see it).")
@@ -205,6 +208,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(doctor)
     app.cli.add_command(retention_cli)
     app.cli.add_command(transfer_cli)
+    app.cli.add_command(trust_cli)
+    app.cli.add_command(sso_cli)
 
 
 def main() -> None:

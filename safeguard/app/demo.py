@@ -24,6 +24,7 @@ from safeguard.core.sqltypes import utcnow
 from safeguard.pupils.models import Pupil
 from safeguard.retention.demo import FORMER_PUPIL_UPN, seed_former_pupil
 from safeguard.schools import services as school_services
+from safeguard.trusts import store as trust_store
 
 DEMO_CODE = "OAK"
 DEMO_NAME = "Oakfield Primary School"
@@ -34,7 +35,10 @@ DEMO_USERS = [
     ("teacher@oak.example", "Hannah Lewis", {Role.STAFF}),
     ("admin@oak.example", "Gareth Price", {Role.ADMIN}),
     ("chair@oak.example", "Ruth Adeyemi", {Role.CHAIR}),
+    ("trust@oak.example", "Rachel Adeyemi", {Role.TRUST_LEAD}),
 ]
+# The demo school's trust: the trust lead's dashboard shows its numbers.
+DEMO_TRUST = "Riverside Learning Trust"
 # Invented children: names from many families, written as the school's MIS holds them.
 DEMO_PUPILS = [
     ("Amira", "Haddad", None, "2015-04-12", "Year 6", "6B", {"child_in_need": True}),
@@ -327,6 +331,15 @@ def seed_demo() -> list[tuple[str, str, str, str]]:
     seed_former_pupil(school, users["teacher@oak.example"], users["dsl@oak.example"])
     _seed_concerns(school, pupils, users)
     _seed_adult_concerns(school, pupils, users)
+    _seed_trust(school)
     path.write_text("".join(f"{e} {p} {keys.get(e, '')}".rstrip() + "\n" for e, p in known.items()), encoding="utf-8")
     os.chmod(path, 0o600)
     return logins
+
+
+def _seed_trust(school) -> None:
+    """Put the demo school in the demo trust (once)."""
+    trust = trust_store.trust_named(DEMO_TRUST)
+    trust_id = trust.id if trust is not None else trust_store.add_trust(DEMO_TRUST, utcnow())
+    if trust_store.trust_of(school.id) is None:
+        trust_store.set_trust(school.id, trust_id)

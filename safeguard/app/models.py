@@ -8,7 +8,7 @@ from safeguard.adults.models import (
     AdultSettings,
 )
 from safeguard.audit.models import AuditEvent
-from safeguard.auth.models import RecoveryCode, User, UserRole
+from safeguard.auth.models import Membership, Passkey, RecoveryCode, SchoolSignIn, SignInProvider, User, UserRole
 from safeguard.bodymap.models import BodyMark
 from safeguard.calendar.models import CalendarPeriod
 from safeguard.concerns.models import (
@@ -35,6 +35,7 @@ from safeguard.transfers.models import (
     TransferredConcern,
     TransferredEntry,
 )
+from safeguard.trusts.models import Trust, TrustAccessGrant, TrustConcernLink, TrustSchool
 
 __all__ = [
     "AdultConcern",
@@ -57,8 +58,10 @@ __all__ = [
     "Export",
     "FollowUp",
     "LegalHold",
+    "Membership",
     "Notification",
     "OutboxMessage",
+    "Passkey",
     "Pupil",
     "ReceivedTransfer",
     "RecoveryCode",
@@ -68,11 +71,17 @@ __all__ = [
     "SarRedaction",
     "School",
     "SchoolKey",
+    "SchoolSignIn",
     "SentTransfer",
+    "SignInProvider",
     "SubjectAccessRequest",
     "TransferPartner",
     "TransferredConcern",
     "TransferredEntry",
+    "Trust",
+    "TrustAccessGrant",
+    "TrustConcernLink",
+    "TrustSchool",
     "User",
     "UserRole",
     "WorkerHeartbeat",

@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, ColumnElement, Date, ForeignKey, Index, Integer, Select, String, and_, func, not_
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    String,
+    Text,
+    and_,
+    event,
+    exists,
+    func,
+    not_,
+    or_,
+)
 from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship, validates
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.expression import BindParameter
 
 from safeguard.core.extensions import Model, db
@@ -23,6 +42,9 @@ class Role(enum.StrEnum):
     HEAD = "head"
     ADMIN = "admin"
     CHAIR = "chair"
+    # The trust's safeguarding lead: the trust dashboard (numbers only); a school's records only while that school
+    # grants access (safeguard/trusts/).
+    TRUST_LEAD = "trust_lead"
 
     @property
     def label(self) -> str:
@@ -36,7 +58,10 @@ ROLE_LABELS = {
     Role.HEAD: "Head teacher",
     Role.ADMIN: "Administrator",
     Role.CHAIR: "Chair of governors",
+    Role.TRUST_LEAD: "Trust safeguarding lead",
 }
+# The roles that must use a second factor (in any school the person works in).
+SECOND_FACTOR_ROLES = frozenset({Role.DSL, Role.HEAD, Role.ADMIN, Role.CHAIR, Role.TRUST_LEAD})
 
 
 def parse_roles(text: str) -> set[Role]:
@@ -89,6 +114,10 @@ class User(UserMixin, Model):
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+    # Roles in the deployment's other schools (a DSL covering two schools, a trust lead); read when asked for.
+    membership_rows: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="select"
+    )
 
     @validates("email")
     def _normalise_email(self, _key: str, email: str) -> str:
@@ -101,8 +130,18 @@ class User(UserMixin, Model):
         return bool(self.active)
 
     @property
+    def home_school_id(self) -> int:
+        """The account's own school (where it was made), whichever school the person works in now."""
+        chosen = self.__dict__.get("_chosen")
+        return chosen.home_school_id if chosen is not None else self.school_id
+
+    @property
     def roles(self) -> frozenset[Role]:
-        """The roles this person holds."""
+        """The roles this person holds in the school they work in now (their own school unless they chose
+        another: see :meth:`work_in`)."""
+        chosen = self.__dict__.get("_chosen")
+        if chosen is not None:
+            return chosen.roles
         return frozenset(Role(row.role) for row in self.role_rows)
 
     @roles.setter
@@ -114,15 +153,31 @@ class User(UserMixin, Model):
             self.role_rows.append(UserRole(role=role.value))
 
     @property
+    def trust_access(self) -> bool:
+        """Whether the person works now in a school that granted them, as trust lead, access to its records."""
+        chosen = self.__dict__.get("_chosen")
+        return chosen is not None and chosen.trust_access
+
+    def work_in(self, school: School, roles: frozenset[Role], *, trust_access: bool = False) -> None:
+        """Work in ``school`` for this request, with ``roles`` there: ``school_id``, ``school`` and ``roles`` answer
+        for that school, so that every page, statement, alert and export is scoped to it. Nothing is written: the
+        account's own school stays in the database (see :func:`_keep_chosen_school`)."""
+        home = self.home_school_id
+        self.__dict__["_chosen"] = ChosenSchool(school, roles, trust_access, home)
+        set_committed_value(self, "school_id", school.id)
+        set_committed_value(self, "school", school)
+
+    @property
     def two_factor_enabled(self) -> bool:
         """Whether a second factor is set up and confirmed."""
         return self.totp_enabled_at is not None and bool(self.totp_secret)
 
     @property
     def two_factor_required(self) -> bool:
-        """DSLs, heads, administrators and the chair of governors (who approves changes to the head's account) must use
-        a second factor; other staff may."""
-        return bool(self.roles & {Role.DSL, Role.HEAD, Role.ADMIN, Role.CHAIR})
+        """DSLs, heads, administrators, the chair of governors (who approves changes to the head's account) and trust
+        leads must use a second factor, in whichever school they hold the role; other staff may."""
+        held = {Role(row.role) for row in self.role_rows} | {Role(row.role) for row in self.membership_rows}
+        return bool(held & SECOND_FACTOR_ROLES)
 
     def is_locked(self, now: datetime) -> bool:
         """Whether sign-in is refused for now after repeated failures."""
@@ -139,6 +194,25 @@ class User(UserMixin, Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role_summary}>"
+
+
+@dataclass(frozen=True)
+class ChosenSchool:
+    """The school a signed-in person works in for this request, their roles there, and their own school."""
+
+    school: School
+    roles: frozenset[Role]
+    trust_access: bool
+    home_school_id: int
+
+
+@event.listens_for(User, "refresh")
+def _keep_chosen_school(target: User, _context: object, _attrs: object) -> None:
+    """After a rollback or a commit reloads the signed-in person, they still work in the school they chose."""
+    chosen = target.__dict__.get("_chosen")
+    if chosen is not None:
+        set_committed_value(target, "school_id", chosen.school.id)
+        set_committed_value(target, "school", chosen.school)
 
 
 def is_away(today: date | BindParameter[date]) -> ColumnElement[bool]:
@@ -168,6 +242,29 @@ class UserRole(Model):
     user: Mapped[User] = relationship(back_populates="role_rows")
 
 
+class Membership(Model):
+    """One role held by one person in a school other than their own (their own school's roles are
+    :class:`UserRole`): a DSL covering two schools, a trust lead, a supply teacher."""
+
+    __tablename__ = "school_memberships"
+    __table_args__ = (Index("ix_school_memberships_school_id_role", "school_id", "role"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="membership_rows")
+
+
+def holds_role(school_id: int | BindParameter[int], role: Role) -> ColumnElement[bool]:
+    """A person holding ``role`` in a school: in their own school, or as a member of it."""
+    own = and_(User.school_id == school_id, exists().where(UserRole.user_id == User.id, UserRole.role == role.value))
+    member = exists().where(
+        Membership.user_id == User.id, Membership.school_id == school_id, Membership.role == role.value
+    )
+    return or_(own, member)
+
+
 def users_with_role(school_id: int | BindParameter[int], role: Role) -> Select:
     """Select the active users of a school who hold ``role``; ``school_id`` may be a bound parameter, for a
     statement built once and reused.
@@ -176,8 +273,7 @@ def users_with_role(school_id: int | BindParameter[int], role: Role) -> Select:
     (eagerly, as the signed-in person's are, they cost a query and a join on every concern logged)."""
     return (
         db.select(User)
-        .join(UserRole)
-        .where(User.school_id == school_id, User.active.is_(True), UserRole.role == role.value)
+        .where(holds_role(school_id, role), User.active.is_(True))
         .order_by(func.lower(User.display_name))
         .options(lazyload(User.role_rows), lazyload(User.school))
     )
@@ -281,3 +377,65 @@ class AccountLink(Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class SignInProvider(Model):
+    """An OpenID Connect provider a school (or every school of a trust) signs in with: Microsoft Entra ID, Google
+    Workspace or any standard provider. Roles are never taken from it: it says who the person is, Safeguard what
+    they may do."""
+
+    __tablename__ = "sign_in_providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The button's words: "Microsoft 365", "Google".
+    name: Mapped[str] = mapped_column(String(80))
+    # One school, or every school of a trust (exactly one of the two is set).
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
+    trust_id: Mapped[int | None] = mapped_column(ForeignKey("trusts.id"))
+    issuer: Mapped[str] = mapped_column(String(300))
+    client_id: Mapped[str] = mapped_column(String(200))
+    client_secret: Mapped[str] = mapped_column(String(500))
+    # The e-mail domains accepted, comma-separated and lower-case ("oak.sch.uk,oaktrust.org").
+    allowed_domains: Mapped[str] = mapped_column(Text, default="")
+    # Whether an unknown person with a verified address of an allowed domain gets a staff account at first sign-in
+    # (only for a school's own provider).
+    provision_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether the provider's multi-factor sign-in (the ID token's amr holding "mfa") stands for Safeguard's second
+    # factor for DSLs, heads, administrators and trust leads.
+    accept_provider_mfa: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def domains(self) -> frozenset[str]:
+        """The accepted e-mail domains."""
+        return frozenset(d.strip().lower() for d in self.allowed_domains.split(",") if d.strip())
+
+
+class Passkey(Model):
+    """A WebAuthn credential (a passkey on a phone, a laptop or a security key) a person signs in with as their
+    second factor. Only its public key is kept."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # The credential's id and public key (COSE), base64url.
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)
+    public_key: Mapped[str] = mapped_column(Text)
+    # The authenticator's signature counter, to notice a cloned authenticator.
+    sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The person's own name for it ("Work laptop").
+    name: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SchoolSignIn(Model):
+    """How a school's accounts may sign in. No row: with a password (and through the school's providers)."""
+
+    __tablename__ = "school_sign_in"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), primary_key=True)
+    # Off: the school's accounts sign in through its (or its trust's) OpenID Connect provider only.
+    password_sign_in: Mapped[bool] = mapped_column(Boolean, default=True)

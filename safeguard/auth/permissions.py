@@ -59,6 +59,12 @@ class Capability(enum.StrEnum):
     # Manage concerns about adults by role: the head (the case manager), the chair of governors (when the adult is
     # the head). Which cases each sees is decided per record (adult_concern_routes and the store's visibility rule).
     MANAGE_ADULT_CONCERNS = "manage_adult_concerns"
+    # The trust dashboard (numbers of every school of the trust, no child's name or account), and asking a school for
+    # access to its records (trust safeguarding leads).
+    VIEW_TRUST = "view_trust"
+    # Grant, refuse or end the trust lead's access to the school's records; link a concern to one in another school of
+    # the trust that the DSL also sees (DSLs).
+    DECIDE_TRUST_ACCESS = "decide_trust_access"
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -76,6 +82,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.VIEW_OVERSIGHT,
             Capability.REVIEW_RETENTION,
             Capability.HANDLE_SUBJECT_ACCESS,
+            Capability.DECIDE_TRUST_ACCESS,
         }
     ),
     Role.HEAD: frozenset(
@@ -108,7 +115,11 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     # The chair of governors: no access to children's records. Approves changes to the head's own account, and is
     # the case manager when an allegation is about the head.
     Role.CHAIR: frozenset({Capability.SIGNED_IN, Capability.APPROVE_ACCOUNT_CHANGES, Capability.MANAGE_ADULT_CONCERNS}),
+    Role.TRUST_LEAD: frozenset({Capability.SIGNED_IN, Capability.VIEW_TRUST}),
 }
+
+# What a trust lead may do in a school that granted them access to its records, while the grant lasts: read them.
+TRUST_ACCESS_CAPABILITIES = frozenset({Capability.SIGNED_IN, Capability.VIEW_ALL_CONCERNS})
 
 
 def capabilities(user: User | None) -> frozenset[Capability]:
@@ -118,6 +129,8 @@ def capabilities(user: User | None) -> frozenset[Capability]:
     granted: set[Capability] = set()
     for role in user.roles:
         granted |= ROLE_CAPABILITIES[role]
+    if user.trust_access:
+        granted |= TRUST_ACCESS_CAPABILITIES
     return frozenset(granted)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from safeguard.audit import services as audit
 from safeguard.auth import sessions, store
-from safeguard.auth.models import Role, User
+from safeguard.auth.models import Role, SchoolSignIn, User
 from safeguard.auth.passwords import (
     generate_password,
     hash_password,
@@ -91,9 +91,33 @@ def authenticate(email: str, password: str) -> User | None:
         reason = "unknown account" if user is None else ("deactivated account" if ok else "wrong password")
         register_failure(user, reason)
         return None
+    if not password_sign_in(user.school_id):
+        register_failure(user, "password sign-in is turned off for the school")
+        return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def password_sign_in(school_id: int) -> bool:
+    """Whether the school's accounts may sign in with a password (unless the school turned it off)."""
+    allowed = db.session.scalar(select(SchoolSignIn.password_sign_in).where(SchoolSignIn.school_id == school_id))
+    return allowed is None or bool(allowed)
+
+
+def set_password_sign_in(school: School, allowed: bool) -> None:
+    """Turn password sign-in on or off for a school's accounts (the command line); audited."""
+    found = db.session.get(SchoolSignIn, school.id)
+    if found is None:
+        db.session.add(SchoolSignIn(school_id=school.id, password_sign_in=allowed))
+    else:
+        found.password_sign_in = allowed
+    audit.record(
+        "school.password_sign_in",
+        f"Password sign-in turned {'on' if allowed else 'off'}",
+        school_id=school.id,
+        detail={"password_sign_in": allowed, "by": "command line"},
+    )
 
 
 def complete_sign_in(user: User) -> None:
@@ -346,3 +370,24 @@ def set_away(user: User, away_from: date | None, away_until: date | None, *, tod
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def set_school_roles(user: User, school: School, roles: set[Role], *, actor: User | None) -> None:
+    """Set the roles ``user`` holds in a school other than their own (none: they no longer work there); audited in
+    that school's log. Their own school's roles are changed by :func:`set_roles`."""
+    if school.id == user.home_school_id:
+        raise AccountError("That is the account's own school: change its roles there.")
+    before = sorted(r.value for r in store.member_roles(user.id, school.id))
+    after = sorted(r.value for r in roles)
+    if before == after:
+        return
+    store.replace_member_roles(user.id, school.id, after)
+    audit.record(
+        "user.school_roles_changed",
+        "Roles in this school changed for an account of another school",
+        school_id=school.id,
+        actor_id=actor.id if actor is not None else None,
+        subject_type="user",
+        subject_id=user.id,
+        detail={"before": before, "after": after} | ({} if actor else {"by": "command line"}),
+    )

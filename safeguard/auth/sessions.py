@@ -13,10 +13,13 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
+
+from flask import flash
 
 from safeguard.audit import services as audit
 from safeguard.auth import store
-from safeguard.auth.models import User
+from safeguard.auth.models import Role, User
 from safeguard.core.sqltypes import utcnow
 
 # The key of the session's token in the (signed) session cookie.
@@ -152,3 +155,66 @@ def touch(token: str | None) -> None:
     """Record activity on the session with ``token`` (at most once a minute: see ``enforce_idle_timeout``)."""
     if token:
         store.touch_session(token_hash(token), utcnow())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The school a session works in (an account may hold roles in several schools of the deployment)
+
+
+def working_in(row: Any, token: str) -> User:
+    """The signed-in person of a row of :data:`~safeguard.auth.store.SIGNED_IN`, working in their session's school
+    with their roles there. A school they may no longer work in (a membership removed, a trust lead's access ended)
+    sends them back to their own school, and they are told."""
+    user: User = row.User
+    school = row.School
+    if school.id == user.school_id:
+        user.work_in(school, store.roles_of(row.own_roles))
+        return user
+    roles = store.roles_of(row.member_roles)
+    if row.trust_access:
+        user.work_in(school, roles | {Role.TRUST_LEAD}, trust_access=True)
+        return user
+    if roles:
+        user.work_in(school, roles)
+        return user
+    store.set_session_school(token_hash(token), user.school_id)
+    flash(f"You can no longer work in {school.name}: you are back in your own school.", "info")
+    user.work_in(user.school, store.roles_of(row.own_roles))
+    return user
+
+
+def schools(user: User) -> list[store.SchoolChoice]:
+    """The schools ``user`` may work in now, in name order."""
+    return store.schools_of(user.id, user.home_school_id, utcnow())
+
+
+def switch_school(user: User, token: str, school_id: int) -> store.SchoolChoice | None:
+    """Work in another school from the next request on; ``None`` if ``user`` may not work there. Audited in the
+    chains of both schools: the one left, and the one entered."""
+    choice = next((c for c in schools(user) if c.id == school_id), None)
+    if choice is None:
+        return None
+    left = user.school_id
+    store.set_session_school(token_hash(token), choice.id)
+    detail = {"from_school_id": left, "to_school_id": choice.id, "trust_access": choice.trust_access}
+    if left != choice.id:
+        audit.record(
+            "auth.school_left",
+            f"Switched to another school ({choice.code})",
+            school_id=left,
+            actor_id=user.id,
+            subject_type="user",
+            subject_id=user.id,
+            detail=detail,
+        )
+    summary = "Started working in this school" + (" (trust lead's granted access)" if choice.trust_access else "")
+    audit.record(
+        "auth.school_entered",
+        summary,
+        school_id=choice.id,
+        actor_id=user.id,
+        subject_type="user",
+        subject_id=user.id,
+        detail=detail,
+    )
+    return choice

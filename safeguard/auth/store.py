@@ -23,12 +23,15 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    union,
     update,
 )
+from sqlalchemy.orm import lazyload
 
 from safeguard.auth.models import (
     AccountLink,
     AccountRequest,
+    Membership,
     Role,
     SignInSession,
     User,
@@ -40,6 +43,8 @@ from safeguard.auth.models import (
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import UTCDateTime, json_nested, json_objects
 from safeguard.core.statements import transaction_connection
+from safeguard.schools.models import School
+from safeguard.trusts.models import GrantStatus, TrustAccessGrant
 
 
 class Person(NamedTuple):
@@ -374,3 +379,121 @@ def school_request(school_id: int, request_id: int) -> AccountRequest | None:
 def link_by_hash(token_hash: str) -> AccountLink | None:
     """The one-time link whose token has this SHA-256, or ``None``."""
     return db.session.scalar(select(AccountLink).where(AccountLink.token_hash == token_hash))
+
+
+def set_session_school(token_hash: str, school_id: int) -> None:
+    """Keep ``school_id`` as the school the live session with this token hash works in."""
+    statement = (
+        update(SignInSession)
+        .where(SignInSession.token_hash == bindparam("hash_of_token"), _LIVE)
+        .values(school_id=bindparam("chosen"))
+    )
+    transaction_connection().execute(statement, {"hash_of_token": token_hash, "chosen": school_id})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The signed-in person, in the school they work in
+
+
+def live_grant(user_id: SQLColumnExpression[int], school_id: SQLColumnExpression[int], now: Any) -> Exists:
+    """Whether a school grants ``user_id`` (a trust lead) access to its records at ``now``."""
+    return exists().where(
+        TrustAccessGrant.user_id == user_id,
+        TrustAccessGrant.school_id == school_id,
+        TrustAccessGrant.status == GrantStatus.GRANTED.value,
+        TrustAccessGrant.starts_at <= now,
+        TrustAccessGrant.ends_at > now,
+    )
+
+
+def _roles_text(column: Any) -> Any:
+    return func.aggregate_strings(column, ",")
+
+
+# One statement on every request: the person (found only with a live session of theirs, by the hash of the cookie's
+# token, so that a copy of a cookie ends with the session), the school the session works in, their roles in their own
+# school and in that one, and whether that school grants them access as trust lead.
+SIGNED_IN = (
+    select(
+        User,
+        School,
+        select(_roles_text(UserRole.role)).where(UserRole.user_id == User.id).scalar_subquery().label("own_roles"),
+        select(_roles_text(Membership.role))
+        .where(Membership.user_id == User.id, Membership.school_id == SignInSession.school_id)
+        .scalar_subquery()
+        .label("member_roles"),
+        live_grant(User.id, SignInSession.school_id, bindparam("now", type_=UTCDateTime())).label("trust_access"),
+    )
+    .join(SignInSession, SignInSession.user_id == User.id)
+    .join(School, School.id == SignInSession.school_id)
+    .where(User.id == bindparam("user_id"), SignInSession.token_hash == bindparam("token_hash"), _LIVE)
+    .options(lazyload(User.role_rows), lazyload(User.school))
+)
+
+
+def roles_of(text: str | None) -> frozenset[Role]:
+    """Roles from the comma-separated text of :data:`SIGNED_IN`, ignoring any this version does not know."""
+    known = {role.value for role in Role}
+    return frozenset(Role(part) for part in (text or "").split(",") if part in known)
+
+
+class SchoolChoice(NamedTuple):
+    """A school a person may work in, and why: their roles there, or the access it granted them as trust lead."""
+
+    id: int
+    code: str
+    name: str
+    roles: frozenset[Role]
+    trust_access: bool
+
+
+def schools_of(user_id: int, home_school_id: int, now: datetime) -> list[SchoolChoice]:
+    """The schools a person may work in: their own, those they are a member of, and those granting them access as
+    trust lead now; in name order."""
+    own = select(UserRole.role.label("role"), literal(home_school_id).label("school_id")).where(
+        UserRole.user_id == user_id
+    )
+    member = select(Membership.role.label("role"), Membership.school_id.label("school_id")).where(
+        Membership.user_id == user_id
+    )
+    granted = select(literal("").label("role"), TrustAccessGrant.school_id.label("school_id")).where(
+        TrustAccessGrant.user_id == user_id,
+        TrustAccessGrant.status == GrantStatus.GRANTED.value,
+        TrustAccessGrant.starts_at <= now,
+        TrustAccessGrant.ends_at > now,
+    )
+    held = union(own, member, granted).subquery()
+    rows = db.session.execute(
+        select(School.id, School.code, School.name, held.c.role)
+        .join(held, held.c.school_id == School.id)
+        .order_by(func.lower(School.name), School.id)
+    )
+    found: dict[int, SchoolChoice] = {}
+    for row in rows:
+        choice = found.get(row.id) or SchoolChoice(row.id, row.code, row.name, frozenset(), False)
+        if row.role:
+            choice = choice._replace(roles=choice.roles | roles_of(row.role))
+        else:
+            choice = choice._replace(trust_access=True)
+        found[row.id] = choice
+    return list(found.values())
+
+
+def member_roles(user_id: int, school_id: int) -> frozenset[Role]:
+    """The roles a person holds in a school other than their own."""
+    rows = db.session.scalars(
+        select(Membership.role).where(Membership.user_id == user_id, Membership.school_id == school_id)
+    )
+    return roles_of(",".join(rows))
+
+
+def replace_member_roles(user_id: int, school_id: int, roles: list[str]) -> None:
+    """Replace the roles a person holds in a school other than their own."""
+    connection = transaction_connection()
+    connection.execute(
+        Membership.__table__.delete().where(Membership.user_id == user_id, Membership.school_id == school_id)
+    )
+    if roles:
+        connection.execute(
+            insert(Membership), [{"user_id": user_id, "school_id": school_id, "role": role} for role in roles]
+        )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from authlib.integrations.base_client import OAuthError
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from joserfc.errors import JoseError
 
-from safeguard.auth import approvals, services, sessions, store, twofactor
+from safeguard.auth import approvals, oidc, passkeys, services, sessions, store, twofactor
 from safeguard.auth.forms import (
     AwayForm,
     ChangePasswordForm,
@@ -15,10 +17,11 @@ from safeguard.auth.forms import (
     SignInForm,
     TwoFactorForm,
 )
+from safeguard.auth.models import Role
 from safeguard.auth.permissions import Capability, public, requires
 from safeguard.core.extensions import limiter
 from safeguard.core.formatting import local_today, school_zone
-from safeguard.core.forms import ConfirmForm, attach_error
+from safeguard.core.forms import ConfirmForm, as_id, attach_error
 from safeguard.core.sqltypes import utcnow
 from safeguard.core.urls import safe_next
 
@@ -45,20 +48,72 @@ def sign_in():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
-            session.clear()  # a fresh session: nothing carried over from before sign-in
-            if user.two_factor_enabled or user.two_factor_required:
-                # Not signed in yet: the second factor (or setting one up) comes first.
-                session["pending_user_id"] = user.id
-                session["pending_at"] = utcnow().timestamp()
-                session["pending_next"] = next_url
-                target = "auth.two_factor" if user.two_factor_enabled else "auth.two_factor_setup"
-                return redirect(url_for(target))
-            return _finish_sign_in(user, next_url)
+            return _after_first_factor(user, next_url)
         g.keep_on_error = True  # keep the audit row of the failed attempt
         flash(SIGN_IN_FAILED, "danger")
-        return render_template("auth/sign_in.html", form=form), 401
+        return render_template("auth/sign_in.html", form=form, providers=oidc.providers()), 401
     status = 400 if form.is_submitted() else 200
-    return render_template("auth/sign_in.html", form=form), status
+    return render_template("auth/sign_in.html", form=form, providers=oidc.providers()), status
+
+
+def _after_first_factor(user, next_url: str | None, *, second_factor_given: bool = False):
+    """The password (or the provider) said who the person is: the second factor next when the account needs one,
+    unless the provider's multi-factor sign-in stands for it."""
+    session.clear()  # a fresh session: nothing carried over from before sign-in
+    has_factor = user.two_factor_enabled or passkeys.has_passkey(user.id)
+    if not second_factor_given and (has_factor or user.two_factor_required):
+        # Not signed in yet: the second factor (or setting one up) comes first.
+        session["pending_user_id"] = user.id
+        session["pending_at"] = utcnow().timestamp()
+        session["pending_next"] = next_url
+        target = "auth.two_factor" if has_factor else "auth.two_factor_setup"
+        return redirect(url_for(target))
+    return _finish_sign_in(user, next_url)
+
+
+PROVIDER_FAILED = "Sign-in through {name} did not work. Please try again, or sign in with your password."
+
+
+@blueprint.route("/sso/<int:provider_id>")
+@public
+@limiter.limit("20 per minute")
+def provider_sign_in(provider_id: int):
+    """Send the person to their school's OpenID Connect provider (Microsoft 365, Google Workspace…)."""
+    found = oidc.provider(provider_id)
+    if found is None:
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    session["provider_next"] = safe_next(request.args.get("next"))
+    callback = url_for("auth.provider_callback", provider_id=found.id, _external=True)
+    try:
+        return oidc.client(found).authorize_redirect(callback)
+    except (OAuthError, JoseError, OSError, ValueError):
+        flash(PROVIDER_FAILED.format(name=found.name), "danger")
+        return redirect(url_for("auth.sign_in"))
+
+
+@blueprint.route("/sso/<int:provider_id>/callback")
+@public
+@limiter.limit("20 per minute")
+def provider_callback(provider_id: int):
+    """The provider's answer: check it (state, nonce, the ID token's signature, issuer, audience and expiry), find or
+    provision the account, then the second factor when needed."""
+    found = oidc.provider(provider_id)
+    if found is None:
+        abort(404)
+    next_url = safe_next(session.get("provider_next"))
+    try:
+        token = oidc.client(found).authorize_access_token()
+        verified = oidc.account_for(found, dict(token.get("userinfo") or {}))
+    except oidc.SignInRefused as refused:
+        g.keep_on_error = True  # keep the audit row of the refusal
+        flash(f"Sign-in through {found.name} was refused: {refused}.", "danger")
+        return render_template("auth/sign_in.html", form=SignInForm(), providers=oidc.providers()), 401
+    except (OAuthError, JoseError, OSError, ValueError, KeyError):
+        flash(PROVIDER_FAILED.format(name=found.name), "danger")
+        return render_template("auth/sign_in.html", form=SignInForm(), providers=oidc.providers()), 401
+    return _after_first_factor(verified.user, next_url, second_factor_given=verified.provider_mfa)
 
 
 def _finish_sign_in(user, next_url: str | None):
@@ -73,7 +128,39 @@ def _finish_sign_in(user, next_url: str | None):
     if user.must_change_password:
         flash("Please choose a new password before you go on.", "info")
         return redirect(url_for("auth.change_password", next=next_url))
+    several = len(sessions.schools(user)) > 1
+    if several or user.has_role(Role.TRUST_LEAD):
+        # The menu offers to switch school (a trust lead's access to a school may be granted later).
+        session[SEVERAL_SCHOOLS] = True
+    if several:
+        # Several schools: the person chooses the one to work in first.
+        return redirect(url_for("auth.choose_school", next=next_url))
     return redirect(next_url or url_for("main.home"))
+
+
+# Kept in the session cookie at sign-in: whether the person's menu offers to switch school.
+SEVERAL_SCHOOLS = "several_schools"
+
+
+@blueprint.route("/school", methods=["GET", "POST"])
+@requires(Capability.SIGNED_IN)
+def choose_school():
+    """Choose the school to work in, of those where the person holds a role (or, as trust lead, has been granted
+    access); every page then shows that school's records alone."""
+    next_url = safe_next(request.args.get("next"))
+    choices = sessions.schools(current_user)
+    form = ConfirmForm()
+    if request.method == "POST":
+        school_id = as_id(request.form.get("school_id"))
+        if not form.validate_on_submit() or school_id is None:
+            abort(400)
+        choice = sessions.switch_school(current_user, session.get(sessions.TOKEN_KEY) or "", school_id)
+        if choice is None:
+            abort(404)
+        session[SEVERAL_SCHOOLS] = True
+        flash(f"You are working in {choice.name}.", "success")
+        return redirect(next_url or url_for("main.home"))
+    return render_template("auth/choose_school.html", choices=choices, form=form, next_url=next_url)
 
 
 def _start_session(user) -> None:
@@ -106,7 +193,8 @@ def _pending_key() -> str:
 def two_factor():
     """The second sign-in step: a code from the authenticator app, or a recovery code."""
     user = _pending_user()
-    if user is None or not user.two_factor_enabled:
+    with_passkey = user is not None and passkeys.has_passkey(user.id)
+    if user is None or not (user.two_factor_enabled or with_passkey):
         flash("Please sign in again.", "info")
         return redirect(url_for("auth.sign_in"))
     form = TwoFactorForm()
@@ -120,9 +208,82 @@ def two_factor():
             flash(SIGN_IN_FAILED, "danger")
             return redirect(url_for("auth.sign_in"))
         form.code.errors = ["That code is not right. Codes change every 30 seconds: enter the one shown now."]
-        return render_template("auth/two_factor.html", form=form), 401
+        return render_template("auth/two_factor.html", form=form, with_passkey=with_passkey), 401
     status = 400 if form.is_submitted() else 200
-    return render_template("auth/two_factor.html", form=form), status
+    return render_template("auth/two_factor.html", form=form, with_passkey=with_passkey), status
+
+
+PASSKEY_CHALLENGE = "passkey_challenge"
+
+
+@blueprint.route("/two-factor/passkey/options", methods=["POST"])
+@public
+@limiter.limit("10 per minute")
+def passkey_sign_in_options():
+    """The challenge for signing in with one of the pending person's passkeys (JSON, for passkeys.js)."""
+    user = _pending_user()
+    if user is None or not passkeys.has_passkey(user.id):
+        return {"error": "Please sign in again."}, 401
+    options, session[PASSKEY_CHALLENGE] = passkeys.authentication_options(user)
+    return current_app.response_class(options, mimetype="application/json")
+
+
+@blueprint.route("/two-factor/passkey", methods=["POST"])
+@public
+@limiter.limit("10 per minute")
+@limiter.limit("10 per minute", key_func=_pending_key)
+def passkey_sign_in():
+    """The second sign-in step with a passkey: the browser's signature of the challenge."""
+    user = _pending_user()
+    challenge = session.pop(PASSKEY_CHALLENGE, None)
+    if user is None or not challenge:
+        return {"error": "Please sign in again."}, 401
+    try:
+        body = passkeys.parse(request.get_data())
+    except passkeys.PasskeyError as error:
+        return {"error": str(error)}, 400
+    if not passkeys.verify(user, body["credential"], challenge):
+        services.register_failure(user, "passkey not accepted")
+        g.keep_on_error = True
+        return {"error": "That passkey was not accepted. Try again, or enter a code."}, 401
+    finished = _finish_sign_in(user, session.get("pending_next"))
+    return {"redirect": finished.location}
+
+
+@blueprint.route("/passkeys/<int:passkey_id>/remove", methods=["POST"])
+@requires(Capability.SIGNED_IN)
+def remove_passkey(passkey_id: int):
+    """Remove one of one's own passkeys."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not passkeys.remove(current_user, passkey_id):
+        abort(404)
+    flash("The passkey has been removed.", "success")
+    return redirect(url_for("auth.security"))
+
+
+@blueprint.route("/passkeys/options", methods=["POST"])
+@requires(Capability.SIGNED_IN)
+def passkey_registration_options():
+    """The options for adding a passkey (JSON, for passkeys.js)."""
+    options, session[PASSKEY_CHALLENGE] = passkeys.registration_options(current_user)
+    return current_app.response_class(options, mimetype="application/json")
+
+
+@blueprint.route("/passkeys", methods=["POST"])
+@requires(Capability.SIGNED_IN)
+def add_passkey():
+    """Keep the passkey the browser created, once its answer to the challenge is verified."""
+    challenge = session.pop(PASSKEY_CHALLENGE, None)
+    try:
+        body = passkeys.parse(request.get_data())
+        if not challenge:
+            raise passkeys.PasskeyError("Please start again.")
+        passkeys.register(current_user, body["credential"], challenge, str(body.get("name") or ""))
+    except passkeys.PasskeyError as error:
+        return {"error": str(error)}, 400
+    flash("Your passkey has been added. You can use it instead of a code when you sign in.", "success")
+    return {"redirect": url_for("auth.security")}
 
 
 @blueprint.route("/two-factor/setup", methods=["GET", "POST"])
@@ -197,6 +358,8 @@ def _security_page(away_form: AwayForm, status: int):
         render_template(
             "auth/security.html",
             remaining=twofactor.remaining_recovery_codes(current_user) if current_user.two_factor_enabled else 0,
+            passkeys=passkeys.passkeys_of(current_user.id),
+            confirm=ConfirmForm(),
             away_form=away_form,
             today=local_today(school_zone()),
         ),

@@ -1,0 +1,285 @@
+"""One account in several schools, the trust dashboard, the trust lead's access to a school, and concerns linked
+across the schools of a trust."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from safeguard.audit.models import AuditEvent
+from safeguard.auth.models import Role
+from safeguard.core.extensions import db
+from safeguard.core.sqltypes import utcnow
+from safeguard.trusts.models import TrustAccessGrant, TrustConcernLink
+from tests import factories
+
+
+def _switch(client, school_id: int, follow: bool = True):
+    return factories.submit_form(client, "/auth/school", {"school_id": str(school_id)}, follow_redirects=follow)
+
+
+def _audit(kind: str) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.kind == kind).order_by(AuditEvent.id)))
+
+
+def test_a_dsl_of_two_schools_chooses_one_after_sign_in_and_sees_only_its_records(client, trust, sign_in):
+    page = sign_in(trust.shared_dsl).get_data(as_text=True)
+    assert "Choose the school to work in" in page
+    assert "Oakfield Primary School" in page and "Elmwood Academy" in page
+
+    _switch(client, trust.elm.school.id)
+    queue = client.get("/concerns/").get_data(as_text=True)
+    assert trust.elm_concern.reference in queue
+    assert trust.oak_concern.reference not in queue
+    assert client.get(f"/concerns/{trust.oak_concern.id}").status_code == 404
+    assert client.get(f"/concerns/{trust.elm_concern.id}").status_code == 200
+    assert "ELM" in client.get("/").get_data(as_text=True)
+
+    _switch(client, trust.oak.school.id)
+    queue = client.get("/concerns/").get_data(as_text=True)
+    assert trust.oak_concern.reference in queue
+    assert trust.elm_concern.reference not in queue
+    assert client.get(f"/concerns/{trust.elm_concern.id}").status_code == 404
+
+    # Each switch is in the audit log of the school left and of the school entered.
+    entered = _audit("auth.school_entered")
+    assert [event.school_id for event in entered] == [trust.elm.school.id, trust.oak.school.id]
+    assert [event.school_id for event in _audit("auth.school_left")] == [trust.oak.school.id, trust.elm.school.id]
+    # The account's own school is unchanged in the database.
+    db.session.expire_all()
+    assert trust.shared_dsl.school_id == trust.oak.school.id
+
+
+def test_a_school_the_person_holds_no_role_in_cannot_be_chosen(app, client, school, other_school, sign_in):
+    sign_in(school.dsl)
+    assert _switch(client, other_school.school.id, follow=False).status_code == 404
+    assert _switch(client, 999999, follow=False).status_code == 404
+    assert client.get("/").status_code == 200
+    assert "OAK" in client.get("/").get_data(as_text=True)
+
+
+def test_roles_are_those_of_the_school_worked_in(client, trust, sign_in):
+    from safeguard.auth import services as auth_services
+
+    supply = factories.user(trust.oak.school, Role.STAFF, email="supply@oak.example", name="Supply Teacher")
+    auth_services.set_school_roles(supply, trust.elm.school, {Role.STAFF}, actor=None)
+    auth_services.set_school_roles(trust.oak.staff, trust.elm.school, {Role.DSL}, actor=None)
+    # A DSL anywhere needs a second factor.
+    trust.oak.staff.totp_secret = factories.TOTP_SECRET
+    trust.oak.staff.totp_enabled_at = utcnow()
+    db.session.commit()
+    sign_in(supply)
+    _switch(client, trust.elm.school.id)
+    assert client.get("/concerns/").status_code == 403
+    client.post("/auth/sign-out", data={"csrf_token": factories.csrf_token(client, "/")})
+    # A staff member at Oakfield is a DSL at Elmwood: the DSL's pages only while working at Elmwood.
+    sign_in(trust.oak.staff)
+    assert client.get("/concerns/").status_code == 403
+    _switch(client, trust.elm.school.id)
+    assert client.get("/concerns/").status_code == 200
+
+
+def test_alerts_of_the_second_school_reach_its_member_dsl(app, trust):
+    from safeguard.auth import store as auth_store
+
+    dsls = [person.id for person in auth_store.school_dsls(trust.elm.school.id)]
+    assert trust.shared_dsl.id in dsls
+    assert trust.elm.dsl.id in dsls
+
+
+def test_the_trust_dashboard_shows_numbers_per_school_and_no_child(client, trust, sign_in):
+    sign_in(trust.oak.trust_lead)
+    response = client.get("/trust/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Riverside Learning Trust" in page
+    assert "Oakfield Primary School" in page and "Elmwood Academy" in page
+    assert "<svg" in page and "Concerns logged" in page
+    for name in ("Amira", "Bilal", "Hassan", "belt", trust.oak_concern.reference):
+        assert name not in page
+    rows = re.findall(r"<tr[^>]*>\s*<th scope=\"row\">(.*?)</tr>", page, re.S)
+    oak_row = next(row for row in rows if "Oakfield" in row)
+    assert re.search(r">1 <span", oak_row), "one concern logged at Oakfield this period"
+    assert client.get("/trust/?days=365").status_code == 200
+    assert client.get("/trust/?days=x").status_code == 200
+
+
+def test_only_a_trust_lead_sees_the_dashboard(client, trust, sign_in):
+    sign_in(trust.oak.dsl)
+    assert client.get("/trust/").status_code == 403
+
+
+def test_a_trust_lead_reads_a_school_only_while_it_grants_access(app, client, trust, sign_in):
+    lead = trust.oak.trust_lead
+    sign_in(lead)
+    assert client.get(f"/concerns/{trust.elm_concern.id}").status_code == 404
+    response = factories.submit_form(
+        client,
+        "/trust/access",
+        {"school_id": str(trust.elm.school.id), "purpose": "A review of neglect concerns this term.", "days": "7"},
+    )
+    assert response.status_code == 302
+    grant = db.session.scalar(select(TrustAccessGrant))
+    assert grant.status == "requested"
+    # Not yet granted: the school cannot be chosen.
+    assert _switch(client, trust.elm.school.id, follow=False).status_code == 404
+
+    dsl_client = app.test_client()
+    factories.sign_in(dsl_client, trust.elm.dsl)
+    page = dsl_client.get("/trust/school-access").get_data(as_text=True)
+    assert "A review of neglect concerns this term." in page
+    assert (
+        factories.submit_form(
+            dsl_client, f"/trust/school-access/{grant.id}/grant", {}, form_url="/trust/school-access"
+        ).status_code
+        == 302
+    )
+
+    _switch(client, trust.elm.school.id)
+    assert client.get(f"/concerns/{trust.elm_concern.id}").status_code == 200
+    assert client.get("/concerns/").status_code == 200
+    # Read, never act.
+    token = factories.csrf_token(client, "/")
+    assert client.post(f"/concerns/{trust.elm_concern.id}/acknowledge", data={"csrf_token": token}).status_code in (
+        403,
+        404,
+        405,
+    )
+    viewed = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.actor_id == lead.id, AuditEvent.school_id == trust.elm.school.id)
+    ).all()
+    assert any(event.subject_id == trust.elm_concern.id for event in viewed)
+    assert [e.kind for e in _audit("trust.access_granted")] == ["trust.access_granted"]
+
+    # A week later the access has ended: back in the trust lead's own school.
+    db.session.refresh(grant)
+    db.session.execute(
+        update(TrustAccessGrant).values(
+            starts_at=grant.starts_at - timedelta(days=8), ends_at=grant.ends_at - timedelta(days=8)
+        )
+    )
+    db.session.commit()
+    home = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert "no longer work in Elmwood Academy" in home
+    assert client.get(f"/concerns/{trust.elm_concern.id}").status_code == 404
+    assert _switch(client, trust.elm.school.id, follow=False).status_code == 404
+
+
+def test_a_school_can_refuse_and_end_access(app, client, trust, sign_in):
+    from safeguard.trusts import services
+
+    ask = services.request_access
+    first = ask(trust.oak.trust_lead, trust.elm.school.id, "A review of neglect concerns this term.", 3)
+    second = ask(trust.oak.trust_lead, trust.elm.school.id, "Cover while the DSL is on a course.", 2)
+    db.session.commit()
+    sign_in(trust.elm.dsl)
+    factories.submit_form(client, f"/trust/school-access/{first}/refuse", {}, form_url="/trust/school-access")
+    factories.submit_form(client, f"/trust/school-access/{second}/grant", {}, form_url="/trust/school-access")
+    factories.submit_form(client, f"/trust/school-access/{second}/end", {}, form_url="/trust/school-access")
+    statuses = dict(db.session.execute(select(TrustAccessGrant.id, TrustAccessGrant.status)).all())
+    assert statuses == {first: "refused", second: "ended"}
+    # Another school's DSL cannot decide on Elmwood's requests.
+    client.post("/auth/sign-out", data={"csrf_token": factories.csrf_token(client, "/")})
+    sign_in(trust.oak.dsl)
+    token = factories.csrf_token(client, "/")
+    assert client.post(f"/trust/school-access/{first}/grant", data={"csrf_token": token}).status_code == 404
+
+
+def test_a_request_needs_a_purpose_and_a_school_of_the_trust(client, trust, sign_in):
+    sign_in(trust.oak.trust_lead)
+    for data in (
+        {"school_id": str(trust.elm.school.id), "purpose": "", "days": "7"},
+        {"school_id": "999", "purpose": "A review of neglect concerns this term.", "days": "7"},
+        {"school_id": str(trust.elm.school.id), "purpose": "A review of neglect concerns this term.", "days": "90"},
+        {"school_id": "١", "purpose": "A review of neglect concerns this term.", "days": "7"},
+    ):
+        assert factories.submit_form(client, "/trust/access", data).status_code == 400
+    assert db.session.scalar(select(TrustAccessGrant)) is None
+
+
+def test_a_dsl_of_both_schools_links_concerns_across_them(client, trust, sign_in):
+    sign_in(trust.shared_dsl)
+    _switch(client, trust.oak.school.id)
+    response = factories.submit_form(
+        client,
+        "/trust/links",
+        {
+            "reference": trust.oak_concern.reference,
+            "other_school_id": str(trust.elm.school.id),
+            "other_reference": trust.elm_concern.reference,
+            "reason": "The children are siblings.",
+        },
+        form_url="/trust/school-access",
+    )
+    assert response.status_code == 302
+    links = db.session.scalars(select(TrustConcernLink)).all()
+    assert {(link.school_id, link.concern_id) for link in links} == {
+        (trust.oak.school.id, trust.oak_concern.id),
+        (trust.elm.school.id, trust.elm_concern.id),
+    }
+    assert trust.elm_concern.reference in client.get("/trust/school-access").get_data(as_text=True)
+    assert len(_audit("concern.linked_across_schools")) == 2
+
+
+def test_a_dsl_of_one_school_cannot_link_to_another(client, trust, sign_in):
+    sign_in(trust.oak.dsl)
+    response = factories.submit_form(
+        client,
+        "/trust/links",
+        {
+            "reference": trust.oak_concern.reference,
+            "other_school_id": str(trust.elm.school.id),
+            "other_reference": trust.elm_concern.reference,
+            "reason": "The children are siblings.",
+        },
+        form_url="/trust/school-access",
+    )
+    assert response.status_code == 400
+    assert db.session.scalar(select(TrustConcernLink)) is None
+
+
+def test_the_command_line_makes_trusts_and_memberships(runner, school, other_school):
+    assert runner.invoke(args=["trust", "create", "Riverside Learning Trust"]).exit_code == 0
+    result = runner.invoke(args=["trust", "add-school", "--trust", "Riverside Learning Trust", "--school", "OAK"])
+    assert result.exit_code == 0 and "OAK is in Riverside Learning Trust" in result.output
+    result = runner.invoke(args=["trust", "member", "--email", "dsl@oak.example", "--school", "ELM", "--role", "dsl"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["trust", "member", "--email", "dsl@oak.example", "--school", "OAK", "--role", "dsl"])
+    assert result.exit_code != 0 and "own school" in result.output
+    assert runner.invoke(args=["trust", "create", "Riverside Learning Trust"]).exit_code != 0
+    result = runner.invoke(args=["trust", "add-school", "--trust", "Nowhere", "--school", "OAK"])
+    assert result.exit_code != 0
+
+
+def test_the_dashboard_reads_the_median_and_90th_percentile_from_the_database(app, trust):
+    from safeguard.concerns.models import Concern
+    from safeguard.trusts import services
+
+    now = utcnow()
+    pupil = factories.pupil(trust.elm.school, "Chloe", "Evans")
+    made = [factories.concern(trust.elm.staff, [pupil], now=now - timedelta(hours=5)) for _ in range(3)]
+    elm_ids = [trust.elm_concern.id] + [c.id for c in made]
+    # When each was logged is a recorded fact (the database refuses to change it): each is acknowledged so many
+    # minutes after its own logging.
+    for concern_id, minutes in zip(elm_ids, (10, 20, 30, 40), strict=True):
+        logged_at = db.session.get(Concern, concern_id).logged_at
+        db.session.execute(
+            update(Concern)
+            .where(Concern.id == concern_id)
+            .values(acknowledged_at=logged_at + timedelta(minutes=minutes))
+        )
+    db.session.commit()
+    board = services.dashboard(
+        db.session.get(__import__("safeguard.trusts.models", fromlist=["Trust"]).Trust, trust.trust_id), now, 28
+    )
+    elm = next(row for row in board.schools if row.code == "ELM")
+    assert (elm.current.logged, elm.current.acknowledged) == (4, 4)
+    # julianday() on SQLite is a floating-point day: the minutes are exact to well under a second.
+    assert elm.current.ack_median_minutes == pytest.approx(25, abs=0.01)
+    assert elm.current.ack_p90_minutes == pytest.approx(40, abs=0.01)
+    oak = next(row for row in board.schools if row.code == "OAK")
+    assert (oak.current.logged, oak.current.acknowledged, oak.current.ack_median_minutes) == (1, 0, None)
+    assert board.totals.current.logged == 5
