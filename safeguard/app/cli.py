@@ -12,11 +12,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
 
+from safeguard.api.cli import api_token_cli
 from safeguard.audit.cli import audit_cli
 from safeguard.auth import services as auth_services
 from safeguard.auth.models import parse_roles
 from safeguard.core.extensions import db
 from safeguard.exports.cli import export_cli, verify_pdf
+from safeguard.mis.cli import mis_cli
 from safeguard.notifications.cli import escalate, notify
 from safeguard.pupils.cli import pupils_cli
 from safeguard.safety.cli import doctor
@@ -172,6 +174,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(pupils_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(doctor)
+    app.cli.add_command(api_token_cli)
+    app.cli.add_command(mis_cli)
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
 """Every model, imported in one place so that the metadata is complete (for Alembic and the app)."""
 
+from safeguard.api.models import ApiToken, IdempotentAnswer
 from safeguard.audit.models import AuditEvent
 from safeguard.auth.models import RecoveryCode, User, UserRole
 from safeguard.bodymap.models import BodyMark
@@ -14,11 +15,13 @@ from safeguard.concerns.models import (
     FollowUp,
 )
 from safeguard.exports.models import Export
+from safeguard.monitoring.models import MonitoringAlert
 from safeguard.notifications.models import Notification, OutboxMessage, WorkerHeartbeat
-from safeguard.pupils.models import Pupil
+from safeguard.pupils.models import Pupil, PupilContact
 from safeguard.schools.models import School
 
 __all__ = [
+    "ApiToken",
     "Attachment",
     "AuditEvent",
     "BodyMark",
@@ -30,9 +33,12 @@ __all__ = [
     "ConcernSequence",
     "Export",
     "FollowUp",
+    "IdempotentAnswer",
+    "MonitoringAlert",
     "Notification",
     "OutboxMessage",
     "Pupil",
+    "PupilContact",
     "RecoveryCode",
     "School",
     "User",
