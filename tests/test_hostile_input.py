@@ -159,7 +159,7 @@ def _snapshot() -> dict[str, object]:
 
 
 # What a rejected request may add to the audit: the reads it made (the record shown again with the form's errors).
-READS = {"concern.viewed", "pupil.viewed", "concern.searched", "pupil.searched"}
+READS = {"concern.viewed", "pupil.viewed", "concern.searched", "pupil.searched", "monitoring.alert_viewed"}
 
 
 def _audit_head() -> int:

@@ -180,13 +180,14 @@ def receive_alert(json: AlertIn) -> Response:
     return _alert_answer(received.alert, 201 if received.created else 200)
 
 
-@blueprint.get("/alerts/<int:alert_id>")
+@blueprint.get("/alerts/<alert_id>")
 @requires_token(Scope.ALERTS_READ)
 @rate_limited
 @spec.validate(resp=Documented(HTTP_200=AlertAnswer, **PROBLEMS, HTTP_404=ProblemDetails), tags=["alerts"])
-def alert(alert_id: int) -> Response:
+def alert(alert_id: str) -> Response:
     """An alert of the school: its status (new, attached, false_positive or no_further_action)."""
-    found = alerts.alert(g.api_token.school_id, alert_id)
+    identifier = as_id(alert_id)
+    found = alerts.alert(g.api_token.school_id, identifier) if identifier is not None else None
     if found is None:
         raise Problem(404, "The school has no alert with this id.")
     return _alert_answer(found, 200)
