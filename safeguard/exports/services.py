@@ -385,7 +385,7 @@ def _monitoring_review(school_id: int, start: datetime, end: datetime) -> rd.Mon
     if not counted.total:
         return None
 
-    def ordered(counter) -> tuple[tuple[str, int], ...]:
+    def ordered(counter: Counter[Any]) -> tuple[tuple[str, int], ...]:
         return tuple((str(key), n) for key, n in sorted(counter.items(), key=lambda item: (-item[1], str(item[0]))))
 
     return rd.MonitoringReview(

@@ -407,7 +407,8 @@ def _monitoring_section(review: MonitoringReview | None, width: float) -> list:
         ("Severity", review.by_severity),
         ("Outcome", review.by_outcome),
     ):
-        rows: list[list[Cell]] = [[heading, "Alerts"], *([label, str(n)] for label, n in pairs)]
+        rows: list[list[Cell]] = [[heading, "Alerts"]]
+        rows += [[label, str(n)] for label, n in pairs]
         made.append(grid(rows, [width * 0.75, width * 0.25]))
     return made
 
