@@ -74,6 +74,7 @@ class Broker:
             with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310
                 return json.loads(answer.read().decode("utf-8"))
         except urllib.error.HTTPError as error:
+            error.close()
             raise BrokerError(f"Wonde answered {error.code} for {url.split('?')[0]}") from None
         except (urllib.error.URLError, TimeoutError, OSError) as error:
             raise BrokerError(f"Wonde could not be reached: {error}") from None

@@ -16,6 +16,7 @@ from safeguard.concerns.states import EventKind
 from safeguard.core.formatting import school_zone
 from safeguard.core.forms import as_id, attach_error, required_data
 from safeguard.core.sqltypes import utcnow
+from safeguard.mis import store as mis_store
 from safeguard.pupils import services
 from safeguard.pupils import store as pupils_store
 from safeguard.pupils.forms import ConfirmImportForm, ImportForm, LeftForm
@@ -98,6 +99,8 @@ def _render_pupil(pupil: Pupil, left_form: LeftForm) -> str:
         body_map_periods=bodymap.PERIODS,
         can_act=permissions.has(current_user, Capability.ACT_ON_CONCERNS),
         can_export=permissions.has(current_user, Capability.EXPORT),
+        contacts=mis_store.contacts(pupil.school_id, pupil.id),
+        siblings=mis_store.siblings(pupil.school_id, pupil.id),
     )
 
 

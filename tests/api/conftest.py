@@ -62,7 +62,8 @@ class Api:
             with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 (our own test server)
                 return Answer(answer.status, answer.headers, answer.read())
         except urllib.error.HTTPError as error:
-            return Answer(error.code, error.headers, error.read())
+            with error:
+                return Answer(error.code, error.headers, error.read())
 
 
 class Served:

@@ -114,3 +114,12 @@ def test_without_the_brokers_settings_it_says_what_to_set(runner, school, app):
     app.config.update(WONDE_SCHOOL_ID=None, WONDE_TOKEN=None)
     result = runner.invoke(args=["mis", "sync", "--school", "OAK"])
     assert result.exit_code == 2 and "WONDE_TOKEN" in result.output
+
+
+def test_the_childs_page_shows_contacts_and_siblings_from_the_mis(runner, school, broker, client, sign_in):
+    assert runner.invoke(args=["mis", "sync", "--school", "OAK"]).exit_code == 0
+    jess = db.session.scalar(select(Pupil).where(Pupil.upn == "H801200001001"))
+    sign_in(school.dsl)
+    page = client.get(f"/pupils/{jess.id}").get_data(as_text=True)
+    assert "Ms Grace Okafor (Mother) — <strong>parental responsibility</strong>" in page
+    assert "Tobi Okafor</a> (left)" in page and "EHC plan" in page
