@@ -18,7 +18,7 @@ from safeguard.api.problems import FieldProblem
 from safeguard.audit import services as audit
 from safeguard.auth import services as accounts
 from safeguard.auth.models import Role
-from safeguard.core.emails import InvalidEmail, normalise_email
+from safeguard.core.emails import InvalidEmail, normalise_emails
 from safeguard.core.names import search_key
 from safeguard.core.sqltypes import utcnow
 from safeguard.mis import store
@@ -50,15 +50,19 @@ class _Checker:
         self.problems.append(FieldProblem(f"/records/{index}/{field}", detail, index))
 
 
-def _address(value: str | None, index: int, field: str, checker: _Checker) -> str | None:
-    """An e-mail address by the one rule (core/emails), or ``None`` after noting the problem."""
-    if not value:
+def _addresses(values: Sequence[str | None]) -> list[str | InvalidEmail | None]:
+    """Each address by the one rule (core/emails, a batch at a time); ``None`` where none was given."""
+    given = [value for value in values if value]
+    checked = iter(normalise_emails(given))
+    return [next(checked) if value else None for value in values]
+
+
+def _address(checked: str | InvalidEmail | None, index: int, field: str, checker: _Checker) -> str | None:
+    """A checked address, or ``None`` after noting its problem."""
+    if isinstance(checked, InvalidEmail):
+        checker.add(index, field, str(checked))
         return None
-    try:
-        return normalise_email(value)
-    except InvalidEmail as error:
-        checker.add(index, field, str(error))
-        return None
+    return checked
 
 
 # Fields a record may leave out, with the column each sets and how its value is kept (None: as sent).
@@ -103,8 +107,13 @@ def _check_contacts(record: PupilRecord, index: int, checker: _Checker) -> None:
         seen.add(contact.contact_id)
 
 
-def _check_pupil(record: PupilRecord, index: int, today: date, checker: _Checker) -> dict[str, Any]:
-    """The columns a record sets (only the fields it sent), after checking them."""
+def _check_pupil(
+    record: PupilRecord, index: int, today: date, checker: _Checker, email: str | InvalidEmail | None
+) -> dict[str, Any]:
+    """The columns a record sets (only the fields it sent), after checking them.
+
+    :param email: the record's e-mail address as checked (see :func:`_addresses`).
+    """
     sent = record.model_fields_set
     values: dict[str, Any] = {
         "upn": _check_identity(record, index, today, checker),
@@ -119,7 +128,7 @@ def _check_pupil(record: PupilRecord, index: int, today: date, checker: _Checker
         values["sen_status"] = record.sen_status or ""
         values["send"] = _SEND.get(record.sen_status or "none", False)
     if "email" in sent:
-        values["email"] = _address(record.email, index, "email", checker)
+        values["email"] = _address(email, index, "email", checker)
     if "leaving" in sent:
         values.update(_check_leaving(record, index, today, checker))
     _check_contacts(record, index, checker)
@@ -180,7 +189,11 @@ def sync_pupils(school: School, records: Sequence[PupilRecord], source: str, tod
     """
     today = today or utcnow().date()
     checker = _Checker([])
-    values = [_check_pupil(record, index, today, checker) for index, record in enumerate(records)]
+    emails = _addresses([record.email for record in records])
+    values = [
+        _check_pupil(record, index, today, checker, email)
+        for index, (record, email) in enumerate(zip(records, emails, strict=True))
+    ]
     _check_unique(values, checker)
     if checker.problems:
         raise BatchRejected(checker.problems)
@@ -245,7 +258,10 @@ def sync_staff(school: School, records: Sequence[StaffRecord], source: str) -> S
     """Apply a batch of staff from the MIS: new accounts (staff role only, a password they set by reset), names
     updated, leavers' accounts deactivated; roles never changed; all or nothing (:class:`BatchRejected`)."""
     checker = _Checker([])
-    emails = [_address(record.email, index, "email", checker) for index, record in enumerate(records)]
+    emails = [
+        _address(checked, index, "email", checker)
+        for index, checked in enumerate(_addresses([record.email for record in records]))
+    ]
     _check_unique([{"email": email} for email in emails], checker)
     held = store.users_by_email([email for email in emails if email])
     for index, email in enumerate(emails):
