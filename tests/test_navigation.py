@@ -46,7 +46,13 @@ def test_long_menus_group_the_persons_own_pages_and_the_schools(client, school, 
     admin_menu = _menu(client, "/admin/users")
     # Accounts, settings, pupils' import and the safety check under "School"; the person's own pages under their name.
     school_menu = re.search(r'>School</button>\s*<ul class="dropdown-menu">(.*?)</ul>', admin_menu, re.S).group(1)
-    assert re.findall(r">([^<>]+)</a>", school_menu) == ["Accounts", "School settings", "Import pupils", "Safety check"]
+    assert re.findall(r">([^<>]+)</a>", school_menu) == [
+        "Accounts",
+        "School settings",
+        "Import pupils",
+        "Safety check",
+        "API tokens",
+    ]
     assert _current(school_menu) == ["Accounts"]
     personal = re.search(r"Administrator OAK · OAK</button>\s*<ul[^>]*>(.*?)</ul>", admin_menu, re.S).group(1)
     assert re.findall(r">([^<>]+)</a>", personal) == ["My concerns", "Check my wording", "Sign-in security"]

@@ -275,3 +275,39 @@ def test_a_person_who_must_change_their_password_is_still_sent_to_change_it(clie
     response = client.get("/concerns/")
     assert response.status_code == 302 and response.headers["Location"].startswith("/auth/password")
     assert client.get("/health").status_code == 200  # a public route stays open
+
+
+@pytest.mark.parametrize("page", ["/monitoring/", "/monitoring/unmatched"])
+def test_the_monitoring_lists_run_as_many_statements_for_12_alerts_as_for_2(
+    page, client, school, sign_in, count_statements
+):
+    from safeguard.monitoring import services as monitoring
+    from safeguard.monitoring.schemas import AlertIn
+
+    factories.pupil(school.school, "Jamie", "Smith", username="jsmith15")
+
+    def receive(first: int, last: int) -> None:
+        for n in range(first, last):
+            sent = {
+                "vendor": "Smoothwall",
+                "event_id": f"e{n}",
+                "occurred_at": "2026-11-30T10:15:00Z",
+                "username": "jsmith15" if n % 2 else "unknown",
+                "category": "Self-harm",
+                "severity": 3 + n % 3,
+                "excerpt": "text",
+                "link": "https://console.example/1",
+            }
+            monitoring.receive_alert(school.school, None, AlertIn.model_validate(sent))
+        db.session.commit()
+
+    sign_in(school.dsl)
+    receive(0, 4)
+    client.get(page)
+    with count_statements() as few:
+        assert client.get(page).status_code == 200
+    receive(4, 24)
+    with count_statements() as many:
+        response = client.get(page)
+    assert response.get_data(as_text=True).count("/monitoring/alerts/") == 12
+    assert len(many) == len(few), f"{page}: {len(few)} statements for 2 alerts, {len(many)} for 12"
