@@ -4,6 +4,8 @@ page."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from safeguard.api import services as api_services
@@ -80,3 +82,21 @@ def test_alerts_from_the_api_are_triaged_in_the_tray(new_page, live_server, scho
     expect(page.locator("table tbody tr")).to_have_count(1)
     expect(page.locator("table tbody tr").first).to_contain_text("Jamie Smith")
     assert jamie.id
+
+
+def test_an_administrator_makes_a_token_sees_it_once_and_revokes_it(new_page, school):
+    page = new_page()
+    sign_in(page, school.admin, factories.PASSWORD)
+    page.goto("/admin/api-tokens/")
+    check_accessibility(page)
+    page.get_by_label("What system is it for?").fill("Smoothwall")
+    page.get_by_label("Send monitoring alerts (alerts:write)").check()
+    page.get_by_role("button", name="Make the token").click()
+    expect(page.get_by_role("heading", name="Copy the token now: it is shown only this once")).to_be_visible()
+    expect(page.get_by_label("The new token")).to_have_value(re.compile(r"^sgapi_"))
+    check_accessibility(page)
+    page.goto("/admin/api-tokens/")
+    expect(page.get_by_label("The new token")).to_have_count(0)
+    page.get_by_role("button", name="Revoke the token for Smoothwall").click()
+    expect(page.get_by_text("The token for Smoothwall was revoked")).to_be_visible()
+    expect(page.locator("table tbody tr").first).to_contain_text("Revoked")
