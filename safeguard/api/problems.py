@@ -82,6 +82,8 @@ class Problem(HTTPException):
         self.errors = list(errors)
         self.kind = kind
         self.extra_headers = headers or {}
+        # The known token a request was refused with (its use is audited all the same).
+        self.token: Any = None
 
     def get_response(self, environ: Any = None, scope: Any = None) -> Response:
         """The problem as an ``application/problem+json`` answer."""

@@ -115,14 +115,19 @@ def authenticate(authorization: str | None, scope: Scope, now: datetime | None =
     now = now or utcnow()
     if token is None:
         raise Problem(401, "This API token is not known.", headers=challenge)
+    refused = None
     if token.revoked_at is not None:
-        raise Problem(401, "This API token was revoked by the school.", headers=challenge)
-    if token.expires_at <= now:
-        raise Problem(
+        refused = Problem(401, "This API token was revoked by the school.", headers=challenge)
+    elif token.expires_at <= now:
+        refused = Problem(
             401, "This API token has expired: ask the school's administrator for a new one.", headers=challenge
         )
-    if scope.value not in token.scopes:
-        raise Problem(403, f"This token does not have the scope {scope.value}.", kind="insufficient-scope")
+    elif scope.value not in token.scopes:
+        refused = Problem(403, f"This token does not have the scope {scope.value}.", kind="insufficient-scope")
+    if refused is not None:
+        # A known token refused is still a use of it, audited like any other (see api.views.audit_token_use).
+        refused.token = token
+        raise refused
     return token
 
 

@@ -16,6 +16,7 @@ from flask import abort, g, redirect, request, url_for
 from flask_login import current_user
 
 from safeguard.api import services as api_tokens
+from safeguard.api.problems import Problem
 from safeguard.api.scopes import Scope
 from safeguard.auth.models import Role, User
 from safeguard.core.extensions import login_manager
@@ -214,7 +215,12 @@ def requires_token(scope: Scope) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @wraps(view)
         def guarded(*args, **kwargs):
-            g.api_token = api_tokens.authenticate(request.headers.get("Authorization"), scope)
+            try:
+                g.api_token = api_tokens.authenticate(request.headers.get("Authorization"), scope)
+            except Problem as refused:
+                if refused.token is not None:
+                    g.api_token = refused.token  # audited as a use, refused
+                raise
             return view(*args, **kwargs)
 
         setattr(guarded, PERMISSION_ATTRIBUTE, f"{API_TOKEN}:{scope.value}")

@@ -115,8 +115,9 @@ def test_every_use_of_a_token_is_audited_even_when_refused(api, school, make_tok
     token = make_token(school.school, Scope.ALERTS_WRITE)
     api.call("POST", "/api/v1/alerts", alert_body(), token=token)
     api.call("POST", "/api/v1/alerts", alert_body(severity=9), token=token)
+    api.call("GET", "/api/v1/alerts/1", token=token)
     uses = db.session.scalars(select(AuditEvent).where(AuditEvent.kind == "api.token_used").order_by(AuditEvent.id))
-    assert [event.detail["status"] for event in uses] == [201, 422]
+    assert [event.detail["status"] for event in uses] == [201, 422, 403]
 
 
 def test_bad_input_is_problem_details_naming_the_field(api, school, make_token):
