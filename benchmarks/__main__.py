@@ -94,7 +94,7 @@ def main() -> int:
     started_at, commit_before, load_before = datetime.now(UTC), commit(), load()
     started = time.perf_counter()
     sections = [trust_bench.run(factor, backends)]
-    for name in ("terminology_bench", "reports_bench"):
+    for name in ("terminology_bench", "reports_bench", "api_bench"):
         try:
             module = importlib.import_module(f"benchmarks.{name}")
         except ModuleNotFoundError:

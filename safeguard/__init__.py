@@ -19,6 +19,7 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from safeguard import terminology
+from safeguard.api.sessions import SessionsOffTheApi
 from safeguard.auth import passwords
 from safeguard.core import config as config_module
 from safeguard.core.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
@@ -50,6 +51,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure(app, config)
+    # The API has no browser session: a cookie sent to it is not read, and none is set (safeguard/api/sessions.py).
+    app.session_interface = SessionsOffTheApi()
     apply_proxy_fix(app)
     register_extensions(app)
     register_blueprints(app)
@@ -135,12 +138,15 @@ def register_blueprints(app: Flask) -> None:
     """Register one blueprint per feature."""
     from safeguard.admin.views import blueprint as admin_blueprint
     from safeguard.adults.views import blueprint as adults_blueprint
+    from safeguard.api.views import blueprint as api_blueprint
+    from safeguard.api.views import tokens_blueprint as api_tokens_blueprint
     from safeguard.auth.views import blueprint as auth_blueprint
     from safeguard.bodymap.views import blueprint as bodymap_blueprint
     from safeguard.calendar.views import blueprint as calendar_blueprint
     from safeguard.concerns.views import blueprint as concerns_blueprint
     from safeguard.exports.views import blueprint as exports_blueprint
     from safeguard.main.views import blueprint as main_blueprint
+    from safeguard.monitoring.views import blueprint as monitoring_blueprint
     from safeguard.notifications.views import blueprint as notifications_blueprint
     from safeguard.pupils.views import blueprint as pupils_blueprint
     from safeguard.retention.views import blueprint as retention_blueprint
@@ -167,6 +173,9 @@ def register_blueprints(app: Flask) -> None:
         transfers_blueprint,
         adults_blueprint,
         trusts_blueprint,
+        api_blueprint,
+        api_tokens_blueprint,
+        monitoring_blueprint,
     ):
         app.register_blueprint(blueprint)
 
@@ -222,10 +231,14 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    """Render friendly pages for HTTP errors; never a stack trace."""
+    """Render friendly pages for HTTP errors (problem details on the API); never a stack trace."""
+    from safeguard.api import problems
+    from safeguard.api.sessions import is_api_request
 
     def render_error(error: HTTPException):
         db.session.rollback()
+        if is_api_request():
+            return problems.from_http_error(error)
         code = error.code or 500
         return render_template("errors/error.html", error=error, code=code), code
 

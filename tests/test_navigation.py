@@ -53,6 +53,7 @@ def test_long_menus_group_the_persons_own_pages_and_the_schools(client, school, 
         "Safety check",
         "School calendar",
         "Account approvals",
+        "API tokens",
     ]
     assert _current(school_menu) == ["Accounts"]
     personal = re.search(r"Administrator OAK · OAK</button>\s*<ul[^>]*>(.*?)</ul>", admin_menu, re.S).group(1)

@@ -464,3 +464,39 @@ def test_the_trust_dashboard_runs_as_many_statements_for_six_schools_as_for_two(
         page = client.get("/trust/").get_data(as_text=True)
     assert "Dale School" in page
     assert len(many) == len(few), f"{len(few)} statements for 2 schools, {len(many)} for 6"
+
+
+@pytest.mark.parametrize("page", ["/monitoring/", "/monitoring/unmatched"])
+def test_the_monitoring_lists_run_as_many_statements_for_12_alerts_as_for_2(
+    page, client, school, sign_in, count_statements
+):
+    from safeguard.monitoring import services as monitoring
+    from safeguard.monitoring.schemas import AlertIn
+
+    factories.pupil(school.school, "Jamie", "Smith", username="jsmith15")
+
+    def receive(first: int, last: int) -> None:
+        for n in range(first, last):
+            sent = {
+                "vendor": "Smoothwall",
+                "event_id": f"e{n}",
+                "occurred_at": "2026-11-30T10:15:00Z",
+                "username": "jsmith15" if n % 2 else "unknown",
+                "category": "Self-harm",
+                "severity": 3 + n % 3,
+                "excerpt": "text",
+                "link": "https://console.example/1",
+            }
+            monitoring.receive_alert(school.school, None, AlertIn.model_validate(sent))
+        db.session.commit()
+
+    sign_in(school.dsl)
+    receive(0, 4)
+    client.get(page)
+    with count_statements() as few:
+        assert client.get(page).status_code == 200
+    receive(4, 24)
+    with count_statements() as many:
+        response = client.get(page)
+    assert response.get_data(as_text=True).count("/monitoring/alerts/") == 12
+    assert len(many) == len(few), f"{page}: {len(few)} statements for 2 alerts, {len(many)} for 12"

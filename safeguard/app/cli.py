@@ -12,6 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
 
+from safeguard.api.cli import api_token_cli
 from safeguard.audit.cli import audit_cli
 from safeguard.auth import approvals
 from safeguard.auth import services as auth_services
@@ -19,6 +20,7 @@ from safeguard.auth.cli import sso_cli
 from safeguard.auth.models import parse_roles
 from safeguard.core.extensions import db
 from safeguard.exports.cli import export_cli, verify_pdf
+from safeguard.mis.cli import mis_cli
 from safeguard.notifications.cli import escalate, notify
 from safeguard.pupils.cli import pupils_cli
 from safeguard.retention.cli import retention_cli
@@ -210,6 +212,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(transfer_cli)
     app.cli.add_command(trust_cli)
     app.cli.add_command(sso_cli)
+    app.cli.add_command(api_token_cli)
+    app.cli.add_command(mis_cli)
 
 
 def main() -> None:

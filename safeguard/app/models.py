@@ -7,6 +7,7 @@ from safeguard.adults.models import (
     AdultConcernEntry,
     AdultSettings,
 )
+from safeguard.api.models import ApiToken, IdempotentAnswer
 from safeguard.audit.models import AuditEvent
 from safeguard.auth.models import Membership, Passkey, RecoveryCode, SchoolSignIn, SignInProvider, User, UserRole
 from safeguard.bodymap.models import BodyMark
@@ -22,8 +23,9 @@ from safeguard.concerns.models import (
     FollowUp,
 )
 from safeguard.exports.models import Export
+from safeguard.monitoring.models import MonitoringAlert
 from safeguard.notifications.models import Notification, OutboxMessage, WorkerHeartbeat
-from safeguard.pupils.models import Pupil
+from safeguard.pupils.models import Pupil, PupilContact
 from safeguard.retention.models import Disposal, DisposedConcern, LegalHold, RetentionPeriod, RetentionReview
 from safeguard.sar.models import SarEvent, SarRedaction, SubjectAccessRequest
 from safeguard.schools.models import School
@@ -43,6 +45,7 @@ __all__ = [
     "AdultConcernChild",
     "AdultConcernEntry",
     "AdultSettings",
+    "ApiToken",
     "Attachment",
     "AuditEvent",
     "BodyMark",
@@ -57,12 +60,15 @@ __all__ = [
     "DisposedConcern",
     "Export",
     "FollowUp",
+    "IdempotentAnswer",
     "LegalHold",
     "Membership",
+    "MonitoringAlert",
     "Notification",
     "OutboxMessage",
     "Passkey",
     "Pupil",
+    "PupilContact",
     "ReceivedTransfer",
     "RecoveryCode",
     "RetentionPeriod",

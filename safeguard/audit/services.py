@@ -130,7 +130,7 @@ class _Read:
     kind: str
     summary: str
     school_id: int
-    actor_id: int
+    actor_id: int | None
     subject_type: str | None
     subject_id: int | None
     detail: dict[str, Any] | None
@@ -152,7 +152,7 @@ def record_read(
     summary: str,
     *,
     school_id: int,
-    actor_id: int,
+    actor_id: int | None,
     subject_type: str | None = None,
     subject_id: int | None = None,
     detail: dict[str, Any] | None = None,

@@ -685,6 +685,23 @@ def add_addendum(concern: Concern, author: User, text: str, wording_kept_reason:
     return event_id
 
 
+def add_monitoring_alert(
+    concern: Concern, dsl: User, summary: str, text: str, detail: dict[str, Any], wording_kept_reason: str | None
+) -> int:
+    """Add an alert of the school's monitoring software to the chronology (a DSL attached it from the tray); return
+    the entry's id. The alert's text passes the terminology gate like any text written into a record.
+
+    :param detail: the alert's facts (vendor, event id, category, severity, when, the link to the vendor's console).
+    """
+    kept = check_wording({"excerpt": text}, wording_kept_reason)
+    _change(concern, None)
+    event_id = _event(
+        concern, dsl, EventKind.MONITORING_ALERT, summary, text=text or None, detail={**detail, **_kept(kept)}
+    )
+    _audit(concern, dsl, "concern.monitoring_alert", "Monitoring alert attached", {"alert_id": detail.get("alert_id")})
+    return event_id
+
+
 def add_marks(
     concern: Concern,
     author: User,

@@ -118,6 +118,7 @@ class EventKind(enum.StrEnum):
     FOLLOW_UP_DONE = "follow_up_done"
     ATTACHMENT = "attachment"
     PROTOCOL_ANSWER = "protocol_answer"
+    MONITORING_ALERT = "monitoring_alert"
 
     @property
     def label(self) -> str:
@@ -141,6 +142,7 @@ _EVENT_KIND_LABELS = {
     EventKind.FOLLOW_UP_DONE: "Follow-up done",
     EventKind.ATTACHMENT: "Attachment",
     EventKind.PROTOCOL_ANSWER: "Guided-response answer",
+    EventKind.MONITORING_ALERT: "Monitoring alert",
 }
 
 

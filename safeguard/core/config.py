@@ -51,6 +51,13 @@ DEFAULTS: dict[str, object] = {
     "BASE_URL": None,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": False,
+    # Requests one API token may make (Flask-Limiter's notation); a MIS sync or a burst of alerts fits well within it.
+    "API_RATE_LIMIT": "300 per minute",
+    # The Wonde connector of `flask --app safeguard mis sync`: the broker's address, the school's id there and the
+    # school's access token (from the environment, never the repository).
+    "WONDE_BASE_URL": "https://api.wonde.com/v1.0",
+    "WONDE_SCHOOL_ID": None,
+    "WONDE_TOKEN": None,
     # Reverse proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto are trusted (see proxy.py).
     "PROXY_HOPS": 0,
     # Argon2id cost (RFC 9106 low-memory profile). Lower only in tests.
@@ -80,6 +87,10 @@ ENVIRONMENT = {
     "UPLOAD_ENCRYPTION_KEY": "UPLOAD_ENCRYPTION_KEY",
     "IDLE_TIMEOUT_MINUTES": "IDLE_TIMEOUT_MINUTES",
     "PROXY_HOPS": "PROXY_HOPS",
+    "API_RATE_LIMIT": "API_RATE_LIMIT",
+    "WONDE_BASE_URL": "WONDE_BASE_URL",
+    "WONDE_SCHOOL_ID": "WONDE_SCHOOL_ID",
+    "WONDE_TOKEN": "WONDE_TOKEN",
 }
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -32,6 +32,7 @@ from safeguard.core.schooldays import WEEKDAYS, Calendar, Term, school_days_betw
 from safeguard.core.sqltypes import utcnow
 from safeguard.exports import store
 from safeguard.exports.models import Export
+from safeguard.monitoring import services as monitoring
 from safeguard.pupils import store as pupils_store
 from safeguard.pupils.models import PUPIL_FLAGS, Pupil
 from safeguard.reports import data as rd
@@ -382,6 +383,26 @@ def period_summary(school: School, period_from: date, period_to: date, now: date
         acknowledged_late_count=sum(1 for r in rows if acknowledged_late(r.acknowledged_at, r.ack_due_at, late_at)),
         referrals_by_agency=_referrals_by_agency(school.id, start, end),
         by_vulnerable_group=_by_vulnerable_group(school.id, start, end),
+        monitoring=_monitoring_review(school.id, start, end),
+    )
+
+
+def _monitoring_review(school_id: int, start: datetime, end: datetime) -> rd.MonitoringReview | None:
+    """The period's monitoring alerts counted for the annual filtering and monitoring review; None without any."""
+    counted = monitoring.review(school_id, start, end)
+    if not counted.total:
+        return None
+
+    def ordered(counter: Counter[Any]) -> tuple[tuple[str, int], ...]:
+        return tuple((str(key), n) for key, n in sorted(counter.items(), key=lambda item: (-item[1], str(item[0]))))
+
+    return rd.MonitoringReview(
+        total=counted.total,
+        below_tray=counted.below_tray,
+        by_vendor=ordered(counted.by_vendor),
+        by_category=ordered(counted.by_category),
+        by_severity=tuple((str(level), counted.by_severity.get(level, 0)) for level in range(5, 0, -1)),
+        by_outcome=ordered(counted.by_outcome),
     )
 
 

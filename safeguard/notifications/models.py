@@ -28,6 +28,8 @@ class Notification(Model):
     # Written without a child's name: the page it links to shows the rest to those allowed to see it.
     message: Mapped[str] = mapped_column(String(300))
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where the alert leads when it is not about a concern (a severity 5 monitoring alert in the tray).
+    link: Mapped[str | None] = mapped_column(String(300))
 
 
 class OutboxMessage(Model):

@@ -175,6 +175,66 @@ def alert(
     return len(people)
 
 
+def alert_linked(
+    recipients: Iterable[Person],
+    *,
+    school_id: int,
+    path: str,
+    message: str,
+    subject: str,
+    lines: str,
+    in_app_only: Iterable[Person] = (),
+) -> int:
+    """Notify each recipient in the app and queue an e-mail about something that is not (yet) a concern, such as a
+    severity 5 monitoring alert; return how many people were alerted by e-mail.
+
+    :param path: the page the alert leads to (``/monitoring/alerts/12``), in the app and in the e-mail.
+    :param message: the in-app line, and ``subject`` and ``lines`` the e-mail's: never a child's name or what they
+        wrote.
+    """
+    people = list(recipients)
+    in_app = people + list(in_app_only)
+    if not in_app:
+        return 0
+    body = (
+        f"{lines}\n"
+        f"Open it in Safeguard: {links_base()}{path}\n\n"
+        "For confidentiality this e-mail holds no names or details. Sign in to read it.\n"
+    )
+    connection = transaction_connection()
+    connection.execute(
+        _ADD_NOTIFICATIONS,
+        [
+            {
+                "school_id": school_id,
+                "user_id": user.id,
+                "concern_id": None,
+                "urgent": True,
+                "message": message,
+                "link": path,
+            }
+            for user in in_app
+        ],
+    )
+    if people:
+        connection.execute(
+            _ADD_OUTBOX,
+            [{"school_id": school_id, "to_address": user.email, "subject": subject, "body": body} for user in people],
+        )
+    return len(people)
+
+
+def mark_link_read(user: User, path: str) -> int:
+    """Mark as read the person's alerts that lead to ``path`` (they opened it); return how many."""
+    statement = (
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.link == path, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    result = cast(CursorResult[Any], transaction_connection().execute(statement))
+    return result.rowcount
+
+
 def alert_outside(
     address: str, *, school_id: int, school_name: str, reference: str, urgent: bool, escalated_at: str
 ) -> None:

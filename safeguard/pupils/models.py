@@ -6,7 +6,19 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Index, String, UniqueConstraint, and_, event, text
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    and_,
+    event,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safeguard.core.extensions import Model
@@ -36,6 +48,9 @@ class Pupil(Model):
         Index("ix_pupils_school_id_last_name", "school_id", "legal_last_name", "legal_first_name"),
         # Searches read the school's keys from here, not from the table.
         Index("ix_pupils_school_id_search_key", "school_id", "search_key"),
+        # Monitoring alerts find the child by username or e-mail address.
+        Index("ix_pupils_school_id_username", "school_id", "username"),
+        Index("ix_pupils_school_id_email", "school_id", "email"),
         Index(
             "ix_pupils_transfer_awaiting_receipt",
             "school_id",
@@ -64,6 +79,15 @@ class Pupil(Model):
     looked_after: Mapped[bool] = mapped_column(Boolean, default=False)
     previously_looked_after: Mapped[bool] = mapped_column(Boolean, default=False)
     send: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The child's SEN status as the MIS gives it: "none", "sen_support" or "ehc_plan" (empty when not known); sets
+    # ``send``.
+    sen_status: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # The child's username on school devices and their school e-mail address, from the MIS: monitoring alerts are
+    # matched to the child by either (stored lower case).
+    username: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    # The MIS's (or broker's) own id for the child.
+    mis_id: Mapped[str | None] = mapped_column(String(100))
     # Set when the child leaves; the record stays.
     left_on: Mapped[date | None] = mapped_column(Date)
     destination_school: Mapped[str | None] = mapped_column(String(200))
@@ -97,6 +121,34 @@ class Pupil(Model):
 
     def __repr__(self) -> str:
         return f"<Pupil {self.id} {self.upn}>"
+
+
+class PupilContact(Model):
+    """A person the MIS names as a child's contact. Children who share a contact are siblings (or live together).
+
+    Replaced as a whole by each MIS sync of the child: the MIS is the record of contacts, not Safeguard.
+    """
+
+    __tablename__ = "pupil_contacts"
+    __table_args__ = (
+        Index("ix_pupil_contacts_school_id_pupil_id", "school_id", "pupil_id"),
+        # Siblings: the other children with the same contact.
+        Index("ix_pupil_contacts_school_id_contact_key", "school_id", "contact_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"))
+    # The MIS's id for the contact (the same person for every child they are a contact of).
+    contact_key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    # "Mother", "Carer", "Grandparent", as the MIS says.
+    relationship: Mapped[str] = mapped_column(String(60), default="")
+    parental_responsibility: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The order the MIS lists contacts in (1: contact first).
+    priority: Mapped[int | None] = mapped_column(Integer)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
 
 
 # The same condition for queries (the transfers page, the queue's notice of late transfers), so that both match the

@@ -17,6 +17,7 @@ from safeguard.concerns.states import EventKind
 from safeguard.core.formatting import school_zone
 from safeguard.core.forms import as_id, attach_error, required_data
 from safeguard.core.sqltypes import utcnow
+from safeguard.mis import store as mis_store
 from safeguard.pupils import services
 from safeguard.pupils import store as pupils_store
 from safeguard.pupils.forms import ConfirmImportForm, ImportForm, LeftForm
@@ -102,6 +103,8 @@ def _render_pupil(pupil: Pupil, left_form: LeftForm) -> str:
         can_export=permissions.has(current_user, Capability.EXPORT),
         received_files=transfers_store.received_for_pupil(pupil.school_id, pupil.id),
         adult_concerns=adults.child_entries(current_user, pupil.id),
+        contacts=mis_store.contacts(pupil.school_id, pupil.id),
+        siblings=mis_store.siblings(pupil.school_id, pupil.id),
     )
 
 

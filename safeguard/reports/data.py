@@ -151,6 +151,19 @@ class TransferInfo:
 
 
 @dataclass(frozen=True)
+class MonitoringReview:
+    """The period's alerts from the filtering and monitoring software, counted for the annual review of filtering and
+    monitoring: by vendor, category, severity and outcome (no child, username or text)."""
+
+    total: int
+    below_tray: int
+    by_vendor: tuple[tuple[str, int], ...]
+    by_category: tuple[tuple[str, int], ...]
+    by_severity: tuple[tuple[str, int], ...]
+    by_outcome: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
 class PeriodSummary:
     """Counts and times for a period: no child's name or identifying detail."""
 
@@ -173,6 +186,8 @@ class PeriodSummary:
     referrals_by_agency: tuple[tuple[str, int], ...] = ()
     # (group, children, concerns): each count as shown, "fewer than 5" for a small group, so no child is identified.
     by_vulnerable_group: tuple[tuple[str, str, str], ...] = ()
+    # None when no alert arrived in the period; left out of the digest then, so earlier summaries still verify.
+    monitoring: MonitoringReview | None = field(default=None, metadata=OMITTED_WHEN_EMPTY)
 
 
 # The zone of a school that has not chosen one (the schools table's default).

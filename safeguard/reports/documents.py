@@ -32,6 +32,7 @@ from safeguard.reports.data import (
     ChildFile,
     ConcernInfo,
     ExportMeta,
+    MonitoringReview,
     PeriodSummary,
     PupilInfo,
     SchoolInfo,
@@ -381,6 +382,37 @@ def _bar_chart(pairs: tuple[tuple[str, int], ...], width: float, title: str, hor
     return drawing
 
 
+def _monitoring_section(review: MonitoringReview | None, width: float) -> list:
+    """The period's filtering and monitoring alerts, for the annual review: totals, then by vendor, category,
+    severity and outcome."""
+    s = styles()
+    made: list = [Paragraph("Filtering and monitoring alerts", s["h2"])]
+    if review is None:
+        return [*made, Paragraph("No alert from the school's monitoring software in the period.", s["body"])]
+    made += [
+        Paragraph(
+            "Alerts from the school's filtering and monitoring software that occurred in the period, for the annual "
+            "review of filtering and monitoring. Alerts below the school's lowest severity for the tray were counted "
+            "and not shown to the DSL team.",
+            s["small"],
+        ),
+        key_values(
+            [("Alerts", str(review.total)), ("Below the tray's severity (counted only)", str(review.below_tray))],
+            width,
+        ),
+    ]
+    for heading, pairs in (
+        ("Vendor", review.by_vendor),
+        ("Category", review.by_category),
+        ("Severity", review.by_severity),
+        ("Outcome", review.by_outcome),
+    ):
+        rows: list[list[Cell]] = [[heading, "Alerts"]]
+        rows += [[label, str(n)] for label, n in pairs]
+        made.append(grid(rows, [width * 0.75, width * 0.25]))
+    return made
+
+
 def build_period_summary(summary: PeriodSummary, meta: ExportMeta) -> bytes:
     """Counts and response times for governors and the local authority; no child is named."""
     s = styles()
@@ -460,6 +492,7 @@ def build_period_summary(summary: PeriodSummary, meta: ExportMeta) -> bytes:
                 groups,
                 [width * 0.5, width * 0.25, width * 0.25],
             ),
+            *_monitoring_section(summary.monitoring, width),
         ]
         return made
 

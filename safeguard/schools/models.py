@@ -48,6 +48,10 @@ class School(Model):
     # e-mail goes to (reference and urgency only, never a name). Empty: no further step.
     onward_contact_label: Mapped[str] = mapped_column(String(120), default="")
     onward_contact_email: Mapped[str] = mapped_column(String(254), default="")
+    # The lowest severity (1 to 5) of a monitoring alert that enters the DSLs' tray; alerts below are counted only.
+    monitoring_min_severity: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # When `flask --app safeguard mis sync` last read the broker completely: the next sync asks for changes since.
+    mis_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # After the receiving school confirms receipt of a child's file sent to it: whether this school keeps its copy of
     # the file (True) or only the record of the transfer (the retention rules read it).
