@@ -137,6 +137,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Register one blueprint per feature."""
+    from safeguard.access.views import blueprint as access_blueprint
     from safeguard.admin.views import blueprint as admin_blueprint
     from safeguard.auth.views import blueprint as auth_blueprint
     from safeguard.bodymap.views import blueprint as bodymap_blueprint
@@ -159,6 +160,7 @@ def register_blueprints(app: Flask) -> None:
         pupils_blueprint,
         safety_blueprint,
         bodymap_blueprint,
+        access_blueprint,
     ):
         app.register_blueprint(blueprint)
 

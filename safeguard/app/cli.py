@@ -140,7 +140,7 @@ def user_roles(school_code: str, email: str, role: str) -> None:
 @click.command("demo")
 def demo() -> None:
     """Create the demo school with one user of each role (idempotent) and print the logins."""
-    from safeguard.app.demo import body_map_reference, seed_demo
+    from safeguard.app.demo import body_map_reference, restricted_reference, seed_demo
 
     if current_app.config.get("PRODUCTION"):
         fail("the demo school is for trying Safeguard out, not for a production deployment")
@@ -157,6 +157,9 @@ def demo() -> None:
     reference = body_map_reference()
     if reference:
         click.echo(f"Concern {reference} has a body map with two marks (sign in as the DSL to see it).")
+    restricted = restricted_reference()
+    if restricted:
+        click.echo(f"Concern {restricted} is restricted: only the lead DSL (dsl@oak.example) and the head can see it.")
 
 
 def register(app: Flask) -> None:

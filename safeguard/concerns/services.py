@@ -21,9 +21,12 @@ import filetype
 from flask import current_app
 
 from safeguard import protocols
+from safeguard.access import store as access_store
 from safeguard.audit import services as audit
+from safeguard.auth import permissions
 from safeguard.auth import store as accounts
 from safeguard.auth.models import User
+from safeguard.auth.permissions import Viewer
 from safeguard.bodymap import services as bodymap
 from safeguard.concerns import store
 from safeguard.concerns.models import Concern
@@ -416,6 +419,9 @@ def log_concern(reporter: User, new: NewConcern, *, now: datetime | None = None)
     store.insert_children(concern.id, concern.school_id, [(p.pupil_id, p.part) for p in new.pupils])
     store.insert_categories(concern.id, concern.school_id, [(c.id, c.label) for c in checked.categories])
     alerted, in_app_only, routing = route(checked.team)
+    # A child whose file is restricted: only those named on it are alerted (an alert names the reference).
+    allowed = access_store.who_may_see(concern.school_id, concern.id, [p.id for p in alerted + in_app_only], now)
+    alerted, in_app_only = [p for p in alerted if p.id in allowed], [p for p in in_app_only if p.id in allowed]
     _first_entry(concern, reporter, checked, routing, now)
     for upload, content_type in zip(new.uploads, checked.content_types, strict=True):
         _store_attachment(concern, reporter, upload, content_type)
@@ -1066,8 +1072,9 @@ def _escalate(concern: store.Unacknowledged, now: datetime) -> bool:
     """Alert the school's DSLs and head about one concern not acknowledged in time, once."""
     if not store.mark_escalated(concern.id, now):
         return False
+    allowed = access_store.who_may_see(concern.school_id, concern.id, [r.id for r in concern.recipients], now)
     notifications.alert(
-        concern.recipients,
+        [r for r in concern.recipients if r.id in allowed],
         school_id=concern.school_id,
         concern_id=concern.id,
         reference=concern.reference,
@@ -1180,12 +1187,12 @@ def _years(outline: store.ChronologyOutline, zone: ZoneInfo) -> list[int]:
     return list(range(last, first - 1, -1))
 
 
-def child_chronology(school: School, pupil_id: int, asked: ChronologyRequest) -> ChronologyView:
+def child_chronology(school: School, pupil_id: int, asked: ChronologyRequest, viewer: Viewer) -> ChronologyView:
     """A child's chronology, a calendar year of the school at a time (the latest by default) or every year, narrowed
     to what was asked for; a choice that does not belong to this child (another concern, a category none of their
     concerns has, a kind of entry that does not exist) is set aside rather than refused."""
     zone = zone_named(school.timezone)
-    outline = store.chronology_outline(school.id, pupil_id)
+    outline = store.chronology_outline(school.id, pupil_id, viewer)
     years = _years(outline, zone)
     year = asked.year if asked.year == ALL_YEARS or asked.year in years else (years[0] if years else ALL_YEARS)
     shown = ChronologyRequest(
@@ -1198,7 +1205,7 @@ def child_chronology(school: School, pupil_id: int, asked: ChronologyRequest) ->
     if isinstance(year, int):
         start, end = datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
     only = store.ChronologyFilter(start, end, shown.concern_id, shown.category_id, shown.kind)
-    return ChronologyView(store.pupil_chronology(school.id, pupil_id, only=only), years, shown, outline)
+    return ChronologyView(store.pupil_chronology(school.id, pupil_id, viewer=viewer, only=only), years, shown, outline)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1249,7 +1256,7 @@ def search_text(user: User, query: str) -> TextSearch:
     words = search_words(query)
     if not any(len(word) >= 2 for word in words):
         raise ConcernError("Type a word to search for (two letters or more).", field="q")
-    matches = store.text_matches(user.school_id, words)
+    matches = store.text_matches(user.school_id, words, permissions.viewer(user, utcnow()))
     more, matches = len(matches) > store.TEXT_SEARCH_LIMIT, matches[: store.TEXT_SEARCH_LIMIT]
     audit.record_search(
         "search.text",

@@ -118,6 +118,11 @@ class EventKind(enum.StrEnum):
     FOLLOW_UP_DONE = "follow_up_done"
     ATTACHMENT = "attachment"
     PROTOCOL_ANSWER = "protocol_answer"
+    # Confidentiality (safeguard.access): who may see the record changed; a case team member invited or ended;
+    # someone outside a restricted record opened it in an emergency.
+    ACCESS = "access"
+    CASE_TEAM = "case_team"
+    EMERGENCY_ACCESS = "emergency_access"
 
     @property
     def label(self) -> str:
@@ -141,6 +146,9 @@ _EVENT_KIND_LABELS = {
     EventKind.FOLLOW_UP_DONE: "Follow-up done",
     EventKind.ATTACHMENT: "Attachment",
     EventKind.PROTOCOL_ANSWER: "Guided-response answer",
+    EventKind.ACCESS: "Who may see it",
+    EventKind.CASE_TEAM: "Case team",
+    EventKind.EMERGENCY_ACCESS: "Emergency access",
 }
 
 

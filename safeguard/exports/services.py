@@ -21,7 +21,10 @@ from zoneinfo import ZoneInfo
 
 from safeguard import reports
 from safeguard.audit import services as audit
+from safeguard.auth import permissions
+from safeguard.auth import store as accounts
 from safeguard.auth.models import Role, User
+from safeguard.auth.permissions import Viewer
 from safeguard.bodymap.store import MarkRow
 from safeguard.concerns.models import Concern
 from safeguard.concerns.rules import acknowledged_late
@@ -260,14 +263,29 @@ def concern_info(concern: Concern, lines: EventLines = event_lines) -> rd.Concer
     return found[0]
 
 
-def child_file(pupil: Pupil, include_other_children: bool, lines: EventLines = event_lines) -> rd.ChildFile:
-    """Every concern about a child, oldest first."""
+def child_file(
+    pupil: Pupil, include_other_children: bool, lines: EventLines = event_lines, *, viewer: Viewer | None = None
+) -> rd.ChildFile:
+    """Every concern about a child that ``viewer`` (the person exporting; the DSL team's standard concerns when not
+    given, as for the command line) may see, oldest first."""
+    selection = store.concerns_about(pupil.school_id, pupil.id, viewer or _team_viewer())
     return rd.ChildFile(
         school=school_info(store.school(pupil.school_id)),
         pupil=pupil_info(pupil),
-        concerns=concern_infos(pupil.school_id, store.concerns_about(pupil.school_id, pupil.id), lines),
+        concerns=concern_infos(pupil.school_id, selection, lines),
         include_other_children=include_other_children,
     )
+
+
+def _team_viewer() -> Viewer:
+    """No one in particular, of the DSL team: the standard concerns only (the command line's exports)."""
+    return Viewer(None, True, utcnow())
+
+
+def _author_viewer(export: Export) -> Viewer:
+    """The person who made an export, as a viewer now: what verifying their document compares it with."""
+    author = accounts.account(export.generated_by_id) if export.generated_by_id else None
+    return permissions.viewer(author, utcnow()) if author is not None else _team_viewer()
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -467,14 +485,14 @@ def _monthly_medians(
     ]
 
 
-def oversight(school: School, now: datetime) -> Oversight:
+def oversight(school: School, now: datetime, viewer: Viewer | None = None) -> Oversight:
     """The oversight page's numbers: open, urgent and overdue concerns and follow-ups and transfers awaiting receipt
     now; concerns logged, times to acknowledge and referrals by agency this term."""
     zone = ZoneInfo(school.timezone)
     today = now.astimezone(zone).date()
     term = term_of(today)
     start, end = _period(school, term.first, today)
-    current = store.school_now(school.id, now, today)
+    current = store.school_now(school.id, now, today, viewer or _team_viewer())
     pending = transfers_awaiting_receipt(school.id)
     late = len(past_transfer_window(pending, today))
     rows = store.logged_between(school.id, start, end)
@@ -611,7 +629,7 @@ def export_concern(concern: Concern, user: User | None, reason: str) -> Exported
 def export_child_file(pupil: Pupil, user: User | None, reason: str, include_other_children: bool) -> ExportedFile:
     """Build the child's safeguarding file (other children redacted unless the DSL chose otherwise)."""
     reason = _reason(reason)
-    content = child_file(pupil, include_other_children)
+    content = child_file(pupil, include_other_children, viewer=permissions.viewer(user, utcnow()) if user else None)
     meta = _meta(user, reason, store.school(pupil.school_id))
     pdf = reports.build_child_file(content, meta)
     document = _Document(
@@ -641,7 +659,9 @@ def export_transfer(
     pupil.transfer_sent_at = now
     pupil.transfer_confirmed_at = None
     content = rd.TransferInfo(
-        child_file=child_file(pupil, include_other_children=False),
+        child_file=child_file(
+            pupil, include_other_children=False, viewer=permissions.viewer(user, now) if user else None
+        ),
         to_school=pupil.transfer_to,
         method=pupil.transfer_method,
         sent_on=now.astimezone(ZoneInfo(school.timezone)).date(),
@@ -756,9 +776,9 @@ def _current_content(export: Export, lines: EventLines = event_lines) -> object 
     if pupil is None:
         return None
     if export.kind == "child_file":
-        return child_file(pupil, params.get("include_other_children") == "1", lines)
+        return child_file(pupil, params.get("include_other_children") == "1", lines, viewer=_author_viewer(export))
     return rd.TransferInfo(
-        child_file=child_file(pupil, include_other_children=False, lines=lines),
+        child_file=child_file(pupil, include_other_children=False, lines=lines, viewer=_author_viewer(export)),
         to_school=params.get("to", ""),
         method=params.get("method", ""),
         sent_on=export.generated_at.astimezone(ZoneInfo(store.school(export.school_id).timezone)).date(),
@@ -814,7 +834,7 @@ def _first_change_after(export: Export) -> store.ChangeRow | None:
     if export.subject_id is not None and export.kind == "concern":
         selection = store.one_concern(export.school_id, export.subject_id)
     elif export.subject_id is not None and export.kind in ("child_file", "transfer"):
-        selection = store.concerns_about(export.school_id, export.subject_id)
+        selection = store.concerns_about(export.school_id, export.subject_id, _author_viewer(export))
     return store.first_change_after(export.school_id, selection, export.generated_at)
 
 

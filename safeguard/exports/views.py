@@ -141,7 +141,7 @@ def oversight():
     """The school's numbers at a glance, as charts with the same numbers in tables."""
     return render_template(
         "exports/oversight.html",
-        o=services.oversight(current_user.school, utcnow()),
+        o=services.oversight(current_user.school, utcnow(), permissions.viewer(current_user, utcnow())),
         minutes_text=services.minutes_text,
     )
 

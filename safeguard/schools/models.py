@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from zoneinfo import available_timezones
 
-from sqlalchemy import CheckConstraint, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from safeguard.core.extensions import Model
@@ -48,6 +48,11 @@ class School(Model):
     # e-mail goes to (reference and urgency only, never a name). Empty: no further step.
     onward_contact_label: Mapped[str] = mapped_column(String(120), default="")
     onward_contact_email: Mapped[str] = mapped_column(String(254), default="")
+    # The lead DSL (one account of the school's DSL team): with the head, widens access to restricted records and
+    # reads "who has seen this". NULL: not chosen yet (the head alone then).
+    lead_dsl_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", use_alter=True, name="fk_schools_lead_dsl_id_users")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property
