@@ -57,6 +57,16 @@ def _live(grant: Any) -> ColumnElement[bool]:
     return and_(grant.revoked_at.is_(None), or_(grant.ends_at.is_(None), grant.ends_at > NOW))
 
 
+def _tables_of(*expressions: Any) -> list[Any]:
+    """The tables (or aliases) the expressions read from: those a sub-query about them correlates with."""
+    tables: list[Any] = []
+    for expression in expressions:
+        for table in getattr(expression, "_from_objects", ()):
+            if table not in tables:
+                tables.append(table)
+    return tables
+
+
 def concern_visible(
     concern_id: Any, level: Any, school_id: Any, viewer: Any = VIEWER, team: Any = TEAM
 ) -> ColumnElement[bool]:
@@ -69,9 +79,7 @@ def concern_visible(
     """
     # The enclosing statement's tables, correlated explicitly: these sub-queries are nested two deep, and
     # auto-correlation only reaches the statement immediately around a sub-query.
-    outer = [
-        column.table for column in (concern_id, level, school_id, viewer) if getattr(column, "table", None) is not None
-    ]
+    outer = _tables_of(concern_id, level, school_id, viewer)
     grant = aliased(RecordAccess)
     granted = (
         exists()
@@ -121,7 +129,7 @@ def visible_concern_ids(school_id: Any) -> Any:
 def concern_id_visible(concern_id: Any, school_id: Any) -> ColumnElement[bool]:
     """Whether the viewer may see the concern of ``concern_id`` (a column of another table: a follow-up, an alert)."""
     seen = aliased(Concern)
-    outer = [column.table for column in (concern_id, school_id) if getattr(column, "table", None) is not None]
+    outer = _tables_of(concern_id, school_id)
     return (
         exists()
         .where(

@@ -1,5 +1,6 @@
 """Every model, imported in one place so that the metadata is complete (for Alembic and the app)."""
 
+from safeguard.access.models import RecordAccess
 from safeguard.audit.models import AuditEvent
 from safeguard.auth.models import RecoveryCode, User, UserRole
 from safeguard.bodymap.models import BodyMark
@@ -33,6 +34,7 @@ __all__ = [
     "Notification",
     "OutboxMessage",
     "Pupil",
+    "RecordAccess",
     "RecoveryCode",
     "School",
     "User",

@@ -1007,7 +1007,8 @@ def answer_protocol_step(
 def link_concerns(concern: Concern, dsl: User, other_reference: str, seen_version: int | None) -> Concern:
     """Link two concerns of the school about one incident (both chronologies show the link)."""
     other = store.concern_by_reference(concern.school_id, other_reference or "")
-    if other is None:
+    # One the person may not see is answered as one that does not exist (and a link never widens who sees it).
+    if other is None or not permissions.can_view_concern(dsl, other):
         raise ConcernError("No concern in this school has that reference.", field="reference")
     if other.id == concern.id:
         raise ConcernError("A concern cannot be linked to itself.", field="reference")

@@ -87,6 +87,11 @@ _TODAY = bindparam("today", type_=Date())
 # Whether the person a list is read for may see the concern (safeguard.access.store.concern_visible): part of every
 # statement that lists, counts or names concerns, bound with ``Viewer.values()``.
 _VISIBLE = concern_visible(Concern.id, Concern.access_level, _SCHOOL)
+# An entry the person may see: any but a link to a concern they may not see (its summary names that concern).
+_ENTRY_SHOWN = or_(
+    ConcernEvent.kind != EventKind.LINKED.value,
+    concern_id_visible(ConcernEvent.detail["related"].as_integer(), _SCHOOL),
+)
 
 
 class StaleConcern(Exception):
@@ -216,7 +221,7 @@ _EVENTS = (
         User.display_name.label("actor_name"),
     )
     .outerjoin(User, User.id == ConcernEvent.actor_id)
-    .where(ConcernEvent.school_id == _SCHOOL, ConcernEvent.concern_id == _CONCERN_ID)
+    .where(ConcernEvent.school_id == _SCHOOL, ConcernEvent.concern_id == _CONCERN_ID, _ENTRY_SHOWN)
     .order_by(ConcernEvent.at, ConcernEvent.id)
 )
 _EVENTS_FOR_REPORTER = _EVENTS.where(ConcernEvent.visible_to_reporter.is_(True))
@@ -299,10 +304,11 @@ def logged_detail(concern: Concern) -> dict[str, Any]:
     return dict(json_nested(detail) or {})
 
 
-def events(concern: Concern, *, reporter_view: bool = False) -> list[EventRow]:
-    """A concern's chronology, oldest first; the reporter sees only what is meant for them."""
+def events(concern: Concern, viewer: Viewer, *, reporter_view: bool = False) -> list[EventRow]:
+    """A concern's chronology, oldest first, as ``viewer`` may see it (a link to a concern they may not see is left
+    out); the reporter sees only what is meant for them."""
     statement = _EVENTS_FOR_REPORTER if reporter_view else _EVENTS
-    return [EventRow(**row._mapping) for row in db.session.execute(statement, _of(concern))]
+    return [EventRow(**row._mapping) for row in db.session.execute(statement, _of(concern) | viewer.values())]
 
 
 @dataclass(frozen=True)
@@ -424,7 +430,7 @@ _CHRONOLOGY = (
         ConcernEvent.summary,
     )
     .join(_CHILDS_CONCERNS, _CHILDS_CONCERNS.c.concern_id == ConcernEvent.concern_id)
-    .where(ConcernEvent.school_id == _SCHOOL)
+    .where(ConcernEvent.school_id == _SCHOOL, _ENTRY_SHOWN)
     .order_by(ConcernEvent.at.desc(), ConcernEvent.id.desc())
 )
 
@@ -1423,7 +1429,12 @@ def _text_search_statement(dialect: str) -> Select[Any]:
         ConcernEvent.kind,
         ConcernEvent.at,
         (ConcernEvent.summary + literal_column("'\n\n'") + func.coalesce(ConcernEvent.text, "")).label("body"),
-    ).where(ConcernEvent.school_id == _SCHOOL, entry_matches, concern_id_visible(ConcernEvent.concern_id, _SCHOOL))
+    ).where(
+        ConcernEvent.school_id == _SCHOOL,
+        entry_matches,
+        concern_id_visible(ConcernEvent.concern_id, _SCHOOL),
+        _ENTRY_SHOWN,
+    )
     found = (
         union_all(accounts_found, entries_found)
         .order_by(literal_column("at").desc(), literal_column("event_id").desc())

@@ -390,7 +390,7 @@ def _concern_page(concern, http_status: int, stale: datetime | None, **bound):
             render_template(
                 "concerns/reporter_view.html",
                 concern=concern,
-                events=store.events(concern, reporter_view=True),
+                events=store.events(concern, permissions.viewer(current_user, utcnow()), reporter_view=True),
                 addendum_form=bound.get("addendum") or forms.AddendumForm(formdata=None, prefix="addendum"),
                 marks=marks,
                 marks_form=marks_form,
@@ -399,10 +399,10 @@ def _concern_page(concern, http_status: int, stale: datetime | None, **bound):
             http_status,
         )
     vocabulary = get_vocabulary()
-    events = store.events(concern)
-    follow_ups = store.follow_ups(concern)
     now = utcnow()
     viewer = permissions.viewer(current_user, now)
+    events = store.events(concern, viewer)
+    follow_ups = store.follow_ups(concern)
     today = local_today(school_zone(), now)
     return (
         render_template(

@@ -49,7 +49,7 @@ def index():
 def concern(concern_id: int):
     """Export a concern report."""
     record = store.concern(current_user.school_id, concern_id)
-    if record is None:
+    if record is None or not permissions.can_export(current_user, record):
         abort(404)
     form = forms.ExportForm()
     if form.validate_on_submit():

@@ -1,0 +1,196 @@
+"""Restricted and sealed records, case teams, emergency access, who has seen this, and the quick exit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from safeguard.access import services
+from safeguard.access.models import AccessLevel
+from safeguard.auth import permissions
+from safeguard.concerns import store
+from safeguard.core.extensions import db
+from safeguard.core.sqltypes import utcnow
+from safeguard.exports import services as exports
+from tests import factories
+
+SECRET_WORDS = "uncle shouts marmalade"
+
+
+def _restricted(team, children, level=AccessLevel.RESTRICTED, people=None):
+    concern = factories.concern(
+        team.staff, [children[0]], account=f'Amira said "my {SECRET_WORDS} at me at home". She was tearful.'
+    )
+    people = people if people is not None else {team.lead.id, team.head.id}
+    services.set_concern_access(
+        concern, team.lead, services.AccessChange(level, frozenset(people), "A relative of a member of staff.")
+    )
+    db.session.commit()
+    return concern
+
+
+def _csrf(client, url="/"):
+    return factories.csrf_token(client, url)
+
+
+def test_a_restricted_concern_is_found_nowhere_by_the_deputy(team, children, browser_of):
+    other = factories.concern(team.staff, [children[0]])
+    concern = _restricted(team, children)
+    deputy = browser_of(team.deputy)
+    pages = {
+        "queue": deputy.get("/concerns/?status=all").get_data(as_text=True),
+        "queue search": deputy.get(f"/concerns/?status=all&q={concern.reference}").get_data(as_text=True),
+        "child's page": deputy.get(f"/pupils/{children[0].id}?year=all").get_data(as_text=True),
+        "alerts": deputy.get("/notifications/").get_data(as_text=True),
+        "home": deputy.get("/").get_data(as_text=True),
+        "oversight": deputy.get("/exports/oversight").get_data(as_text=True),
+        "linked concern": deputy.get(f"/concerns/{other.id}").get_data(as_text=True),
+    }
+    token = _csrf(deputy, "/concerns/search")
+    pages["search"] = deputy.post("/concerns/search", data={"q": "marmalade", "csrf_token": token}).get_data(
+        as_text=True
+    )
+    for name, page in pages.items():
+        # The searches show what was typed again; nothing else of the record shows anywhere.
+        typed = {"queue search": concern.reference, "search": "marmalade"}.get(name, "")
+        shown = page.replace(f'value="{typed}"', "") if typed else page
+        assert concern.reference not in shown and "marmalade" not in shown, name
+        assert f"/concerns/{concern.id}" not in page, name
+    assert deputy.get(f"/concerns/{concern.id}").status_code == 404
+    assert deputy.get(f"/exports/concern/{concern.id}").status_code == 404
+    assert deputy.get(f"/concerns/{concern.id}/access").status_code == 404
+    # Counted nowhere: the deputy's queue counts one open concern (the other one), the lead's two.
+    now = utcnow()
+    mine = store.queue(team.lead.school_id, store.QueueFilters(), now, viewer=permissions.viewer(team.deputy, now))
+    theirs = store.queue(team.lead.school_id, store.QueueFilters(), now, viewer=permissions.viewer(team.lead, now))
+    assert (mine.total, theirs.total) == (1, 2)
+    # The child's file exported by the deputy leaves it out; by the lead, it is there.
+    by_deputy = exports.child_file(children[0], False, viewer=permissions.viewer(team.deputy, now))
+    by_lead = exports.child_file(children[0], False, viewer=permissions.viewer(team.lead, now))
+    assert [c.reference for c in by_deputy.concerns] == [other.reference]
+    assert {c.reference for c in by_lead.concerns} == {other.reference, concern.reference}
+
+
+def test_the_lead_and_the_head_still_see_it_and_its_restriction_is_on_the_record(team, children, browser_of):
+    concern = _restricted(team, children)
+    for person in (team.lead, team.head):
+        page = browser_of(person).get(f"/concerns/{concern.id}").get_data(as_text=True)
+        assert "Restricted:" in page and SECRET_WORDS in page
+    entry = [e for e in store.events(concern, permissions.viewer(team.lead, utcnow())) if e.kind == "access"][0]
+    assert "Restricted" in entry.summary and entry.text == "A relative of a member of staff."
+
+
+def test_widening_needs_the_lead_or_the_head(team, children, browser_of):
+    concern = _restricted(team, children, people={team.lead.id, team.head.id, team.deputy.id})
+    widen = services.AccessChange(AccessLevel.STANDARD, frozenset(), "Shared with the team again.")
+    try:
+        services.set_concern_access(concern, team.deputy, widen)
+    except services.AccessError as error:
+        assert "lead DSL or the head" in str(error)
+    else:
+        raise AssertionError("the deputy widened a restricted record")
+    db.session.rollback()
+    concern = store.concern(concern.school_id, concern.id)
+    # The deputy may narrow it (sealed, themselves kept on it), and the lead may widen it again.
+    services.set_concern_access(
+        concern, team.deputy, services.AccessChange(AccessLevel.SEALED, frozenset({team.lead.id}), "Police asked.")
+    )
+    services.set_concern_access(concern, team.lead, widen)
+    db.session.commit()
+    assert store.concern(concern.school_id, concern.id).access_level == "standard"
+
+
+def test_the_reporter_of_a_sealed_concern_sees_that_it_was_received_and_nothing_more(team, children, browser_of):
+    concern = _restricted(team, children, level=AccessLevel.SEALED)
+    reporter = browser_of(team.staff)
+    page = reporter.get(f"/concerns/{concern.id}").get_data(as_text=True)
+    assert "Received" in page and SECRET_WORDS not in page
+    assert "Received" in reporter.get("/concerns/mine").get_data(as_text=True)
+    # A restricted one: the reporter keeps their own account.
+    other = _restricted(team, children)
+    assert SECRET_WORDS in reporter.get(f"/concerns/{other.id}").get_data(as_text=True)
+
+
+def test_a_case_team_member_reads_one_concern_until_the_end_date(team, children, browser_of):
+    concern = _restricted(team, children)
+    other = factories.concern(team.staff, [children[1]])
+    today = utcnow().date()
+    services.invite_to_case_team(concern, team.lead, team.pastoral.id, today, "Pastoral support at lunchtimes.")
+    db.session.commit()
+    pastoral = browser_of(team.pastoral)
+    assert concern.reference in pastoral.get("/notifications/").get_data(as_text=True)
+    page = pastoral.get(f"/concerns/{concern.id}").get_data(as_text=True)
+    assert SECRET_WORDS in page and "case team" in page
+    assert pastoral.get(f"/concerns/{other.id}").status_code == 404
+    assert pastoral.get(f"/pupils/{children[0].id}").status_code == 403
+    # They add information, as the invitation allows.
+    token = _csrf(pastoral, f"/concerns/{concern.id}")
+    added = pastoral.post(
+        f"/concerns/{concern.id}/addendum", data={"addendum-text": "She ate lunch with us.", "csrf_token": token}
+    )
+    assert added.status_code == 302
+    # On the day after the end date the access has gone.
+    later = utcnow() + timedelta(days=2)
+    assert not store.pupil_chronology(
+        concern.school_id, children[0].id, viewer=permissions.Viewer(team.pastoral.id, False, later)
+    )
+    grant = [g for g in services.store.concern_grants(concern.school_id, concern.id) if g.kind == "case_team"][0]
+    services.end_case_team_member(concern, team.lead, grant.id)
+    db.session.commit()
+    assert pastoral.get(f"/concerns/{concern.id}").status_code == 404
+
+
+def test_breaking_the_glass_opens_the_record_alerts_its_people_and_shows_in_who_has_seen_it(
+    team, children, browser_of, mailbox
+):
+    concern = _restricted(team, children)
+    deputy = browser_of(team.deputy)
+    token = _csrf(deputy, "/emergency-access")
+    refused = deputy.post("/emergency-access", data={"reference": concern.reference, "reason": "", "csrf_token": token})
+    assert refused.status_code == 400
+    opened = deputy.post(
+        "/emergency-access",
+        data={"reference": concern.reference, "reason": "Police at reception asking now.", "csrf_token": token},
+    )
+    assert opened.status_code == 302
+    page = deputy.get(f"/concerns/{concern.id}").get_data(as_text=True)
+    assert SECRET_WORDS in page and "Police at reception asking now." in page
+    lead = browser_of(team.lead)
+    alerts = lead.get("/notifications/").get_data(as_text=True)
+    assert "Emergency access opened by Tom Hughes" in alerts
+    seen = lead.get(f"/concerns/{concern.id}/seen").get_data(as_text=True)
+    assert "Tom Hughes" in seen and "Police at reception asking now." in seen
+    # The deputy cannot read who has seen it; nor can anyone open a sealed record this way.
+    assert deputy.get(f"/concerns/{concern.id}/seen").status_code == 404
+    sealed = _restricted(team, children, level=AccessLevel.SEALED)
+    answer = deputy.post(
+        "/emergency-access", data={"reference": sealed.reference, "reason": "Need it.", "csrf_token": token}
+    )
+    assert answer.status_code == 400 and "No record you can open" in answer.get_data(as_text=True)
+
+
+def test_a_restricted_childs_file_restricts_every_concern_about_the_child(team, children, browser_of):
+    concern = factories.concern(team.staff, [children[0]])
+    services.set_file_access(
+        children[0],
+        team.lead,
+        services.AccessChange(AccessLevel.RESTRICTED, frozenset({team.head.id}), "Police asked for tight holding."),
+    )
+    db.session.commit()
+    later = factories.concern(team.staff, [children[0], children[1]])
+    deputy = browser_of(team.deputy)
+    queue = deputy.get("/concerns/?status=all").get_data(as_text=True)
+    assert concern.reference not in queue and later.reference not in queue
+    assert deputy.get(f"/concerns/{later.id}").status_code == 404
+    assert later.reference in browser_of(team.head).get("/concerns/?status=all").get_data(as_text=True)
+    # Linking a concern about another child, or adding a child, never widens it.
+    assert later.reference not in deputy.get(f"/pupils/{children[1].id}?year=all").get_data(as_text=True)
+
+
+def test_the_quick_exit_signs_out_and_shows_a_neutral_page(team, browser_of):
+    client = browser_of(team.staff)
+    token = _csrf(client)
+    response = client.post("/exit", data={"csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/exit")
+    neutral = client.get("/exit").get_data(as_text=True)
+    assert "<title>Weather</title>" in neutral and "Safeguard" not in neutral
+    assert client.get("/").status_code == 302  # the next visit needs the password
