@@ -44,7 +44,7 @@ def _concern_page(concern, form=None, team_form=None, status: int = 200):
         form = forms.AccessForm(formdata=None, level=concern.access_level, people=[g.user_id for g in listed])
     _people_choices(form)
     if team_form is None:
-        team_form = forms.CaseTeamForm(formdata=None)
+        team_form = forms.CaseTeamForm(formdata=None, prefix="team")
     team_form.user_id.choices = [SelectChoice("", "Choose a member of staff")] + [
         SelectChoice(str(p.id), p.display_name) for p in services.staff_members(concern.school_id)
     ]
@@ -98,7 +98,7 @@ def concern_access(concern_id: int):
 def invite(concern_id: int):
     """Invite a member of staff into the concern's case team."""
     concern = _concern(concern_id, permissions.can_manage_case_team)
-    team_form = forms.CaseTeamForm()
+    team_form = forms.CaseTeamForm(prefix="team")
     if team_form.validate_on_submit():
         try:
             services.invite_to_case_team(

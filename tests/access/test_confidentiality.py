@@ -75,7 +75,7 @@ def test_the_lead_and_the_head_still_see_it_and_its_restriction_is_on_the_record
     for person in (team.lead, team.head):
         page = browser_of(person).get(f"/concerns/{concern.id}").get_data(as_text=True)
         assert "Restricted:" in page and SECRET_WORDS in page
-    entry = [e for e in store.events(concern, permissions.viewer(team.lead, utcnow())) if e.kind == "access"][0]
+    entry = next(e for e in store.events(concern, permissions.viewer(team.lead, utcnow())) if e.kind == "access")
     assert "Restricted" in entry.summary and entry.text == "A relative of a member of staff."
 
 
@@ -133,7 +133,7 @@ def test_a_case_team_member_reads_one_concern_until_the_end_date(team, children,
     assert not store.pupil_chronology(
         concern.school_id, children[0].id, viewer=permissions.Viewer(team.pastoral.id, False, later)
     )
-    grant = [g for g in services.store.concern_grants(concern.school_id, concern.id) if g.kind == "case_team"][0]
+    grant = next(g for g in services.store.concern_grants(concern.school_id, concern.id) if g.kind == "case_team")
     services.end_case_team_member(concern, team.lead, grant.id)
     db.session.commit()
     assert pastoral.get(f"/concerns/{concern.id}").status_code == 404
