@@ -228,14 +228,15 @@ def _seed_restricted(school, pupils: list[Pupil], users: dict[str, User]) -> Non
     now = utcnow()
     new = concern_services.NewConcern(
         pupils=[concern_services.PupilRole(pupils[4].id, Part.SUBJECT)],
-        observed_at=now - timedelta(days=2, hours=3),
+        observed_at=now - timedelta(hours=3),
         location="School office",
         category_ids=["abuse-emotional"],
         account="Chidera said at pick-up \"I don't want to go home when my uncle is there, he shouts at me all the "
         'time". Her uncle works at the school.',
         already_done="Stayed with her until her mother arrived; told Mrs Shah in person.",
     )
-    concern = concern_services.log_concern(users["teacher@oak.example"], new, now=now - timedelta(days=2))
+    # The demo's newest concern (its entries follow the others', as they happened).
+    concern = concern_services.log_concern(users["teacher@oak.example"], new, now=now - timedelta(minutes=10))
     access_services.set_concern_access(
         concern,
         dsl,
@@ -244,7 +245,7 @@ def _seed_restricted(school, pupils: list[Pupil], users: dict[str, User]) -> Non
             frozenset({dsl.id, head.id}),
             "A member of staff is a relative of the child: held to the lead DSL and the head.",
         ),
-        now=concern.logged_at + timedelta(minutes=20),
+        now=concern.logged_at + timedelta(minutes=5),
     )
 
 

@@ -145,7 +145,7 @@ def _by_concern(rows: Iterable[_Keyed]) -> dict[int, list[_Keyed]]:
     return grouped
 
 
-def _read_parts(school_id: int, selection: store.Selection, lines: EventLines) -> _Parts:
+def _read_parts(school_id: int, selection: store.Selection, lines: EventLines, viewer: Viewer) -> _Parts:
     roles: dict[int, set[str]] = defaultdict(set)
     for held in store.reporters_roles(school_id, selection):
         roles[held.user_id].add(held.role)
@@ -153,7 +153,7 @@ def _read_parts(school_id: int, selection: store.Selection, lines: EventLines) -
         roles=roles,
         pupils=_by_concern(store.pupil_links(school_id, selection)),
         categories=_by_concern(store.categories(school_id, selection)),
-        events=_by_concern(store.events(school_id, selection)),
+        events=_by_concern(store.events(school_id, selection, viewer)),
         follow_ups={f.event_id: f.due_on for f in store.follow_ups(school_id, selection)},
         lines=lines,
         marks=_by_concern(store.marks(school_id, selection)),
@@ -242,7 +242,7 @@ def _concern_info(row: store.ConcernRow, parts: _Parts) -> rd.ConcernInfo:
 
 
 def concern_infos(
-    school_id: int, selection: store.Selection, lines: EventLines = event_lines
+    school_id: int, selection: store.Selection, lines: EventLines = event_lines, viewer: Viewer | None = None
 ) -> tuple[rd.ConcernInfo, ...]:
     """Everything the reports show of the selected concerns, oldest first, in a fixed number of statements.
 
@@ -251,13 +251,13 @@ def concern_infos(
     rows = store.concerns(school_id, selection)
     if not rows:
         return ()
-    parts = _read_parts(school_id, selection, lines)
+    parts = _read_parts(school_id, selection, lines, viewer or _team_viewer())
     return tuple(_concern_info(row, parts) for row in rows)
 
 
-def concern_info(concern: Concern, lines: EventLines = event_lines) -> rd.ConcernInfo:
-    """Everything a concern report shows, read from the record."""
-    found = concern_infos(concern.school_id, store.one_concern(concern.school_id, concern.id), lines)
+def concern_info(concern: Concern, lines: EventLines = event_lines, viewer: Viewer | None = None) -> rd.ConcernInfo:
+    """Everything a concern report shows, read from the record (as ``viewer``, who exports it, may see it)."""
+    found = concern_infos(concern.school_id, store.one_concern(concern.school_id, concern.id), lines, viewer)
     if not found:
         raise ExportError(f"The concern {concern.reference} is not in this school's record.")
     return found[0]
@@ -272,7 +272,7 @@ def child_file(
     return rd.ChildFile(
         school=school_info(store.school(pupil.school_id)),
         pupil=pupil_info(pupil),
-        concerns=concern_infos(pupil.school_id, selection, lines),
+        concerns=concern_infos(pupil.school_id, selection, lines, viewer),
         include_other_children=include_other_children,
     )
 
@@ -618,7 +618,7 @@ def _reason(reason: str) -> str:
 def export_concern(concern: Concern, user: User | None, reason: str) -> ExportedFile:
     """Build the concern report for a referral."""
     reason = _reason(reason)
-    content = concern_info(concern)
+    content = concern_info(concern, viewer=permissions.viewer(user, utcnow()) if user else None)
     school = store.school(concern.school_id)
     meta = _meta(user, reason, school)
     pdf = reports.build_concern_report(content, school_info(school), meta)
@@ -770,7 +770,8 @@ def _current_content(export: Export, lines: EventLines = event_lines) -> object 
     if export.subject_id is None:
         return None
     if export.kind == "concern":
-        found = concern_infos(export.school_id, store.one_concern(export.school_id, export.subject_id), lines)
+        selection = store.one_concern(export.school_id, export.subject_id)
+        found = concern_infos(export.school_id, selection, lines, _author_viewer(export))
         return found[0] if found else None
     pupil = pupils_store.pupil(export.school_id, export.subject_id)
     if pupil is None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, Select, bindparam, case, distinct, func, select
+from sqlalchemy import BindParameter, Select, bindparam, case, distinct, func, or_, select
 from sqlalchemy.orm import lazyload
 from sqlalchemy.sql import Executable
 
@@ -227,8 +227,13 @@ class EventRow:
     actor_name: str | None
 
 
-def events(school_id: int, selection: Selection) -> list[EventRow]:
-    """The chronology entries of the selected concerns, oldest first."""
+def events(school_id: int, selection: Selection, viewer: Viewer) -> list[EventRow]:
+    """The chronology entries of the selected concerns, oldest first, but a link to a concern ``viewer`` may not see
+    (its summary names that concern)."""
+    shown = or_(
+        ConcernEvent.kind != EventKind.LINKED.value,
+        concern_id_visible(ConcernEvent.detail["related"].as_integer(), ConcernEvent.school_id),
+    )
     return _decoded(
         EventRow,
         select(
@@ -242,8 +247,9 @@ def events(school_id: int, selection: Selection) -> list[EventRow]:
             User.display_name.label("actor_name"),
         )
         .outerjoin(User, User.id == ConcernEvent.actor_id)
-        .where(ConcernEvent.school_id == school_id, ConcernEvent.concern_id.in_(selection))
-        .order_by(ConcernEvent.at, ConcernEvent.id),
+        .where(ConcernEvent.school_id == school_id, ConcernEvent.concern_id.in_(selection), shown)
+        .order_by(ConcernEvent.at, ConcernEvent.id)
+        .params(**viewer.values()),
     )
 
 

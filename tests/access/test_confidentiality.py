@@ -194,3 +194,27 @@ def test_the_quick_exit_signs_out_and_shows_a_neutral_page(team, browser_of):
     neutral = client.get("/exit").get_data(as_text=True)
     assert "<title>Weather</title>" in neutral and "Safeguard" not in neutral
     assert client.get("/").status_code == 302  # the next visit needs the password
+
+
+def test_a_link_never_names_a_record_the_reader_may_not_see(team, children):
+    from safeguard.concerns import services as concern_services
+
+    related = factories.concern(team.staff, [children[1]])
+    concern = _restricted(team, children)
+    concern_services.link_concerns(related, team.lead, concern.reference, related.version)
+    db.session.commit()
+    now = utcnow()
+    deputy, lead = permissions.viewer(team.deputy, now), permissions.viewer(team.lead, now)
+    as_deputy = exports.concern_info(related, viewer=deputy)
+    as_lead = exports.concern_info(related, viewer=lead)
+    assert not any(concern.reference in e.summary for e in as_deputy.events)
+    assert any(concern.reference in e.summary for e in as_lead.events)
+    assert not any(concern.reference in e.summary for e in store.events(related, deputy))
+    assert store.linked(related, deputy) == [] and len(store.linked(related, lead)) == 1
+    # The deputy cannot link to it either: it answers as a reference that does not exist.
+    try:
+        concern_services.link_concerns(related, team.deputy, concern.reference, None)
+    except concern_services.ConcernError as error:
+        assert "No concern in this school has that reference" in str(error)
+    else:
+        raise AssertionError("the deputy linked a record they may not see")

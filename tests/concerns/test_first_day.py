@@ -163,7 +163,8 @@ def test_the_demo_records_everything_in_the_order_it_happened(runner, db):
         .join(Concern, Concern.id == ConcernEvent.concern_id)
         .order_by(ConcernEvent.id)
     ).all()
-    assert len({e.concern_id for e in entries}) == 4
+    # Four concerns, and the one restricted to the lead DSL and the head.
+    assert len({e.concern_id for e in entries}) == 5
     for entry in entries:
         assert entry.logged_at <= entry.at <= started, entry.summary
     # Recorded one after another as they happened: each concern's entries, and the school's, read in time order.
