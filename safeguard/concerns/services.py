@@ -304,6 +304,24 @@ def _people(count: int, what: str = "person") -> str:
     return f"{count} {what if count == 1 else plural}"
 
 
+def _only_who_may_see(
+    concern: Concern,
+    team: accounts.Team,
+    routed: tuple[list[accounts.Recipient], list[accounts.Recipient], Routing],
+    now: datetime,
+) -> tuple[list[accounts.Recipient], list[accounts.Recipient], Routing]:
+    """The routing narrowed to the people who may see the new concern: a child whose file is restricted alerts its
+    named people only (an alert names the reference), and the reporter is told what was done."""
+    alerted, in_app_only, routing = routed
+    allowed = access_store.who_may_see(concern.school_id, concern.id, [p.id for p in alerted + in_app_only], now)
+    if len(allowed) == len({p.id for p in alerted + in_app_only}):
+        return routed
+    heads = {h.id for h in team.heads} if routing.heads else set()
+    alerted, in_app_only = [p for p in alerted if p.id in allowed], [p for p in in_app_only if p.id in allowed]
+    told_heads = len([p for p in alerted if p.id in heads])
+    return alerted, in_app_only, Routing(len(alerted) - told_heads, len(in_app_only), told_heads, routing.no_cover)
+
+
 def route(team: accounts.Team) -> tuple[list[accounts.Recipient], list[accounts.Recipient], Routing]:
     """Whom a new concern goes to: every DSL not away (by e-mail and in the app); DSLs away in the app only; and the
     head too when no DSL is the team's cover. Returns (alerted by e-mail and in the app, in the app only, routing)."""
@@ -419,9 +437,7 @@ def log_concern(reporter: User, new: NewConcern, *, now: datetime | None = None)
     store.insert_children(concern.id, concern.school_id, [(p.pupil_id, p.part) for p in new.pupils])
     store.insert_categories(concern.id, concern.school_id, [(c.id, c.label) for c in checked.categories])
     alerted, in_app_only, routing = route(checked.team)
-    # A child whose file is restricted: only those named on it are alerted (an alert names the reference).
-    allowed = access_store.who_may_see(concern.school_id, concern.id, [p.id for p in alerted + in_app_only], now)
-    alerted, in_app_only = [p for p in alerted if p.id in allowed], [p for p in in_app_only if p.id in allowed]
+    alerted, in_app_only, routing = _only_who_may_see(concern, checked.team, (alerted, in_app_only, routing), now)
     _first_entry(concern, reporter, checked, routing, now)
     for upload, content_type in zip(new.uploads, checked.content_types, strict=True):
         _store_attachment(concern, reporter, upload, content_type)

@@ -218,3 +218,37 @@ def test_a_link_never_names_a_record_the_reader_may_not_see(team, children):
         assert "No concern in this school has that reference" in str(error)
     else:
         raise AssertionError("the deputy linked a record they may not see")
+
+
+def test_escalation_and_a_new_concern_about_a_restricted_file_alert_only_its_people(runner, team, children, mailbox):
+    from sqlalchemy import select
+
+    from safeguard.notifications.models import Notification, OutboxMessage
+
+    concern = factories.concern(team.staff, [children[0]], immediate_danger=True, now=utcnow() - timedelta(minutes=16))
+    services.set_concern_access(
+        concern,
+        team.lead,
+        services.AccessChange(AccessLevel.RESTRICTED, frozenset({team.head.id}), "Held to the lead and the head."),
+    )
+    db.session.commit()
+    assert "escalated 1" in runner.invoke(args=["escalate"]).output
+    escalated = select(Notification.user_id).where(Notification.message.like("Escalated: %"))
+    assert set(db.session.scalars(escalated)) == {team.lead.id, team.head.id}
+    # A child's restricted file: a new concern about them alerts its people only, in the app and by e-mail.
+    services.set_file_access(
+        children[1],
+        team.lead,
+        services.AccessChange(AccessLevel.RESTRICTED, frozenset(), "Police asked for tight holding."),
+    )
+    db.session.commit()
+    newer = factories.concern(team.staff, [children[1]])
+    alerted = select(Notification.user_id).where(Notification.concern_id == newer.id)
+    assert set(db.session.scalars(alerted)) == {team.lead.id}
+    mails = select(OutboxMessage.to_address).where(OutboxMessage.subject.like(f"%{newer.reference}%"))
+    assert list(db.session.scalars(mails)) == [team.lead.email]
+    # The reporter is told what was done: one DSL alerted.
+    from safeguard.concerns import services as concern_services
+
+    told = concern_services.Routing.of(store.logged_detail(newer))
+    assert told is not None and (told.dsls, told.heads) == (1, 0)
