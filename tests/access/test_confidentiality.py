@@ -252,3 +252,18 @@ def test_escalation_and_a_new_concern_about_a_restricted_file_alert_only_its_peo
 
     told = concern_services.Routing.of(store.logged_detail(newer))
     assert told is not None and (told.dsls, told.heads) == (1, 0)
+
+
+def test_the_lead_dsl_is_one_active_dsl_chosen_in_the_schools_settings(team, browser_of, school):
+    from safeguard.auth import services as auth_services
+
+    assert auth_services.lead_dsl(school.school.id) == team.lead
+    try:
+        auth_services.set_lead_dsl(school.school, team.staff.id, actor=school.admin)
+    except auth_services.AccountError as error:
+        assert "active DSLs" in str(error)
+    else:
+        raise AssertionError("a member of staff became the lead DSL")
+    admin = browser_of(school.admin)
+    page = admin.get("/admin/school").get_data(as_text=True)
+    assert "Lead DSL" in page and f'value="{team.lead.id}" selected' in page
