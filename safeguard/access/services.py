@@ -295,7 +295,11 @@ def break_glass(actor: User, reference: str, reason: str, kept_reason: str | Non
     concern cannot be opened this way, and answers as one that does not exist."""
     now = utcnow()
     concern = concerns_store.concern_by_reference(actor.school_id, reference or "")
-    if concern is None or concern.access_level == AccessLevel.SEALED:
+    sealed = concern is not None and (
+        concern.access_level == AccessLevel.SEALED
+        or any(link.pupil.access_level == AccessLevel.SEALED for link in concern.pupil_links)
+    )
+    if concern is None or sealed:
         raise AccessError(NOT_FOUND, field="reference")
     if permissions.concern_access(actor, concern) == permissions.ConcernAccess.FULL:
         return concern
@@ -313,9 +317,6 @@ def break_glass(actor: User, reference: str, reason: str, kept_reason: str | Non
         }
     )
     permissions.forget_standing()
-    if not permissions.can_view_concern(actor, concern):
-        # A standard concern about a child whose sealed file the person is not on: still hidden.
-        raise AccessError(NOT_FOUND, field="reference")
     summary = f"Emergency access by {actor.display_name}"
     _entry(concern, actor, EventKind.EMERGENCY_ACCESS, summary, text, {"hours": BREAK_GLASS_HOURS}, now)
     audit.record(
@@ -327,7 +328,11 @@ def break_glass(actor: User, reference: str, reason: str, kept_reason: str | Non
         subject_id=concern.id,
         detail={"reason": text},
     )
-    listed = _live_listed(store.concern_grants(concern.school_id, concern.id), now)
+    # Its people: those named on it, and on the restricted files of its children.
+    listed = set(_live_listed(store.concern_grants(concern.school_id, concern.id), now))
+    for link in concern.pupil_links:
+        if link.pupil.access_level != AccessLevel.STANDARD:
+            listed |= set(_live_listed(store.file_grants(concern.school_id, link.pupil_id), now))
     people = [p for p in team_members(concern.school_id) if p.id in listed and p.id != actor.id]
     notifications.alert(
         people,

@@ -267,3 +267,17 @@ def test_the_lead_dsl_is_one_active_dsl_chosen_in_the_schools_settings(team, bro
     admin = browser_of(school.admin)
     page = admin.get("/admin/school").get_data(as_text=True)
     assert "Lead DSL" in page and f'value="{team.lead.id}" selected' in page
+
+
+def test_a_sealed_childs_file_cannot_be_opened_in_an_emergency(team, children):
+    concern = factories.concern(team.staff, [children[0]])
+    services.set_file_access(
+        children[0], team.lead, services.AccessChange(AccessLevel.SEALED, frozenset(), "Police asked.")
+    )
+    db.session.commit()
+    try:
+        services.break_glass(team.deputy, concern.reference, "Need it now.")
+    except services.AccessError as error:
+        assert str(error) == services.NOT_FOUND
+    else:
+        raise AssertionError("a concern about a child with a sealed file was opened in an emergency")
