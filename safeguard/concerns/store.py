@@ -661,12 +661,15 @@ def _counts_column() -> Label[Any]:
 
 def _overdue_follow_ups_column() -> Label[Any]:
     """The school's follow-ups past their date and not done, oldest first, labelled ``follow_ups``."""
+    # Joined to its concern (by its key, after the follow-ups' index has found the few overdue ones) for the
+    # condition of who may see it.
     overdue = (
         select(FollowUp.id, FollowUp.concern_id, FollowUp.what, FollowUp.due_on)
+        .join(Concern, and_(Concern.id == FollowUp.concern_id, Concern.school_id == _SCHOOL))
         .where(
             FollowUp.school_id == _SCHOOL,
             follow_up_overdue(FollowUp.done_at, FollowUp.due_on, _TODAY),
-            concern_id_visible(FollowUp.concern_id, _SCHOOL),
+            _VISIBLE,
         )
         .order_by(FollowUp.due_on, FollowUp.id)
         .limit(FOLLOW_UPS_SHOWN)
@@ -1327,10 +1330,12 @@ _ATTENTION = select(
     .scalar_subquery()
     .label("overdue"),
     select(func.count())
+    .select_from(FollowUp)
+    .join(Concern, and_(Concern.id == FollowUp.concern_id, Concern.school_id == _SCHOOL))
     .where(
         FollowUp.school_id == _SCHOOL,
         follow_up_overdue(FollowUp.done_at, FollowUp.due_on, _TODAY),
-        concern_id_visible(FollowUp.concern_id, _SCHOOL),
+        _VISIBLE,
     )
     .scalar_subquery()
     .label("follow_ups"),
