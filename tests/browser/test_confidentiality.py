@@ -38,7 +38,7 @@ def test_restricting_a_concern_hides_it_from_the_deputy_until_they_break_the_gla
     check_accessibility(lead)
     lead.get_by_label("Restricted: named people only").check()
     lead.get_by_label(school.head.display_name).check()
-    lead.get_by_label("Why").fill("The child's uncle works at the school.")
+    lead.get_by_label("Why", exact=True).fill("The child's uncle works at the school.")
     lead.get_by_role("button", name="Save who may see it").click()
     expect(lead.get_by_text("Who may see this concern has been changed")).to_be_visible()
 
