@@ -136,6 +136,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Register one blueprint per feature."""
+    from safeguard.access.views import blueprint as access_blueprint
     from safeguard.admin.views import blueprint as admin_blueprint
     from safeguard.adults.views import blueprint as adults_blueprint
     from safeguard.api.views import blueprint as api_blueprint
@@ -176,6 +177,7 @@ def register_blueprints(app: Flask) -> None:
         api_blueprint,
         api_tokens_blueprint,
         monitoring_blueprint,
+        access_blueprint,
     ):
         app.register_blueprint(blueprint)
 

@@ -113,8 +113,11 @@ def test_demo_is_idempotent_and_prints_working_logins(runner, db):
     assert second.output == first.output
     assert db.session.scalar(select(func.count()).select_from(School)) == 1
     roles = set()
-    # The logins: the indented lines after the school's line (other lines name the body map, the retention review).
-    for line in [line for line in first.output.splitlines() if line.startswith("  ")]:
+    lines = first.output.splitlines()
+    assert any("restricted" in line and "OAK-" in line for line in lines)
+    # The logins: the indented lines after the school's line (the others name records: the body map, the restricted
+    # concern, the retention review, the concerns about adults).
+    for line in [line for line in lines if line.startswith("  ")]:
         _role, email, password, *key = line.split()
         user = db.session.scalar(select(User).where(User.email == email))
         assert verify_password(user.password_hash, password)

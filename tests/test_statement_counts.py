@@ -246,6 +246,16 @@ TARGETS = {
     "verify-pdf, changed since": Target(
         "dsl", _verify(change=True), lambda result, _r: "the record has changed since: it diverged on" in result.output
     ),
+    "who has seen a concern": Target(
+        "head",
+        lambda client, r, _t: lambda: client.get(f"/concerns/{r.first.id}/seen"),
+        lambda response, r: f"Who has seen {r.first.reference}" in response.get_data(as_text=True),
+    ),
+    "who may see a concern": Target(
+        "dsl",
+        lambda client, r, _t: lambda: client.get(f"/concerns/{r.first.id}/access"),
+        lambda response, r: r.first.reference in response.get_data(as_text=True),
+    ),
 }
 
 

@@ -95,3 +95,9 @@ class SchoolSettingsForm(FlaskForm):
         validators=[DataRequired("Enter at least one level of need."), Length(max=1000)],
         render_kw={"rows": 5},
     )
+    lead_dsl_id = SelectField(
+        "Lead DSL",
+        description="With the head, widens access to restricted records and reads who has seen a record.",
+        choices=[],
+        validate_choice=False,
+    )

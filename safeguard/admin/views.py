@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
+from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3
 
 from safeguard.admin.forms import ConfirmForm, SchoolSettingsForm, UserForm
 from safeguard.auth import approvals, services, sessions, twofactor
@@ -11,7 +12,7 @@ from safeguard.auth import store as accounts
 from safeguard.auth.models import ROLE_LABELS, Role, User
 from safeguard.auth.permissions import Capability, requires
 from safeguard.core.extensions import db
-from safeguard.core.forms import attach_error
+from safeguard.core.forms import as_id, attach_error
 from safeguard.core.sqltypes import utcnow
 from safeguard.schools import services as school_services
 
@@ -270,8 +271,14 @@ def school_settings():
     """Change the school's settings."""
     school = current_user.school
     form = SchoolSettingsForm(obj=school)
+    form.lead_dsl_id.choices = [SelectChoice("", "Not chosen")] + [
+        SelectChoice(str(person.id), person.display_name) for person in accounts.school_dsls(school.id)
+    ]
+    if not form.is_submitted():
+        form.lead_dsl_id.data = str(school.lead_dsl_id or "")
     if form.validate_on_submit():
         try:
+            services.set_lead_dsl(school, as_id(form.lead_dsl_id.data), actor=current_user)
             school_services.update_settings(
                 school,
                 actor=current_user,
@@ -285,7 +292,7 @@ def school_settings():
                 onward_contact_label=form.onward_contact_label.data or "",
                 onward_contact_email=(form.onward_contact_email.data or "").strip().lower(),
             )
-        except school_services.SchoolError as error:
+        except (school_services.SchoolError, services.AccountError) as error:
             attach_error(form, error)
         else:
             flash("The school's settings have been saved.", "success")

@@ -168,7 +168,14 @@ def user_roles(school_code: str, email: str, role: str, break_glass: bool, reaso
 @click.command("demo")
 def demo() -> None:
     """Create the demo school with one user of each role (idempotent) and print the logins."""
-    from safeguard.app.demo import DEMO_TRUST, adult_concern_references, body_map_reference, retention_line, seed_demo
+    from safeguard.app.demo import (
+        DEMO_TRUST,
+        adult_concern_references,
+        body_map_reference,
+        restricted_reference,
+        retention_line,
+        seed_demo,
+    )
 
     if current_app.config.get("PRODUCTION"):
         fail("the demo school is for trying Safeguard out, not for a production deployment")
@@ -193,6 +200,9 @@ def demo() -> None:
             f"Concern about an adult {adult_reference}: {what} about the demo teacher, teacher@oak.example "
             "(sign in as the head to see it; the teacher sees nothing of it)."
         )
+    restricted = restricted_reference()
+    if restricted:
+        click.echo(f"Concern {restricted} is restricted: only the lead DSL (dsl@oak.example) and the head can see it.")
 
 
 def register(app: Flask) -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 
+from safeguard.access import services as access_services
+from safeguard.access.models import AccessLevel
 from safeguard.adults import services as adult_services
 from safeguard.adults.models import AdultConcern
 from safeguard.auth import services as auth_services
@@ -285,6 +287,51 @@ def _seed_concerns(school, pupils: list[Pupil], users: dict[str, User]) -> None:
     )
 
 
+def _seed_restricted(school, pupils: list[Pupil], users: dict[str, User]) -> None:
+    """The lead DSL (Priya Shah), and one concern restricted to her and the head: a concern about the family of a
+    member of staff, which the deputy does not see."""
+    dsl, head = users["dsl@oak.example"], users["head@oak.example"]
+    if school.lead_dsl_id is None:
+        auth_services.set_lead_dsl(school, dsl.id, actor=None)
+    if restricted_reference() is not None:
+        return
+    now = utcnow()
+    new = concern_services.NewConcern(
+        pupils=[concern_services.PupilRole(pupils[4].id, Part.SUBJECT)],
+        observed_at=now - timedelta(hours=3),
+        location="School office",
+        category_ids=["abuse-emotional"],
+        account="Chidera said at pick-up \"I don't want to go home when my uncle is there, he shouts at me all the "
+        'time". Her uncle works at the school.',
+        already_done="Stayed with her until her mother arrived; told Mrs Shah in person.",
+    )
+    # The demo's newest concern (its entries follow the others', as they happened).
+    concern = concern_services.log_concern(users["teacher@oak.example"], new, now=now - timedelta(minutes=10))
+    access_services.set_concern_access(
+        concern,
+        dsl,
+        access_services.AccessChange(
+            AccessLevel.RESTRICTED,
+            frozenset({dsl.id, head.id}),
+            "A member of staff is a relative of the child: held to the lead DSL and the head.",
+        ),
+        now=concern.logged_at + timedelta(minutes=5),
+    )
+
+
+def restricted_reference() -> str | None:
+    """The reference of the demo school's restricted concern, if any."""
+    school = school_services.find_school(DEMO_CODE)
+    if school is None:
+        return None
+    return db.session.scalar(
+        select(Concern.reference)
+        .where(Concern.school_id == school.id, Concern.access_level == AccessLevel.RESTRICTED.value)
+        .order_by(Concern.id)
+        .limit(1)
+    )
+
+
 def seed_demo() -> list[tuple[str, str, str, str]]:
     """Create the demo school, its users, pupils and a handful of concerns if missing; return the logins.
 
@@ -332,6 +379,7 @@ def seed_demo() -> list[tuple[str, str, str, str]]:
     _seed_concerns(school, pupils, users)
     _seed_adult_concerns(school, pupils, users)
     _seed_trust(school)
+    _seed_restricted(school, pupils, users)
     path.write_text("".join(f"{e} {p} {keys.get(e, '')}".rstrip() + "\n" for e, p in known.items()), encoding="utf-8")
     os.chmod(path, 0o600)
     return logins

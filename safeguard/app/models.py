@@ -1,5 +1,6 @@
 """Every model, imported in one place so that the metadata is complete (for Alembic and the app)."""
 
+from safeguard.access.models import RecordAccess
 from safeguard.adults.models import (
     AdultConcern,
     AdultConcernAccess,
@@ -70,6 +71,7 @@ __all__ = [
     "Pupil",
     "PupilContact",
     "ReceivedTransfer",
+    "RecordAccess",
     "RecoveryCode",
     "RetentionPeriod",
     "RetentionReview",

@@ -82,11 +82,10 @@ def reset_needs_two_people(user: User) -> bool:
 
 
 def lead_dsl_recipients(school_id: int) -> list[User]:
-    """Whom to tell as "the lead DSL" about a reset: the school's DSL team, until the school names a lead DSL.
-
-    The one place to re-point when ``schools.lead_dsl_id`` exists.
-    """
-    return store.holders(school_id, Role.DSL)
+    """Whom to tell as "the lead DSL" about a reset: the school's lead DSL (``auth.services.lead_dsl``), or its
+    whole DSL team while the school has not named one."""
+    lead = accounts.lead_dsl(school_id)
+    return [lead] if lead is not None else store.holders(school_id, Role.DSL)
 
 
 def _days() -> timedelta:

@@ -110,7 +110,7 @@ class User(UserMixin, Model):
     away_from: Mapped[date | None] = mapped_column(Date)
     away_until: Mapped[date | None] = mapped_column(Date)
 
-    school: Mapped[School] = relationship(lazy="joined")
+    school: Mapped[School] = relationship(lazy="joined", foreign_keys=[school_id])
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )

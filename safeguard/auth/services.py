@@ -391,3 +391,38 @@ def set_school_roles(user: User, school: School, roles: set[Role], *, actor: Use
         subject_id=user.id,
         detail={"before": before, "after": after} | ({} if actor else {"by": "command line"}),
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The lead DSL
+
+
+def lead_dsl(school_id: int) -> User | None:
+    """The school's lead DSL (the school's setting ``lead_dsl_id``): an active DSL of the school, or ``None`` when
+    none is chosen (or the one chosen is no longer an active DSL). With the head, they widen access to restricted
+    records and read who has seen a record."""
+    school = db.session.get(School, school_id)
+    if school is None or school.lead_dsl_id is None:
+        return None
+    user = store.school_account(school_id, school.lead_dsl_id)
+    return user if user is not None and user.is_active and user.has_role(Role.DSL) else None
+
+
+def set_lead_dsl(school: School, user_id: int | None, *, actor: User | None) -> None:
+    """Choose the school's lead DSL (an active DSL of the school), or none; audited."""
+    if user_id is not None:
+        user = store.school_account(school.id, user_id)
+        if user is None or not user.is_active or not user.has_role(Role.DSL):
+            raise AccountError("Choose the lead DSL from the school's active DSLs.")
+    if school.lead_dsl_id == user_id:
+        return
+    before, school.lead_dsl_id = school.lead_dsl_id, user_id
+    audit.record(
+        "school.lead_dsl_changed",
+        "Lead DSL changed",
+        school_id=school.id,
+        actor_id=actor.id if actor else None,
+        subject_type="school",
+        subject_id=school.id,
+        detail={"before": before, "after": user_id},
+    )

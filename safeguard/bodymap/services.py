@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from safeguard.auth.permissions import Viewer
 from safeguard.bodymap import store
 from safeguard.terminology import get_vocabulary
 from safeguard.terminology.model import BODY_VIEWS, BodyMapVocabulary, BodyRegion
@@ -299,6 +300,8 @@ def combined_map(
     now: datetime,
     start: datetime | None = None,
     end: datetime | None = None,
+    *,
+    viewer: Viewer,
 ) -> CombinedMap:
     """The marks on a child seen in a period: one of :data:`PERIODS`; for ``dates``, from ``start`` up to ``end``
     (either may be open). Anything unknown, or ``dates`` without a date, is the default period."""
@@ -309,7 +312,7 @@ def combined_map(
         start, end = (now - timedelta(days=days) if days is not None else None), None
     low = start or datetime(1900, 1, 1, tzinfo=now.tzinfo)
     high = end or now + timedelta(days=1)
-    return CombinedMap(store.pupil_marks(school_id, pupil_id, low, high), period, start, end)
+    return CombinedMap(store.pupil_marks(school_id, pupil_id, low, high, viewer), period, start, end)
 
 
 def locate(view: str, x: str, y: str, region_id: str, side: str) -> dict[str, object]:

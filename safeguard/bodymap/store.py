@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 
+from safeguard.access.store import concern_visible
 from safeguard.auth.models import User
+from safeguard.auth.permissions import Viewer
 from safeguard.bodymap.models import BodyMark
 from safeguard.concerns.models import Concern
 from safeguard.core.extensions import db
@@ -79,6 +81,8 @@ _CONCERN_MARKS = _MARKS.where(BodyMark.concern_id == bindparam("concern_id")).or
 # A child's marks seen in a period, oldest first.
 _PUPIL_MARKS = _MARKS.where(
     BodyMark.pupil_id == bindparam("pupil_id"),
+    # Only the concerns the person may see (the lists' condition: safeguard.access.store).
+    concern_visible(Concern.id, Concern.access_level, bindparam("school_id")),
     BodyMark.seen_at >= bindparam("start", type_=UTCDateTime()),
     BodyMark.seen_at < bindparam("end", type_=UTCDateTime()),
 ).order_by(BodyMark.seen_at, BodyMark.id)
@@ -97,9 +101,10 @@ def concern_marks(school_id: int, concern_id: int) -> list[MarkRow]:
     return _rows(_CONCERN_MARKS, {"school_id": school_id, "concern_id": concern_id})
 
 
-def pupil_marks(school_id: int, pupil_id: int, start: datetime, end: datetime) -> list[MarkRow]:
-    """The marks on a child, across their concerns, seen from ``start`` up to (not including) ``end``."""
-    values = {"school_id": school_id, "pupil_id": pupil_id, "start": start, "end": end}
+def pupil_marks(school_id: int, pupil_id: int, start: datetime, end: datetime, viewer: Viewer) -> list[MarkRow]:
+    """The marks on a child, across their concerns that ``viewer`` may see, seen from ``start`` up to (not
+    including) ``end``."""
+    values = {"school_id": school_id, "pupil_id": pupil_id, "start": start, "end": end} | viewer.values()
     return _rows(_PUPIL_MARKS, values)
 
 

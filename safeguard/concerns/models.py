@@ -77,6 +77,16 @@ class Concern(Model):
             postgresql_where=text("status <> 'closed'"),
             sqlite_where=text("status <> 'closed'"),
         ),
+        # The same counts for a person: with the access level, so that a DSL's counts (standard concerns, and the
+        # restricted ones they are named on) still come from the index alone.
+        Index(
+            "ix_concerns_open_status_access",
+            "school_id",
+            "status",
+            "access_level",
+            postgresql_where=text("status <> 'closed'"),
+            sqlite_where=text("status <> 'closed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -117,6 +127,8 @@ class Concern(Model):
     # Optimistic locking: every change moves it on, and a change made from an older version is refused (see
     # safeguard.concerns.store.update_concern), so two DSLs saving at once cannot overwrite each other.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Who may see it (an AccessLevel value: standard, restricted, sealed); see safeguard.access.
+    access_level: Mapped[str] = mapped_column(String(12), default="standard", server_default="standard")
 
     reporter: Mapped[User] = relationship(foreign_keys=[reporter_id], lazy="joined")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")

@@ -21,10 +21,13 @@ import filetype
 from flask import current_app
 
 from safeguard import protocols
+from safeguard.access import store as access_store
 from safeguard.audit import records
 from safeguard.audit import services as audit
+from safeguard.auth import permissions
 from safeguard.auth import store as accounts
 from safeguard.auth.models import User
+from safeguard.auth.permissions import Viewer
 from safeguard.bodymap import services as bodymap
 from safeguard.calendar import services as calendar_services
 from safeguard.concerns import store
@@ -304,6 +307,24 @@ def _people(count: int, what: str = "person") -> str:
     return f"{count} {what if count == 1 else plural}"
 
 
+def _only_who_may_see(
+    concern: Concern,
+    team: accounts.Team,
+    routed: tuple[list[accounts.Recipient], list[accounts.Recipient], Routing],
+    now: datetime,
+) -> tuple[list[accounts.Recipient], list[accounts.Recipient], Routing]:
+    """The routing narrowed to the people who may see the new concern: a child whose file is restricted alerts its
+    named people only (an alert names the reference), and the reporter is told what was done."""
+    alerted, in_app_only, routing = routed
+    allowed = access_store.who_may_see(concern.school_id, concern.id, [p.id for p in alerted + in_app_only], now)
+    if len(allowed) == len({p.id for p in alerted + in_app_only}):
+        return routed
+    heads = {h.id for h in team.heads} if routing.heads else set()
+    alerted, in_app_only = [p for p in alerted if p.id in allowed], [p for p in in_app_only if p.id in allowed]
+    told_heads = len([p for p in alerted if p.id in heads])
+    return alerted, in_app_only, Routing(len(alerted) - told_heads, len(in_app_only), told_heads, routing.no_cover)
+
+
 def route(team: accounts.Team) -> tuple[list[accounts.Recipient], list[accounts.Recipient], Routing]:
     """Whom a new concern goes to: every DSL not away (by e-mail and in the app); DSLs away in the app only; and the
     head too when no DSL is the team's cover. Returns (alerted by e-mail and in the app, in the app only, routing)."""
@@ -421,6 +442,7 @@ def log_concern(reporter: User, new: NewConcern, *, now: datetime | None = None)
     store.insert_children(concern.id, concern.school_id, [(p.pupil_id, p.part) for p in new.pupils])
     store.insert_categories(concern.id, concern.school_id, [(c.id, c.label) for c in checked.categories])
     alerted, in_app_only, routing = route(checked.team)
+    alerted, in_app_only, routing = _only_who_may_see(concern, checked.team, (alerted, in_app_only, routing), now)
     _first_entry(concern, reporter, checked, routing, now)
     for upload, content_type in zip(new.uploads, checked.content_types, strict=True):
         _store_attachment(concern, reporter, upload, content_type)
@@ -1025,7 +1047,8 @@ def answer_protocol_step(
 def link_concerns(concern: Concern, dsl: User, other_reference: str, seen_version: int | None) -> Concern:
     """Link two concerns of the school about one incident (both chronologies show the link)."""
     other = store.concern_by_reference(concern.school_id, other_reference or "")
-    if other is None:
+    # One the person may not see is answered as one that does not exist (and a link never widens who sees it).
+    if other is None or not permissions.can_view_concern(dsl, other):
         raise ConcernError("No concern in this school has that reference.", field="reference")
     if other.id == concern.id:
         raise ConcernError("A concern cannot be linked to itself.", field="reference")
@@ -1090,8 +1113,9 @@ def _escalate(concern: store.Unacknowledged, now: datetime) -> bool:
     """Alert the school's DSLs and head about one concern not acknowledged in time, once."""
     if not store.mark_escalated(concern.id, now):
         return False
+    allowed = access_store.who_may_see(concern.school_id, concern.id, [r.id for r in concern.recipients], now)
     notifications.alert(
-        concern.recipients,
+        [r for r in concern.recipients if r.id in allowed],
         school_id=concern.school_id,
         concern_id=concern.id,
         reference=concern.reference,
@@ -1204,12 +1228,12 @@ def _years(outline: store.ChronologyOutline, zone: ZoneInfo) -> list[int]:
     return list(range(last, first - 1, -1))
 
 
-def child_chronology(school: School, pupil_id: int, asked: ChronologyRequest) -> ChronologyView:
+def child_chronology(school: School, pupil_id: int, asked: ChronologyRequest, viewer: Viewer) -> ChronologyView:
     """A child's chronology, a calendar year of the school at a time (the latest by default) or every year, narrowed
     to what was asked for; a choice that does not belong to this child (another concern, a category none of their
     concerns has, a kind of entry that does not exist) is set aside rather than refused."""
     zone = zone_named(school.timezone)
-    outline = store.chronology_outline(school.id, pupil_id)
+    outline = store.chronology_outline(school.id, pupil_id, viewer)
     years = _years(outline, zone)
     year = asked.year if asked.year == ALL_YEARS or asked.year in years else (years[0] if years else ALL_YEARS)
     shown = ChronologyRequest(
@@ -1222,7 +1246,7 @@ def child_chronology(school: School, pupil_id: int, asked: ChronologyRequest) ->
     if isinstance(year, int):
         start, end = datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
     only = store.ChronologyFilter(start, end, shown.concern_id, shown.category_id, shown.kind)
-    return ChronologyView(store.pupil_chronology(school.id, pupil_id, only=only), years, shown, outline)
+    return ChronologyView(store.pupil_chronology(school.id, pupil_id, viewer=viewer, only=only), years, shown, outline)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1273,7 +1297,7 @@ def search_text(user: User, query: str) -> TextSearch:
     words = search_words(query)
     if not any(len(word) >= 2 for word in words):
         raise ConcernError("Type a word to search for (two letters or more).", field="q")
-    matches = store.text_matches(user.school_id, words)
+    matches = store.text_matches(user.school_id, words, permissions.viewer(user, utcnow()))
     more, matches = len(matches) > store.TEXT_SEARCH_LIMIT, matches[: store.TEXT_SEARCH_LIMIT]
     audit.record_search(
         "search.text",

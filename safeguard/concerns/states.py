@@ -119,6 +119,11 @@ class EventKind(enum.StrEnum):
     ATTACHMENT = "attachment"
     PROTOCOL_ANSWER = "protocol_answer"
     MONITORING_ALERT = "monitoring_alert"
+    # Confidentiality (safeguard.access): who may see the record changed; a case team member invited or ended;
+    # someone outside a restricted record opened it in an emergency.
+    ACCESS = "access"
+    CASE_TEAM = "case_team"
+    EMERGENCY_ACCESS = "emergency_access"
 
     @property
     def label(self) -> str:
@@ -143,6 +148,9 @@ _EVENT_KIND_LABELS = {
     EventKind.ATTACHMENT: "Attachment",
     EventKind.PROTOCOL_ANSWER: "Guided-response answer",
     EventKind.MONITORING_ALERT: "Monitoring alert",
+    EventKind.ACCESS: "Who may see it",
+    EventKind.CASE_TEAM: "Case team",
+    EventKind.EMERGENCY_ACCESS: "Emergency access",
 }
 
 

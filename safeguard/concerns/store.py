@@ -52,8 +52,10 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased, defaultload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from safeguard.access.store import concern_id_visible, concern_visible
 from safeguard.auth import store as accounts
 from safeguard.auth.models import Role, User
+from safeguard.auth.permissions import Viewer
 from safeguard.concerns.models import (
     Attachment,
     Concern,
@@ -83,6 +85,14 @@ _SCHOOL: BindParameter[int] = bindparam("school_id")
 _CONCERN_ID: BindParameter[int] = bindparam("concern_id")
 _NOW = bindparam("now", type_=UTCDateTime())
 _TODAY = bindparam("today", type_=Date())
+# Whether the person a list is read for may see the concern (safeguard.access.store.concern_visible): part of every
+# statement that lists, counts or names concerns, bound with ``Viewer.values()``.
+_VISIBLE = concern_visible(Concern.id, Concern.access_level, _SCHOOL)
+# An entry the person may see: any but a link to a concern they may not see (its summary names that concern).
+_ENTRY_SHOWN = or_(
+    ConcernEvent.kind != EventKind.LINKED.value,
+    concern_id_visible(ConcernEvent.detail["related"].as_integer(), _SCHOOL),
+)
 
 
 class StaleConcern(Exception):
@@ -212,7 +222,7 @@ _EVENTS = (
         User.display_name.label("actor_name"),
     )
     .outerjoin(User, User.id == ConcernEvent.actor_id)
-    .where(ConcernEvent.school_id == _SCHOOL, ConcernEvent.concern_id == _CONCERN_ID)
+    .where(ConcernEvent.school_id == _SCHOOL, ConcernEvent.concern_id == _CONCERN_ID, _ENTRY_SHOWN)
     .order_by(ConcernEvent.at, ConcernEvent.id)
 )
 _EVENTS_FOR_REPORTER = _EVENTS.where(ConcernEvent.visible_to_reporter.is_(True))
@@ -255,6 +265,7 @@ _LINKED = (
     select(Concern.id, Concern.reference, Concern.status)
     .where(
         Concern.school_id == _SCHOOL,
+        _VISIBLE,
         Concern.id.in_(
             select(ConcernLink.related_id)
             .where(ConcernLink.school_id == _SCHOOL, ConcernLink.concern_id == _CONCERN_ID)
@@ -294,10 +305,11 @@ def logged_detail(concern: Concern) -> dict[str, Any]:
     return dict(json_nested(detail) or {})
 
 
-def events(concern: Concern, *, reporter_view: bool = False) -> list[EventRow]:
-    """A concern's chronology, oldest first; the reporter sees only what is meant for them."""
+def events(concern: Concern, viewer: Viewer, *, reporter_view: bool = False) -> list[EventRow]:
+    """A concern's chronology, oldest first, as ``viewer`` may see it (a link to a concern they may not see is left
+    out); the reporter sees only what is meant for them."""
     statement = _EVENTS_FOR_REPORTER if reporter_view else _EVENTS
-    return [EventRow(**row._mapping) for row in db.session.execute(statement, _of(concern))]
+    return [EventRow(**row._mapping) for row in db.session.execute(statement, _of(concern) | viewer.values())]
 
 
 @dataclass(frozen=True)
@@ -340,9 +352,9 @@ def follow_up(concern: Concern, follow_up_id: int) -> FollowUpRow | None:
     return FollowUpRow(**row._mapping) if row else None
 
 
-def linked(concern: Concern) -> list[LinkedConcern]:
-    """The concerns linked to this one, oldest first."""
-    rows = db.session.execute(_LINKED, _of(concern))
+def linked(concern: Concern, viewer: Viewer) -> list[LinkedConcern]:
+    """The concerns linked to this one that ``viewer`` may see, oldest first (a link never widens who sees one)."""
+    rows = db.session.execute(_LINKED, _of(concern) | viewer.values())
     return [LinkedConcern(row.id, row.reference, Status(row.status)) for row in rows]
 
 
@@ -364,15 +376,19 @@ class ReportedConcern:
     reference: str
     logged_at: datetime
     status: str
+    access_level: str = "standard"
 
     @property
     def stage(self) -> ReporterStage:
-        """Where the concern is, as its reporter is told: received, acknowledged or closed."""
+        """Where the concern is, as its reporter is told: received, acknowledged or closed (a sealed concern: that
+        it was received, and nothing more)."""
+        if self.access_level == "sealed":
+            return ReporterStage.RECEIVED
         return Status(self.status).for_reporter
 
 
 _REPORTED_BY = (
-    select(Concern.id, Concern.reference, Concern.logged_at, Concern.status)
+    select(Concern.id, Concern.reference, Concern.logged_at, Concern.status, Concern.access_level)
     .where(Concern.school_id == _SCHOOL, Concern.reporter_id == bindparam("reporter_id"))
     .order_by(Concern.logged_at.desc(), Concern.id.desc())
     .limit(bindparam("limit", type_=Integer(), literal_execute=True))
@@ -400,7 +416,7 @@ def reported_by(school_id: int, reporter_id: int, page: int = 1) -> tuple[list[R
 _CHILDS_CONCERNS = (
     select(ConcernPupil.concern_id, ConcernPupil.part, Concern.reference)
     .join(Concern, and_(Concern.id == ConcernPupil.concern_id, Concern.school_id == _SCHOOL))
-    .where(ConcernPupil.school_id == _SCHOOL, ConcernPupil.pupil_id == bindparam("pupil_id"))
+    .where(ConcernPupil.school_id == _SCHOOL, ConcernPupil.pupil_id == bindparam("pupil_id"), _VISIBLE)
     .offset(0)
     .subquery("childs_concerns")
 )
@@ -415,7 +431,7 @@ _CHRONOLOGY = (
         ConcernEvent.summary,
     )
     .join(_CHILDS_CONCERNS, _CHILDS_CONCERNS.c.concern_id == ConcernEvent.concern_id)
-    .where(ConcernEvent.school_id == _SCHOOL)
+    .where(ConcernEvent.school_id == _SCHOOL, _ENTRY_SHOWN)
     .order_by(ConcernEvent.at.desc(), ConcernEvent.id.desc())
 )
 
@@ -466,9 +482,14 @@ def _chronology_statement(period: bool, concern: bool, category: bool, kind: boo
 
 
 def pupil_chronology(
-    school_id: int, pupil_id: int, limit: int | None = None, *, only: ChronologyFilter | None = None
+    school_id: int,
+    pupil_id: int,
+    limit: int | None = None,
+    *,
+    viewer: Viewer,
+    only: ChronologyFilter | None = None,
 ) -> list[ChronologyEntry]:
-    """A child's chronology across every concern about them, across years, newest first.
+    """A child's chronology across every concern about them that ``viewer`` may see, across years, newest first.
 
     :param limit: only the latest this many entries.
     :param only: only the entries this filter lets through.
@@ -477,7 +498,7 @@ def pupil_chronology(
     shape = (only.start is not None, only.concern_id is not None, bool(only.category_id), bool(only.kind), bool(limit))
     values: dict[str, Any] = {"school_id": school_id, "pupil_id": pupil_id, "limit": limit}
     values |= {"start": only.start, "end": only.end, "only_concern": only.concern_id}
-    values |= {"category_id": only.category_id, "kind": only.kind}
+    values |= {"category_id": only.category_id, "kind": only.kind} | viewer.values()
     return list(transaction_connection().execute(_chronology_statement(*shape), values).all())
 
 
@@ -496,7 +517,9 @@ class ChronologyOutline:
 # from the ids of their concerns alone: as two scalar sub-queries through the concerns, each read every entry of every
 # concern about the child again, and looked each concern up on the way.
 _CHILDS_CONCERN_IDS = select(ConcernPupil.concern_id).where(
-    ConcernPupil.school_id == _SCHOOL, ConcernPupil.pupil_id == bindparam("pupil_id")
+    ConcernPupil.school_id == _SCHOOL,
+    ConcernPupil.pupil_id == bindparam("pupil_id"),
+    concern_id_visible(ConcernPupil.concern_id, _SCHOOL),
 )
 _OUTLINE_SPAN = (
     select(func.min(ConcernEvent.at).label("first_at"), func.max(ConcernEvent.at).label("last_at"))
@@ -517,9 +540,9 @@ _OUTLINE = select(
 ).select_from(_OUTLINE_SPAN)
 
 
-def chronology_outline(school_id: int, pupil_id: int) -> ChronologyOutline:
-    """What a child's chronology spans, in one statement."""
-    row = db.session.execute(_OUTLINE, {"school_id": school_id, "pupil_id": pupil_id}).one()
+def chronology_outline(school_id: int, pupil_id: int, viewer: Viewer) -> ChronologyOutline:
+    """What a child's chronology spans (the concerns ``viewer`` may see), in one statement."""
+    row = db.session.execute(_OUTLINE, {"school_id": school_id, "pupil_id": pupil_id} | viewer.values()).one()
     concerns = sorted(json_nested(row.concerns) or (), key=lambda c: (c["logged_at"], c["id"]), reverse=True)
     labels = {c["id"]: c["label"] for c in json_nested(row.categories) or ()}
     return ChronologyOutline(
@@ -620,7 +643,9 @@ _PRIORITY = case(
 # use the index.
 _NOT_CLOSED = Concern.status != literal_column(f"'{Status.CLOSED.value}'")
 _NEW = Concern.status == literal_column(f"'{Status.NEW.value}'")
-_CLOSED_COUNT = select(func.count()).where(Concern.school_id == _SCHOOL, Concern.status == Status.CLOSED.value)
+_CLOSED_COUNT = select(func.count()).where(
+    Concern.school_id == _SCHOOL, Concern.status == Status.CLOSED.value, _VISIBLE
+)
 _LIMIT = bindparam("limit", type_=Integer(), literal_execute=True)
 _OFFSET = bindparam("offset", type_=Integer(), literal_execute=True)
 # How many of each tier a page may need: every row before the page's end could come from one tier.
@@ -632,7 +657,7 @@ def _counts_column() -> Label[Any]:
     counted apart (``_CLOSED_COUNT``), from the index of status alone."""
     by_status = (
         select(Concern.status, func.count().label("n"))
-        .where(Concern.school_id == _SCHOOL, _NOT_CLOSED)
+        .where(Concern.school_id == _SCHOOL, _NOT_CLOSED, _VISIBLE)
         .group_by(Concern.status)
         .subquery()
     )
@@ -641,9 +666,16 @@ def _counts_column() -> Label[Any]:
 
 def _overdue_follow_ups_column() -> Label[Any]:
     """The school's follow-ups past their date and not done, oldest first, labelled ``follow_ups``."""
+    # Joined to its concern (by its key, after the follow-ups' index has found the few overdue ones) for the
+    # condition of who may see it.
     overdue = (
         select(FollowUp.id, FollowUp.concern_id, FollowUp.what, FollowUp.due_on)
-        .where(FollowUp.school_id == _SCHOOL, follow_up_overdue(FollowUp.done_at, FollowUp.due_on, _TODAY))
+        .join(Concern, and_(Concern.id == FollowUp.concern_id, Concern.school_id == _SCHOOL))
+        .where(
+            FollowUp.school_id == _SCHOOL,
+            follow_up_overdue(FollowUp.done_at, FollowUp.due_on, _TODAY),
+            _VISIBLE,
+        )
         .order_by(FollowUp.due_on, FollowUp.id)
         .limit(FOLLOW_UPS_SHOWN)
         .subquery()
@@ -684,7 +716,7 @@ def _open_page_in_order() -> Any:
     def tier(priority: int, *conditions: Any) -> Select[Any]:
         rows = (
             select(Concern.id, literal_column(str(priority)).label("priority"), Concern.logged_at)
-            .where(Concern.school_id == _SCHOOL, *conditions)
+            .where(Concern.school_id == _SCHOOL, *conditions, _VISIBLE)
             .order_by(Concern.logged_at, Concern.id)
             .limit(_TIER_LIMIT)
             .subquery()
@@ -769,7 +801,7 @@ def _search_condition() -> Any:
 
 def _conditions(shape: _Shape) -> list[Any]:
     """The filters of a shape, as conditions on the school's concerns."""
-    conditions: list[Any] = [Concern.school_id == _SCHOOL]
+    conditions: list[Any] = [Concern.school_id == _SCHOOL, _VISIBLE]
     if shape.status == "open":
         conditions.append(_NOT_CLOSED)
     elif shape.status == "one":
@@ -936,17 +968,25 @@ def _total(shape: _Shape, filters: QueueFilters, counts: dict[str, int], result:
 
 
 def queue(
-    school_id: int, filters: QueueFilters, now: datetime, *, today: date | None = None, user_id: int | None = None
+    school_id: int,
+    filters: QueueFilters,
+    now: datetime,
+    *,
+    today: date | None = None,
+    user_id: int | None = None,
+    viewer: Viewer | None = None,
 ) -> QueuePage:
     """The school's concerns, urgent and overdue first, then oldest first, one page at a time, with what the page
     shows around them.
 
-    ``today`` is the school's date (for follow-ups past their date; UTC's when not given) and ``user_id`` the person
-    whose unread alerts are counted. One statement whatever the filters; a second only for a page past the end.
+    ``today`` is the school's date (for follow-ups past their date; UTC's when not given), ``user_id`` the person
+    whose unread alerts are counted and ``viewer`` the person the rows and counts are for (the DSL team's standard
+    concerns, without a viewer). One statement whatever the filters; a second only for a page past the end.
     """
     shape, values = _shape_and_values(school_id, filters, now, today or now.date())
     statement = _queue_statement(shape)
     values["user_id"] = user_id
+    values |= (viewer or Viewer(user_id, True, now)).values()
     requested = max(1, filters.page)
     connection = transaction_connection()
     result = connection.execute(statement, _page_values(values, requested)).one()
@@ -1286,23 +1326,36 @@ class Attention:
 # The same conditions as the queue's tiers and its list of overdue follow-ups, read from the same indexes.
 _ATTENTION = select(
     select(func.count())
-    .where(Concern.school_id == _SCHOOL, _NEW, Concern.urgent == true())
+    .where(Concern.school_id == _SCHOOL, _NEW, Concern.urgent == true(), _VISIBLE)
     .scalar_subquery()
     .label("urgent"),
     select(func.count())
-    .where(Concern.school_id == _SCHOOL, _NEW, acknowledgement_overdue(Concern.status, Concern.ack_due_at, _NOW))
+    .where(
+        Concern.school_id == _SCHOOL,
+        _NEW,
+        acknowledgement_overdue(Concern.status, Concern.ack_due_at, _NOW),
+        _VISIBLE,
+    )
     .scalar_subquery()
     .label("overdue"),
     select(func.count())
-    .where(FollowUp.school_id == _SCHOOL, follow_up_overdue(FollowUp.done_at, FollowUp.due_on, _TODAY))
+    .select_from(FollowUp)
+    .join(Concern, and_(Concern.id == FollowUp.concern_id, Concern.school_id == _SCHOOL))
+    .where(
+        FollowUp.school_id == _SCHOOL,
+        follow_up_overdue(FollowUp.done_at, FollowUp.due_on, _TODAY),
+        _VISIBLE,
+    )
     .scalar_subquery()
     .label("follow_ups"),
 )
 
 
-def attention(school_id: int, now: datetime, today: date) -> Attention:
-    """What needs the school's DSL team now, in one statement (``today`` is the school's date)."""
-    row = db.session.execute(_ATTENTION, {"school_id": school_id, "now": now, "today": today}).one()
+def attention(school_id: int, now: datetime, today: date, viewer: Viewer) -> Attention:
+    """What needs the school's DSL team now, of what ``viewer`` may see, in one statement (``today`` is the
+    school's date)."""
+    values = {"school_id": school_id, "today": today} | viewer.values() | {"now": now}
+    row = db.session.execute(_ATTENTION, values).one()
     return Attention(urgent=row.urgent, overdue=row.overdue, follow_ups=row.follow_ups)
 
 
@@ -1383,14 +1436,19 @@ def _text_search_statement(dialect: str) -> Select[Any]:
         literal_column("'account'").label("kind"),
         Concern.logged_at.label("at"),
         (Concern.account + literal_column("'\n\n'") + func.coalesce(Concern.already_done, "")).label("body"),
-    ).where(Concern.school_id == _SCHOOL, account_matches)
+    ).where(Concern.school_id == _SCHOOL, account_matches, _VISIBLE)
     entries_found = select(
         ConcernEvent.concern_id,
         ConcernEvent.id,
         ConcernEvent.kind,
         ConcernEvent.at,
         (ConcernEvent.summary + literal_column("'\n\n'") + func.coalesce(ConcernEvent.text, "")).label("body"),
-    ).where(ConcernEvent.school_id == _SCHOOL, entry_matches)
+    ).where(
+        ConcernEvent.school_id == _SCHOOL,
+        entry_matches,
+        concern_id_visible(ConcernEvent.concern_id, _SCHOOL),
+        _ENTRY_SHOWN,
+    )
     found = (
         union_all(accounts_found, entries_found)
         .order_by(literal_column("at").desc(), literal_column("event_id").desc())
@@ -1405,16 +1463,17 @@ def _text_search_statement(dialect: str) -> Select[Any]:
     )
 
 
-def text_matches(school_id: int, words: Sequence[str]) -> list[TextMatch]:
+def text_matches(school_id: int, words: Sequence[str], viewer: Viewer) -> list[TextMatch]:
     """The school's accounts and chronology entries holding every one of ``words`` (stemmed: "bruises" finds
-    "bruised"), newest first, at most :data:`TEXT_SEARCH_LIMIT` + 1."""
+    "bruised") of the concerns ``viewer`` may see, newest first, at most :data:`TEXT_SEARCH_LIMIT` + 1."""
     connection = transaction_connection()
     dialect = connection.dialect.name
     # Each word quoted for FTS5, so that nothing typed is read as its query syntax; PostgreSQL's plainto_tsquery
     # reads plain words already.
     bound = " ".join(words) if dialect == "postgresql" else " ".join(f'"{word}"' for word in words)
     rows = connection.execute(
-        _text_search_statement(dialect), {"school_id": school_id, "words": bound, "limit": TEXT_SEARCH_LIMIT + 1}
+        _text_search_statement(dialect),
+        {"school_id": school_id, "words": bound, "limit": TEXT_SEARCH_LIMIT + 1} | viewer.values(),
     ).mappings()
     return [
         TextMatch(

@@ -249,7 +249,14 @@ def queue():
     filters = _filters()
     now = utcnow()
     today = local_today(school_zone(), now)
-    result = store.queue(current_user.school_id, filters, now, today=today, user_id=current_user.id)
+    result = store.queue(
+        current_user.school_id,
+        filters,
+        now,
+        today=today,
+        user_id=current_user.id,
+        viewer=permissions.viewer(current_user, now),
+    )
     if filters.search:
         services.record_search(filters.search, result.total, current_user)
     remember_unread_alert_count(result.unread_alerts)
@@ -377,12 +384,15 @@ def _concern_page(concern, http_status: int, stale: datetime | None, **bound):
         if permissions.can_see_mark(current_user, concern, mark.recorded_by_id)
     ]
     marks_form.first_number = len(recorded) + 1
+    if access == ConcernAccess.RECEIVED:
+        # A sealed concern's reporter: that it was received, and nothing more.
+        return render_template("concerns/received.html", concern=concern), http_status
     if access == ConcernAccess.REPORTER:
         return (
             render_template(
                 "concerns/reporter_view.html",
                 concern=concern,
-                events=store.events(concern, reporter_view=True),
+                events=store.events(concern, permissions.viewer(current_user, utcnow()), reporter_view=True),
                 addendum_form=bound.get("addendum") or forms.AddendumForm(formdata=None, prefix="addendum"),
                 marks=marks,
                 marks_form=marks_form,
@@ -391,9 +401,10 @@ def _concern_page(concern, http_status: int, stale: datetime | None, **bound):
             http_status,
         )
     vocabulary = get_vocabulary()
-    events = store.events(concern)
-    follow_ups = store.follow_ups(concern)
     now = utcnow()
+    viewer = permissions.viewer(current_user, now)
+    events = store.events(concern, viewer)
+    follow_ups = store.follow_ups(concern)
     today = local_today(school_zone(), now)
     return (
         render_template(
@@ -404,9 +415,11 @@ def _concern_page(concern, http_status: int, stale: datetime | None, **bound):
             attachments=store.attachments(concern),
             follow_ups=follow_ups,
             overdue_follow_ups={f.id for f in follow_ups if follow_up_overdue(f.done_at, f.due_on, today)},
-            linked=store.linked(concern),
+            linked=store.linked(concern, viewer),
             chronologies={
-                link.pupil_id: store.pupil_chronology(concern.school_id, link.pupil_id, limit=LATEST_ENTRIES_SHOWN)
+                link.pupil_id: store.pupil_chronology(
+                    concern.school_id, link.pupil_id, limit=LATEST_ENTRIES_SHOWN, viewer=viewer
+                )
                 for link in concern.pupil_links
             },
             categories={c.category_id: vocabulary.category(c.category_id) for c in concern.category_links},
@@ -425,6 +438,11 @@ def _concern_page(concern, http_status: int, stale: datetime | None, **bound):
             marks=marks,
             marks_form=marks_form,
             body_map=vocabulary.body_map,
+            access=access,
+            access_level=concern.access_level,
+            can_set_access=permissions.can_set_access(current_user, concern),
+            can_see_seen=permissions.can_see_who_has_seen(current_user, concern),
+            emergency_accesses=[e for e in events if e.kind == "emergency_access"],
         ),
         http_status,
     )

@@ -22,7 +22,10 @@ from zoneinfo import ZoneInfo
 from safeguard import reports
 from safeguard.audit import anchors
 from safeguard.audit import services as audit
+from safeguard.auth import permissions
+from safeguard.auth import store as accounts
 from safeguard.auth.models import Role, User
+from safeguard.auth.permissions import Viewer
 from safeguard.bodymap.store import MarkRow
 from safeguard.calendar import services as calendar_services
 from safeguard.concerns.models import Concern
@@ -151,7 +154,7 @@ def _by_concern(rows: Iterable[_Keyed]) -> dict[int, list[_Keyed]]:
     return grouped
 
 
-def _read_parts(school_id: int, selection: store.Selection, lines: EventLines) -> _Parts:
+def _read_parts(school_id: int, selection: store.Selection, lines: EventLines, viewer: Viewer) -> _Parts:
     roles: dict[int, set[str]] = defaultdict(set)
     for held in store.reporters_roles(school_id, selection):
         roles[held.user_id].add(held.role)
@@ -159,7 +162,7 @@ def _read_parts(school_id: int, selection: store.Selection, lines: EventLines) -
         roles=roles,
         pupils=_by_concern(store.pupil_links(school_id, selection)),
         categories=_by_concern(store.categories(school_id, selection)),
-        events=_by_concern(store.events(school_id, selection)),
+        events=_by_concern(store.events(school_id, selection, viewer)),
         follow_ups={f.event_id: f.due_on for f in store.follow_ups(school_id, selection)},
         lines=lines,
         marks=_by_concern(store.marks(school_id, selection)),
@@ -248,7 +251,7 @@ def _concern_info(row: store.ConcernRow, parts: _Parts) -> rd.ConcernInfo:
 
 
 def concern_infos(
-    school_id: int, selection: store.Selection, lines: EventLines = event_lines
+    school_id: int, selection: store.Selection, lines: EventLines = event_lines, viewer: Viewer | None = None
 ) -> tuple[rd.ConcernInfo, ...]:
     """Everything the reports show of the selected concerns, oldest first, in a fixed number of statements.
 
@@ -257,26 +260,41 @@ def concern_infos(
     rows = store.concerns(school_id, selection)
     if not rows:
         return ()
-    parts = _read_parts(school_id, selection, lines)
+    parts = _read_parts(school_id, selection, lines, viewer or _team_viewer())
     return tuple(_concern_info(row, parts) for row in rows)
 
 
-def concern_info(concern: Concern, lines: EventLines = event_lines) -> rd.ConcernInfo:
-    """Everything a concern report shows, read from the record."""
-    found = concern_infos(concern.school_id, store.one_concern(concern.school_id, concern.id), lines)
+def concern_info(concern: Concern, lines: EventLines = event_lines, viewer: Viewer | None = None) -> rd.ConcernInfo:
+    """Everything a concern report shows, read from the record (as ``viewer``, who exports it, may see it)."""
+    found = concern_infos(concern.school_id, store.one_concern(concern.school_id, concern.id), lines, viewer)
     if not found:
         raise ExportError(f"The concern {concern.reference} is not in this school's record.")
     return found[0]
 
 
-def child_file(pupil: Pupil, include_other_children: bool, lines: EventLines = event_lines) -> rd.ChildFile:
-    """Every concern about a child, oldest first."""
+def child_file(
+    pupil: Pupil, include_other_children: bool, lines: EventLines = event_lines, *, viewer: Viewer | None = None
+) -> rd.ChildFile:
+    """Every concern about a child that ``viewer`` (the person exporting; the DSL team's standard concerns when not
+    given, as for the command line) may see, oldest first."""
+    selection = store.concerns_about(pupil.school_id, pupil.id, viewer or _team_viewer())
     return rd.ChildFile(
         school=school_info(store.school(pupil.school_id)),
         pupil=pupil_info(pupil),
-        concerns=concern_infos(pupil.school_id, store.concerns_about(pupil.school_id, pupil.id), lines),
+        concerns=concern_infos(pupil.school_id, selection, lines, viewer),
         include_other_children=include_other_children,
     )
+
+
+def _team_viewer() -> Viewer:
+    """No one in particular, of the DSL team: the standard concerns only (the command line's exports)."""
+    return Viewer(None, True, utcnow())
+
+
+def _author_viewer(export: Export) -> Viewer:
+    """The person who made an export, as a viewer now: what verifying their document compares it with."""
+    author = accounts.account(export.generated_by_id) if export.generated_by_id else None
+    return permissions.viewer(author, utcnow()) if author is not None else _team_viewer()
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -496,7 +514,7 @@ def _monthly_medians(
     ]
 
 
-def oversight(school: School, now: datetime) -> Oversight:
+def oversight(school: School, now: datetime, viewer: Viewer | None = None) -> Oversight:
     """The oversight page's numbers: open, urgent and overdue concerns and follow-ups and transfers awaiting receipt
     now; concerns logged, times to acknowledge and referrals by agency this term."""
     zone = ZoneInfo(school.timezone)
@@ -504,7 +522,7 @@ def oversight(school: School, now: datetime) -> Oversight:
     calendar = calendar_services.calendar(school.id)
     term = term_of(today, calendar)
     start, end = _period(school, term.first, today)
-    current = store.school_now(school.id, now, today)
+    current = store.school_now(school.id, now, today, viewer or _team_viewer())
     pending = transfers_awaiting_receipt(school.id)
     late = len(past_transfer_window(pending, today, calendar))
     rows = store.logged_between(school.id, start, end)
@@ -666,7 +684,7 @@ def _reason(reason: str) -> str:
 def export_concern(concern: Concern, user: User | None, reason: str) -> ExportedFile:
     """Build the concern report for a referral."""
     reason = _reason(reason)
-    content = concern_info(concern)
+    content = concern_info(concern, viewer=permissions.viewer(user, utcnow()) if user else None)
     school = store.school(concern.school_id)
     meta = _meta(user, reason, school)
     pdf = reports.build_concern_report(content, school_info(school), meta)
@@ -677,7 +695,7 @@ def export_concern(concern: Concern, user: User | None, reason: str) -> Exported
 def export_child_file(pupil: Pupil, user: User | None, reason: str, include_other_children: bool) -> ExportedFile:
     """Build the child's safeguarding file (other children redacted unless the DSL chose otherwise)."""
     reason = _reason(reason)
-    content = child_file(pupil, include_other_children)
+    content = child_file(pupil, include_other_children, viewer=permissions.viewer(user, utcnow()) if user else None)
     meta = _meta(user, reason, store.school(pupil.school_id))
     pdf = reports.build_child_file(content, meta)
     document = _Document(
@@ -707,7 +725,9 @@ def export_transfer(
     pupil.transfer_sent_at = now
     pupil.transfer_confirmed_at = None
     content = rd.TransferInfo(
-        child_file=child_file(pupil, include_other_children=False),
+        child_file=child_file(
+            pupil, include_other_children=False, viewer=permissions.viewer(user, now) if user else None
+        ),
         to_school=pupil.transfer_to,
         method=pupil.transfer_method,
         sent_on=now.astimezone(ZoneInfo(school.timezone)).date(),
@@ -824,15 +844,16 @@ def _current_content(export: Export, lines: EventLines = event_lines) -> object 
     if export.subject_id is None:
         return None
     if export.kind == "concern":
-        found = concern_infos(export.school_id, store.one_concern(export.school_id, export.subject_id), lines)
+        selection = store.one_concern(export.school_id, export.subject_id)
+        found = concern_infos(export.school_id, selection, lines, _author_viewer(export))
         return found[0] if found else None
     pupil = pupils_store.pupil(export.school_id, export.subject_id)
     if pupil is None:
         return None
     if export.kind == "child_file":
-        return child_file(pupil, params.get("include_other_children") == "1", lines)
+        return child_file(pupil, params.get("include_other_children") == "1", lines, viewer=_author_viewer(export))
     return rd.TransferInfo(
-        child_file=child_file(pupil, include_other_children=False, lines=lines),
+        child_file=child_file(pupil, include_other_children=False, lines=lines, viewer=_author_viewer(export)),
         to_school=params.get("to", ""),
         method=params.get("method", ""),
         sent_on=export.generated_at.astimezone(ZoneInfo(store.school(export.school_id).timezone)).date(),
@@ -890,7 +911,7 @@ def _first_change_after(export: Export) -> store.ChangeRow | None:
     if export.subject_id is not None and export.kind == "concern":
         selection = store.one_concern(export.school_id, export.subject_id)
     elif export.subject_id is not None and export.kind in ("child_file", "transfer"):
-        selection = store.concerns_about(export.school_id, export.subject_id)
+        selection = store.concerns_about(export.school_id, export.subject_id, _author_viewer(export))
     return store.first_change_after(export.school_id, selection, export.generated_at)
 
 

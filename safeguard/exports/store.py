@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, Select, bindparam, case, distinct, func, select
+from sqlalchemy import BindParameter, Select, bindparam, case, distinct, func, or_, select
 from sqlalchemy.orm import lazyload
 from sqlalchemy.sql import Executable
 
+from safeguard.access.store import concern_id_visible, concern_visible
 from safeguard.auth.models import User, UserRole
+from safeguard.auth.permissions import Viewer
 from safeguard.bodymap import store as bodymap_store
 from safeguard.concerns.models import Concern, ConcernCategory, ConcernEvent, ConcernPupil, FollowUp
 from safeguard.concerns.rules import acknowledgement_overdue, follow_up_overdue, is_open
@@ -92,9 +94,18 @@ def one_concern(school_id: int, concern_id: int) -> Selection:
     return select(Concern.id).where(Concern.school_id == school_id, Concern.id == concern_id)
 
 
-def concerns_about(school_id: int, pupil_id: int) -> Selection:
-    """Every concern of the school a pupil is linked to, in any part."""
-    return select(ConcernPupil.concern_id).where(ConcernPupil.school_id == school_id, ConcernPupil.pupil_id == pupil_id)
+def concerns_about(school_id: int, pupil_id: int, viewer: Viewer) -> Selection:
+    """Every concern of the school a pupil is linked to, in any part, that ``viewer`` may see (the lists' condition,
+    its values bound into the selection)."""
+    return (
+        select(ConcernPupil.concern_id)
+        .where(
+            ConcernPupil.school_id == school_id,
+            ConcernPupil.pupil_id == pupil_id,
+            concern_id_visible(ConcernPupil.concern_id, ConcernPupil.school_id),
+        )
+        .params(**viewer.values())
+    )
 
 
 @dataclass(frozen=True)
@@ -216,8 +227,13 @@ class EventRow:
     actor_name: str | None
 
 
-def events(school_id: int, selection: Selection) -> list[EventRow]:
-    """The chronology entries of the selected concerns, oldest first."""
+def events(school_id: int, selection: Selection, viewer: Viewer) -> list[EventRow]:
+    """The chronology entries of the selected concerns, oldest first, but a link to a concern ``viewer`` may not see
+    (its summary names that concern)."""
+    shown = or_(
+        ConcernEvent.kind != EventKind.LINKED.value,
+        concern_id_visible(ConcernEvent.detail["related"].as_integer(), ConcernEvent.school_id),
+    )
     return _decoded(
         EventRow,
         select(
@@ -231,8 +247,9 @@ def events(school_id: int, selection: Selection) -> list[EventRow]:
             User.display_name.label("actor_name"),
         )
         .outerjoin(User, User.id == ConcernEvent.actor_id)
-        .where(ConcernEvent.school_id == school_id, ConcernEvent.concern_id.in_(selection))
-        .order_by(ConcernEvent.at, ConcernEvent.id),
+        .where(ConcernEvent.school_id == school_id, ConcernEvent.concern_id.in_(selection), shown)
+        .order_by(ConcernEvent.at, ConcernEvent.id)
+        .params(**viewer.values()),
     )
 
 
@@ -373,11 +390,12 @@ class SchoolNow:
     by_status: dict[str, int]
 
 
-def school_now(school_id: int, now: datetime, today: date) -> SchoolNow:
+def school_now(school_id: int, now: datetime, today: date, viewer: Viewer) -> SchoolNow:
     """How many concerns are open, open and urgent, and unacknowledged past their time; follow-ups past their date;
-    open concerns by status. By the rules of :mod:`safeguard.concerns.rules`."""
+    open concerns by status, of those ``viewer`` may see. By the rules of :mod:`safeguard.concerns.rules`."""
     school_id_: BindParameter[int] = bindparam("school_id", school_id)
-    open_ = (Concern.school_id == school_id_, is_open(Concern.status))
+    visible = concern_visible(Concern.id, Concern.access_level, school_id_)
+    open_ = (Concern.school_id == school_id_, is_open(Concern.status), visible)
 
     def count(*conditions: Any) -> Any:
         return select(func.count()).where(*conditions).scalar_subquery()
@@ -388,14 +406,19 @@ def school_now(school_id: int, now: datetime, today: date) -> SchoolNow:
             count(*open_).label("open"),
             count(*open_, Concern.urgent.is_(True)).label("urgent"),
             count(
-                Concern.school_id == school_id_, acknowledgement_overdue(Concern.status, Concern.ack_due_at, now)
+                Concern.school_id == school_id_,
+                acknowledgement_overdue(Concern.status, Concern.ack_due_at, now),
+                visible,
             ).label("overdue"),
-            count(FollowUp.school_id == school_id_, follow_up_overdue(FollowUp.done_at, FollowUp.due_on, today)).label(
-                "follow_ups_overdue"
-            ),
-        )
+            count(
+                FollowUp.school_id == school_id_,
+                follow_up_overdue(FollowUp.done_at, FollowUp.due_on, today),
+                concern_id_visible(FollowUp.concern_id, school_id_),
+            ).label("follow_ups_overdue"),
+        ),
+        viewer.values(),
     ).one()
-    statuses = {row.status: row.n for row in db.session.execute(by_status)}
+    statuses = {row.status: row.n for row in db.session.execute(by_status, viewer.values())}
     return SchoolNow(**counts._mapping, by_status=statuses)
 
 

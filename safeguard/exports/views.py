@@ -50,7 +50,7 @@ def index():
 def concern(concern_id: int):
     """Export a concern report."""
     record = store.concern(current_user.school_id, concern_id)
-    if record is None:
+    if record is None or not permissions.can_export(current_user, record):
         abort(404)
     form = forms.ExportForm()
     if form.validate_on_submit():
@@ -142,7 +142,7 @@ def oversight():
     """The school's numbers at a glance, as charts with the same numbers in tables."""
     return render_template(
         "exports/oversight.html",
-        o=services.oversight(current_user.school, utcnow()),
+        o=services.oversight(current_user.school, utcnow(), permissions.viewer(current_user, utcnow())),
         minutes_text=services.minutes_text,
     )
 

@@ -27,7 +27,9 @@ def home():
     attention = None
     if permissions.has(current_user, Capability.VIEW_ALL_CONCERNS):
         now = utcnow()
-        attention = concerns_store.attention(current_user.school_id, now, local_today(school_zone(), now))
+        attention = concerns_store.attention(
+            current_user.school_id, now, local_today(school_zone(), now), permissions.viewer(current_user, now)
+        )
     adult_cases = adults.open_summary(current_user)
     return render_template("main/home.html", user=current_user, attention=attention, adult_cases=adult_cases)
 

@@ -20,13 +20,15 @@ from typing import Any, Protocol, TypeAlias, cast
 
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import CursorResult, Row, bindparam, func, or_, select, update
+from sqlalchemy import CursorResult, Integer, Row, bindparam, func, or_, select, update
 
+from safeguard.auth import permissions
 from safeguard.auth.models import User
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import utcnow
 from safeguard.core.statements import transaction_connection
 from safeguard.notifications.models import Notification, OutboxMessage
+from safeguard.notifications.store import UNREAD
 
 logger = logging.getLogger("safeguard.notifications")
 
@@ -331,27 +333,31 @@ def email_each(recipients: Iterable[Person], *, school_id: int, subject: str, bo
     return len(rows)
 
 
-def unread(user: User, limit: int = 20) -> list[Notification]:
-    """The user's unread notifications, urgent first, newest first."""
-    return list(
-        db.session.scalars(
-            select(Notification)
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-            .order_by(Notification.urgent.desc(), Notification.created_at.desc())
-            .limit(limit)
-        )
-    )
-
-
 # Counted for the menu on every page a signed-in person opens: built once.
-_IS_UNREAD = (Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+_IS_UNREAD = (Notification.user_id == bindparam("user_id"), UNREAD)
 _UNREAD = select(func.count()).where(*_IS_UNREAD)
+_UNREAD_LIST = (
+    select(Notification)
+    .where(*_IS_UNREAD)
+    .order_by(Notification.urgent.desc(), Notification.created_at.desc())
+    .limit(bindparam("limit", type_=Integer(), literal_execute=True))
+)
+
+
+def _person(user: User) -> dict[str, Any]:
+    """The values of the unread statements for ``user``: who, and what they may see now."""
+    return {"user_id": user.id} | permissions.viewer(user, utcnow()).values()
+
+
+def unread(user: User, limit: int = 20) -> list[Notification]:
+    """The user's unread notifications (about what they may see), urgent first, newest first."""
+    return list(db.session.scalars(_UNREAD_LIST, _person(user) | {"limit": limit}))
 
 
 def unread_alert_count() -> int:
     """How many unread alerts the signed-in person has (shown in the menu), counted once per request."""
     if "unread_alerts" not in g:
-        g.unread_alerts = db.session.scalar(_UNREAD, {"user_id": current_user.id})
+        g.unread_alerts = db.session.scalar(_UNREAD, _person(current_user))
     count: int = g.unread_alerts
     return count
 
@@ -376,7 +382,7 @@ def mark_read(user: User, concern_id: int) -> int:
     to mark, and the update took SQLite's database-wide write lock at the start of the page, so that every other
     worker's page waited for this one to render (p95 above a second on the concern page under load).
     """
-    total, about = db.session.execute(_UNREAD_AND_ABOUT, {"user_id": user.id, "concern_id": concern_id}).one()
+    total, about = db.session.execute(_UNREAD_AND_ABOUT, _person(user) | {"concern_id": concern_id}).one()
     if about:
         db.session.execute(
             update(Notification)

@@ -7,16 +7,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, Label, bindparam, func, select
+from sqlalchemy import BindParameter, Label, and_, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from safeguard.access.store import concern_id_visible
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import UTCDateTime
 from safeguard.core.statements import transaction_connection
 from safeguard.notifications.models import Notification, OutboxMessage, WorkerHeartbeat
 
-# An alert is unread until its person opens the concern it is about: the one definition, for every count.
-UNREAD = Notification.read_at.is_(None)
+# An alert is unread until its person opens the concern it is about: the one definition, for every count. An alert
+# about a concern its person may no longer see (restricted since) is not shown or counted: the lists' condition
+# (safeguard.access.store), bound with ``Viewer.values()`` of the alert's person.
+UNREAD = and_(
+    Notification.read_at.is_(None),
+    or_(Notification.concern_id.is_(None), concern_id_visible(Notification.concern_id, Notification.school_id)),
+)
 
 
 def unread_count_column(user_id: BindParameter[Any]) -> Label[Any]:

@@ -58,6 +58,14 @@ class Pupil(Model):
             postgresql_where=text(AWAITING_RECEIPT),
             sqlite_where=text(AWAITING_RECEIPT),
         ),
+        # The few children whose file is restricted or sealed (the lists' condition asks whether a school has any).
+        Index(
+            "ix_pupils_restricted_file",
+            "school_id",
+            "id",
+            postgresql_where=text("access_level <> 'standard'"),
+            sqlite_where=text("access_level <> 'standard'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +106,9 @@ class Pupil(Model):
     transfer_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Who may see the child's whole file (an AccessLevel value; see safeguard.access): a restricted or sealed file
+    # restricts every concern about the child to the file's named people.
+    access_level: Mapped[str] = mapped_column(String(12), default="standard", server_default="standard")
 
     @property
     def full_name(self) -> str:

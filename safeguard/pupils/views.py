@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from safeguard.access import store as access_store
 from safeguard.adults import services as adults
 from safeguard.auth import permissions
 from safeguard.auth.permissions import Capability, requires
@@ -83,7 +84,13 @@ def _body_map(pupil: Pupil) -> bodymap.CombinedMap:
         return datetime.combine(chosen + timedelta(days=days_after), time.min, zone)
 
     return bodymap.combined_map(
-        pupil.school_id, pupil.id, args.get("period", "")[:10], utcnow(), start=day("from"), end=day("to", 1)
+        pupil.school_id,
+        pupil.id,
+        args.get("period", "")[:10],
+        utcnow(),
+        start=day("from"),
+        end=day("to", 1),
+        viewer=permissions.viewer(current_user, utcnow()),
     )
 
 
@@ -92,7 +99,9 @@ def _render_pupil(pupil: Pupil, left_form: LeftForm) -> str:
     return render_template(
         "pupils/show.html",
         pupil=pupil,
-        chronology=concern_services.child_chronology(current_user.school, pupil.id, _chronology_request()),
+        chronology=concern_services.child_chronology(
+            current_user.school, pupil.id, _chronology_request(), permissions.viewer(current_user, utcnow())
+        ),
         kinds=list(EventKind),
         all_years=concern_services.ALL_YEARS,
         left_form=left_form,
@@ -105,7 +114,16 @@ def _render_pupil(pupil: Pupil, left_form: LeftForm) -> str:
         adult_concerns=adults.child_entries(current_user, pupil.id),
         contacts=mis_store.contacts(pupil.school_id, pupil.id),
         siblings=mis_store.siblings(pupil.school_id, pupil.id),
+        can_set_file_access=permissions.can_set_file_access(current_user, pupil, _named_on_file(pupil)),
     )
+
+
+def _named_on_file(pupil: Pupil) -> bool:
+    """Whether the signed-in person is named on the child's file (a restricted or sealed one)."""
+    if pupil.access_level == "standard":
+        return False
+    named = access_store.file_named(pupil.school_id, pupil.id, current_user.id, utcnow())
+    return bool(named and named[1])
 
 
 @blueprint.route("/<int:pupil_id>")

@@ -41,13 +41,18 @@ UNDECIDED = ("open", "held", "disposal_proposed")
 
 
 def lead_dsl_id(school_id: int) -> int | None:
-    """The school's lead DSL: ``schools.lead_dsl_id`` where the school has set one, otherwise its first active DSL
-    (by id). ``None`` when the school has no active DSL."""
-    column = School.__table__.c.get("lead_dsl_id")
-    if column is not None:
-        chosen = db.session.scalar(select(column).where(School.__table__.c.id == school_id))
-        if chosen is not None:
-            return int(chosen)
+    """Who decides retention reviews with the head: the school's lead DSL (``schools.lead_dsl_id``, see
+    ``auth.services.lead_dsl``) while they are an active DSL, otherwise its first active DSL (by id), so that a
+    school that has not named one can still dispose with two people. ``None`` when the school has no active DSL."""
+    lead = (
+        select(User.id)
+        .join(School, School.lead_dsl_id == User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(School.id == school_id, User.active.is_(True), UserRole.role == Role.DSL.value)
+    )
+    chosen = db.session.scalar(lead)
+    if chosen is not None:
+        return int(chosen)
     first = (
         select(User.id)
         .join(UserRole, UserRole.user_id == User.id)

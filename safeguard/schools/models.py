@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from zoneinfo import available_timezones
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text, true
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from safeguard.core.extensions import Model
@@ -52,6 +52,11 @@ class School(Model):
     monitoring_min_severity: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     # When `flask --app safeguard mis sync` last read the broker completely: the next sync asks for changes since.
     mis_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The lead DSL (one account of the school's DSL team): with the head, widens access to restricted records and
+    # reads "who has seen this". NULL: not chosen yet (the head alone then).
+    lead_dsl_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", use_alter=True, name="fk_schools_lead_dsl_id_users")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # After the receiving school confirms receipt of a child's file sent to it: whether this school keeps its copy of
     # the file (True) or only the record of the transfer (the retention rules read it).

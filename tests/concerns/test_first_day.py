@@ -163,8 +163,9 @@ def test_the_demo_records_everything_in_the_order_it_happened(runner, db):
         .join(Concern, Concern.id == ConcernEvent.concern_id)
         .order_by(ConcernEvent.id)
     ).all()
-    # Four concerns of this term, and the former pupil's from years ago (due for retention review).
-    assert len({e.concern_id for e in entries}) == 5
+    # Four concerns of this term, the one restricted to the lead DSL and the head, and the former pupil's from years
+    # ago (due for retention review).
+    assert len({e.concern_id for e in entries}) == 6
     for entry in entries:
         assert entry.logged_at <= entry.at <= started, entry.summary
     # Recorded one after another as they happened: each concern's entries, and the school's, read in time order.

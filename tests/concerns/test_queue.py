@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from safeguard.auth import permissions
 from safeguard.concerns import services, store
 from safeguard.core.sqltypes import utcnow
 from tests import factories
@@ -102,10 +103,11 @@ def test_overdue_follow_ups_surface_in_the_queue(client, school, pupils, sign_in
 def test_child_chronology_shows_each_childs_own_part(app, school, pupils, db):
     factories.concern(school.staff, [(pupils[0], "subject"), (pupils[1], "harmed")])
     factories.concern(school.staff, [(pupils[1], "subject")], now=datetime(2025, 1, 10, 9, tzinfo=UTC))
-    entries = store.pupil_chronology(school.school.id, pupils[1].id)
+    viewer = permissions.viewer(school.dsl, utcnow())
+    entries = store.pupil_chronology(school.school.id, pupils[1].id, viewer=viewer)
     assert {e.part for e in entries} == {"harmed", "subject"}
     assert entries[0].at >= entries[-1].at  # newest first, across years
-    assert {e.part for e in store.pupil_chronology(school.school.id, pupils[0].id)} == {"subject"}
+    assert {e.part for e in store.pupil_chronology(school.school.id, pupils[0].id, viewer=viewer)} == {"subject"}
 
 
 def test_closed_concerns_are_counted_on_every_view_of_the_queue(client, school, pupils, sign_in, db):

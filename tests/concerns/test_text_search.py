@@ -136,7 +136,10 @@ def test_postgresql_searches_through_the_text_indexes(app, school):
     connection = transaction_connection()
     if connection.dialect.name != "postgresql":
         pytest.skip("PostgreSQL's text-search indexes")
-    params = {"school_id": school.school.id, "words": "bruise", "limit": 51}
+    from safeguard.auth.permissions import viewer
+    from safeguard.core.sqltypes import utcnow
+
+    params = {"school_id": school.school.id, "words": "bruise", "limit": 51} | viewer(school.dsl, utcnow()).values()
     statement = store._text_search_statement("postgresql").params(**params)
     sql = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
     plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}"))
