@@ -35,6 +35,13 @@ def upgrade():
         sqlite_where=sa.text("status <> 'closed'"),
     )
     op.create_index(
+        "ix_concerns_restricted",
+        "concerns",
+        ["school_id"],
+        postgresql_where=sa.text("access_level <> 'standard'"),
+        sqlite_where=sa.text("access_level <> 'standard'"),
+    )
+    op.create_index(
         "ix_pupils_restricted_file",
         "pupils",
         ["school_id", "id"],
@@ -81,6 +88,7 @@ def downgrade():
     op.drop_index("ix_record_access_concern", table_name="record_access")
     op.drop_table("record_access")
     op.drop_index("ix_pupils_restricted_file", table_name="pupils")
+    op.drop_index("ix_concerns_restricted", table_name="concerns")
     op.drop_index("ix_concerns_open_status_access", table_name="concerns")
     if op.get_bind().dialect.name == "postgresql":
         op.drop_constraint("fk_schools_lead_dsl_id_users", "schools", type_="foreignkey")

@@ -87,6 +87,13 @@ class Concern(Model):
             postgresql_where=text("status <> 'closed'"),
             sqlite_where=text("status <> 'closed'"),
         ),
+        # The restricted and sealed concerns of a school, counted (never named) on the trust dashboard.
+        Index(
+            "ix_concerns_restricted",
+            "school_id",
+            postgresql_where=text("access_level <> 'standard'"),
+            sqlite_where=text("access_level <> 'standard'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

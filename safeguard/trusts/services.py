@@ -80,6 +80,8 @@ class SchoolFigures:
     overdue: int
     follow_ups_overdue: int
     awaiting_receipt: int
+    # Restricted or sealed concerns, counted: none is named or linked.
+    restricted: int
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,7 @@ def dashboard(trust: Trust, now: datetime, days: int) -> Dashboard:
             overdue=counts[school.id].overdue,
             follow_ups_overdue=counts[school.id].follow_ups_overdue,
             awaiting_receipt=counts[school.id].awaiting_receipt,
+            restricted=counts[school.id].restricted,
         )
         for school in schools
     )
@@ -257,6 +260,7 @@ def dashboard(trust: Trust, now: datetime, days: int) -> Dashboard:
         overdue=sum(row.overdue for row in rows),
         follow_ups_overdue=sum(row.follow_ups_overdue for row in rows),
         awaiting_receipt=sum(row.awaiting_receipt for row in rows),
+        restricted=sum(row.restricted for row in rows),
     )
     return Dashboard(trust, days, PERIODS[days], start_day, today, previous_day, rows, totals, _charts(rows))
 

@@ -194,12 +194,14 @@ def referral_counts(
 
 @dataclass(frozen=True)
 class NowCounts:
-    """A school's numbers as they stand: overdue acknowledgements and follow-ups, transfers awaiting receipt."""
+    """A school's numbers as they stand: overdue acknowledgements and follow-ups, transfers awaiting receipt,
+    restricted or sealed concerns (counted, never named)."""
 
     school_id: int
     overdue: int = 0
     follow_ups_overdue: int = 0
     awaiting_receipt: int = 0
+    restricted: int = 0
 
 
 def now_counts(school_ids: Sequence[int], now: datetime, today: date) -> dict[int, NowCounts]:
@@ -225,8 +227,19 @@ def now_counts(school_ids: Sequence[int], now: datetime, today: date) -> dict[in
         .where(Pupil.school_id.in_(school_ids), awaiting_receipt)
         .group_by(Pupil.school_id)
     )
+    restricted = (
+        select(Concern.school_id, func.count().label("n"))
+        # The literal, so that the partial index of restricted concerns serves the statement.
+        .where(Concern.school_id.in_(school_ids), Concern.access_level != literal_column("'standard'"))
+        .group_by(Concern.school_id)
+    )
     found: dict[str, dict[int, int]] = {}
-    for name, statement in (("overdue", overdue), ("follow_ups_overdue", follow_ups), ("awaiting_receipt", transfers)):
+    for name, statement in (
+        ("overdue", overdue),
+        ("follow_ups_overdue", follow_ups),
+        ("awaiting_receipt", transfers),
+        ("restricted", restricted),
+    ):
         found[name] = {row.school_id: row.n for row in db.session.execute(statement)}
     return {
         school_id: NowCounts(school_id, **{name: counts.get(school_id, 0) for name, counts in found.items()})

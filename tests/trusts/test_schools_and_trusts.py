@@ -283,3 +283,26 @@ def test_the_dashboard_reads_the_median_and_90th_percentile_from_the_database(ap
     oak = next(row for row in board.schools if row.code == "OAK")
     assert (oak.current.logged, oak.current.acknowledged, oak.current.ack_median_minutes) == (1, 0, None)
     assert board.totals.current.logged == 5
+
+
+def test_the_dashboard_counts_restricted_records_and_names_none(app, trust):
+    """A restricted and a sealed concern at one school are counted on the trust dashboard; neither's reference
+    appears there."""
+    from safeguard.access import services as access
+    from safeguard.access.models import AccessLevel
+    from safeguard.trusts import services
+    from safeguard.trusts.models import Trust
+
+    elm = trust.elm
+    pupil = factories.pupil(elm.school, "Chloe", "Evans")
+    made = [factories.concern(elm.staff, [pupil]) for _ in range(2)]
+    for concern, level in zip(made, (AccessLevel.RESTRICTED, AccessLevel.SEALED), strict=True):
+        change = access.AccessChange(level, frozenset({elm.dsl.id, elm.head.id}), "Police asked for this to be held.")
+        access.set_concern_access(concern, elm.dsl, change)
+    db.session.commit()
+    board = services.dashboard(db.session.get(Trust, trust.trust_id), utcnow(), 28)
+    counts = {row.code: row.restricted for row in board.schools}
+    assert counts == {"ELM": 2, "OAK": 0}
+    assert board.totals.restricted == 2
+    rendered = repr(board)
+    assert all(concern.reference not in rendered for concern in made)
