@@ -31,6 +31,7 @@ from safeguard.auth.passwords import hash_password, password_problem, verify_pas
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import utcnow
 from safeguard.notifications import services as notifications
+from safeguard.schools.models import School
 
 # Roles that open the records, and the chair's, which approves changes to the head's account: changing them takes
 # two people (an administrator who could make anyone chair could approve changes to the head's account themselves).
@@ -242,6 +243,36 @@ def break_glass_roles(user: User, roles: set[Role], reason: str) -> None:
         message=f"Account security: the roles of {user.display_name} were changed by the server's operator alone "
         f"(break glass): {', '.join(before)} → {', '.join(after)}. Reason: {reason[:150]}",
         lines="Account security: the roles of an account of your school were changed by the server's operator alone "
+        "(break glass), without a second person's approval.",
+    )
+
+
+def break_glass_school_roles(user: User, school: School, roles: set[Role], reason: str) -> None:
+    """The server's operator gives an account the DSL, head or chair role in a school other than its own, or takes
+    it away (``trust member --break-glass``): as :func:`break_glass_roles`, only with a reason, audited in that
+    school's log, and that school's DSL team and head are alerted."""
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise accounts.AccountError("Give the reason for acting alone (at least 10 characters) with --reason.")
+    before = sorted(r.value for r in store.member_roles(user.id, school.id))
+    accounts.set_school_roles(user, school, roles, actor=None)
+    after = sorted(r.value for r in roles)
+    audit.record(
+        "user.school_roles_break_glass",
+        "Roles in this school changed by the server's operator alone (break glass)",
+        school_id=school.id,
+        actor_id=None,
+        subject_type="user",
+        subject_id=user.id,
+        detail={"before": before, "after": after, "reason": reason[:300], "by": "command line"},
+    )
+    notifications.alert_about_account(
+        store.holders(school.id, Role.DSL) + [p for p in store.holders(school.id, Role.HEAD) if p.id != user.id],
+        school_id=school.id,
+        message=f"Account security: the roles in this school of {user.display_name} (of another school) were changed "
+        f"by the server's operator alone (break glass): {', '.join(before) or 'none'} → {', '.join(after) or 'none'}. "
+        f"Reason: {reason[:150]}",
+        lines="Account security: an account's roles in your school were changed by the server's operator alone "
         "(break glass), without a second person's approval.",
     )
 
@@ -469,6 +500,7 @@ __all__ = [
     "Slot",
     "approve",
     "break_glass_roles",
+    "break_glass_school_roles",
     "change_roles",
     "decline",
     "lead_dsl_recipients",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from safeguard.auth import approvals
 from safeguard.auth import services as auth_services
+from safeguard.auth import store as auth_store
 from safeguard.auth.models import parse_roles
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import utcnow
@@ -54,8 +56,18 @@ def trust_add_school(trust_name: str, school_code: str) -> None:
 @click.option("--email", required=True, help="The account's e-mail address.")
 @click.option("--school", "school_code", required=True, help="The other school's code.")
 @click.option("--role", required=True, help="Its roles there (staff, dsl, head, admin, trust_lead), or none.")
-def trust_member(email: str, school_code: str, role: str) -> None:
-    """Give an account roles in a school other than its own (a DSL covering two schools), or take them away."""
+@click.option(
+    "--break-glass",
+    is_flag=True,
+    help="Give or take the DSL, head or chair role without a second person (with --reason; audited, and the "
+    "school's DSL team and head are alerted).",
+)
+@click.option("--reason", default="", help="Why, with --break-glass (kept in the audit log).")
+def trust_member(email: str, school_code: str, role: str, break_glass: bool, reason: str) -> None:
+    """Give an account roles in a school other than its own (a DSL covering two schools), or take them away.
+
+    Granting or removing the DSL, head or chair role takes two people in the app; here, as with ``user roles``, only
+    with --break-glass and a reason."""
     user = auth_services.find_user_by_email(email)
     school = school_services.find_school(school_code)
     if user is None:
@@ -65,7 +77,16 @@ def trust_member(email: str, school_code: str, role: str) -> None:
     assert user is not None and school is not None  # noqa: S101 (for the type checker: _fail raised)
     try:
         roles = set() if role.strip().lower() == "none" else parse_roles(role)
-        auth_services.set_school_roles(user, school, roles, actor=None)
+        before = auth_store.member_roles(user.id, school.id)
+        if school.id != user.home_school_id and approvals.roles_need_two_people(before, roles):
+            if not break_glass:
+                _fail(
+                    "granting or removing the DSL, head or chair role takes two people: ask for it in the app, or "
+                    'act alone with --break-glass --reason "…" (audited; the school\'s DSL team and head are alerted)'
+                )
+            approvals.break_glass_school_roles(user, school, roles, reason)
+        else:
+            auth_services.set_school_roles(user, school, roles, actor=None)
     except (ValueError, auth_services.AccountError) as error:
         _fail(str(error))
     db.session.commit()

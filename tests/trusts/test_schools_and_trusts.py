@@ -245,7 +245,15 @@ def test_the_command_line_makes_trusts_and_memberships(runner, school, other_sch
     assert runner.invoke(args=["trust", "create", "Riverside Learning Trust"]).exit_code == 0
     result = runner.invoke(args=["trust", "add-school", "--trust", "Riverside Learning Trust", "--school", "OAK"])
     assert result.exit_code == 0 and "OAK is in Riverside Learning Trust" in result.output
-    result = runner.invoke(args=["trust", "member", "--email", "dsl@oak.example", "--school", "ELM", "--role", "dsl"])
+    member = ["trust", "member", "--email", "dsl@oak.example", "--school", "ELM", "--role", "dsl"]
+    # The DSL role takes two people, as on the accounts pages: alone, only with --break-glass and a reason.
+    result = runner.invoke(args=member)
+    assert result.exit_code != 0 and "two people" in result.output
+    result = runner.invoke(args=[*member, "--break-glass", "--reason", "Covering Elm while its DSL is on leave."])
+    assert result.exit_code == 0, result.output
+    assert "dsl" in result.output
+    staff = ["trust", "member", "--email", "staff@oak.example", "--school", "ELM", "--role", "staff"]
+    result = runner.invoke(args=staff)  # the staff role needs no second person
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["trust", "member", "--email", "dsl@oak.example", "--school", "OAK", "--role", "dsl"])
     assert result.exit_code != 0 and "own school" in result.output
