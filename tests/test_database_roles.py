@@ -166,3 +166,49 @@ def test_the_app_works_as_the_limited_role(limited_app):
     request = approvals.change_roles(school.staff, {Role.STAFF, Role.DSL}, actor=school.admin)
     approvals.approve(request, school.head)
     _db.session.commit()
+
+
+def test_a_disposal_works_as_the_limited_role_and_the_records_still_verify(limited_app):
+    """Retention's disposal replaces a chronology's content: the one change the app's role may make to those rows
+    (its UPDATE grant is held in check by the disposal triggers), after sealing the disposal in the records chain."""
+    from datetime import date, timedelta
+
+    from safeguard.audit import anchors
+    from safeguard.concerns import services as concern_services
+    from safeguard.concerns.models import ConcernEvent, Part
+    from safeguard.core.sqltypes import utcnow
+    from safeguard.retention import services as retention
+    from safeguard.retention.models import RetentionReview
+    from safeguard.retention.store import DESTROYED
+
+    code = "".join(secrets.choice(string.ascii_uppercase) for _ in range(5))
+    school = factories.school_with_staff(code, "Hazel School")
+    former = factories.pupil(school.school, "Zebedee", "Ashworth", born=f"{date.today().year - 26}-01-15")
+    when = utcnow() - timedelta(days=365 * 15)
+    concern = concern_services.log_concern(
+        school.staff,
+        concern_services.NewConcern(
+            pupils=[concern_services.PupilRole(former.id, Part.SUBJECT)],
+            observed_at=when - timedelta(hours=1),
+            location="Playground",
+            category_ids=["abuse-physical"],
+            account='Zebedee said "my uncle hurts me" and showed a bruise.',
+            already_done="Told the DSL.",
+            uploads=[],
+        ),
+        now=when,
+    )
+    _db.session.commit()
+    (opened,) = retention.open_due_reviews(school.school, utcnow())
+    _db.session.commit()
+    review = _db.session.get(RetentionReview, opened.review_id)
+    disposal = retention.propose_disposal(review, school.dsl, "Retention period over; nothing relevant.", utcnow())
+    _db.session.commit()
+    retention.approve_disposal(disposal, school.head, utcnow())
+    _db.session.commit()
+    _db.session.expire_all()
+    assert _db.session.get(Concern, concern.id).account == DESTROYED
+    entries = _db.session.scalars(select(ConcernEvent).where(ConcernEvent.concern_id == concern.id)).all()
+    assert entries and all(entry.summary == DESTROYED for entry in entries)
+    result = anchors.verify()
+    assert result.broken == []
