@@ -55,6 +55,15 @@ class AdultConcernError(ConcernError):
     """A rule was broken; the message is fit to show, beside ``field`` when given."""
 
 
+def lado_due(received_at: datetime, zone: str) -> datetime:
+    """When the case manager must have discussed an allegation with the LADO: one working day after it was received.
+
+    The LADO's working day is the local authority's, which works through the school's holidays: it is counted in
+    weekdays, not in the school's calendar (a half-term must not push an allegation's discussion back a week).
+    """
+    return add_school_days(received_at, 1, zone)
+
+
 def viewer(user: User) -> store.Viewer:
     """The reader of concerns about adults: their school, id, and the cases their roles manage."""
     return store.Viewer(user.school_id, user.id, tuple(sorted(adult_concern_routes(user))))
@@ -154,7 +163,7 @@ def raise_concern(user: User, new: NewAdultConcern, now: datetime | None = None)
             "wording_kept_reason": kept,
             "reporter_id": user.id,
             "received_at": now,
-            "lado_due_at": add_school_days(now, 1, zone) if track is Track.ALLEGATION else None,
+            "lado_due_at": lado_due(now, zone) if track is Track.ALLEGATION else None,
             "lado_name": settings.lado_name if settings else "",
             "lado_contact": settings.lado_contact if settings else "",
             "lado_advice": "",
@@ -509,7 +518,7 @@ def change_track(user: User, case: store.Case, version: int, reason: str, now: d
         raise AdultConcernError("Give the reason.", "reason")
     check_wording({"reason": reason}, None)
     if record.track == Track.LOW_LEVEL:
-        new, due = Track.ALLEGATION, add_school_days(now, 1, user.school.timezone)
+        new, due = Track.ALLEGATION, lado_due(now, user.school.timezone)
     else:
         new, due = Track.LOW_LEVEL, None
     _update(case, version, track=new.value, lado_due_at=due)

@@ -3,7 +3,7 @@ arrangements, the outcome and retention, low-level patterns, the child's chronol
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from safeguard.adults import services
 from safeguard.adults.models import AdultConcern
@@ -282,3 +282,21 @@ def test_the_home_page_tells_the_case_manager_and_nobody_else(client, school, co
         _sign_out(client)
         sign_in(person)
         assert "Concerns about adults" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_lado_clock_counts_the_local_authoritys_working_days_not_the_schools_holidays(
+    school, colleague, raise_about
+):
+    """The LADO works through half-term: an allegation received on the Friday before it is due the Monday after,
+    not a week later, though the school's calendar closes for the week."""
+    from datetime import datetime
+
+    from safeguard.calendar import services as calendar_services
+
+    friday = datetime(2027, 2, 12, 10, 0, tzinfo=UTC)
+    calendar_services.add_period(school.school.id, None, "term", "Spring term", date(2027, 1, 4), date(2027, 3, 26))
+    calendar_services.add_period(school.school.id, None, "closure", "Half-term", date(2027, 2, 15), date(2027, 2, 19))
+    db.session.commit()
+    raised = raise_about(school.staff, colleague, now=friday)
+    due = db.session.get(AdultConcern, raised.id).lado_due_at
+    assert due.date() == date(2027, 2, 15)
