@@ -402,6 +402,8 @@ def _keep_received(school_id: int, data: bytes, outside: crypto.Envelope, conten
             "storage_sha256": kept.sha256,
         }
     )
+    if received_id is None:
+        raise PackageError("This package has already been received here: a package is accepted once.")
     audit.record(
         "transfer.received",
         f"Safeguarding file received from {record['school']['name']}",

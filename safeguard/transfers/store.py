@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BindParameter, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from safeguard.core.extensions import db
 from safeguard.core.statements import transaction_connection
@@ -197,10 +198,15 @@ def already_received(school_id: int, package_id: str) -> bool:
     return db.session.scalar(_RECEIVED_IDS, {"school_id": school_id, "package_id": package_id}) is not None
 
 
-def add_received(values: dict[str, Any]) -> int:
-    """Keep a package received; its id."""
-    result = transaction_connection().execute(insert(ReceivedTransfer).returning(ReceivedTransfer.id), values)
-    return int(result.scalar_one())
+def add_received(values: dict[str, Any]) -> int | None:
+    """Keep a package received; its id, or ``None`` when the school holds it already (the same package arriving twice
+    at once: the second finds the first's row through the unique index, after :func:`already_received` said no)."""
+    try:
+        with db.session.begin_nested():
+            result = db.session.execute(insert(ReceivedTransfer).returning(ReceivedTransfer.id), values)
+            return int(result.scalar_one())
+    except IntegrityError:
+        return None
 
 
 _RECEIVED = (

@@ -143,3 +143,31 @@ def test_the_school_chooses_whether_it_keeps_the_file_after_receipt(client, scho
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(type(school.school), school.school.id).transfer_keeps_file is False
+
+
+def test_the_same_package_arriving_twice_at_once_is_kept_once(app, school):
+    """Two deliveries of one package can both pass the "received before?" check; the unique index then stops the
+    second, which is refused as a replay (a 400 from the inbox) instead of failing, and the first is kept."""
+    from safeguard.core.sqltypes import utcnow
+    from safeguard.transfers import store
+    from safeguard.transfers.models import ReceivedTransfer
+
+    values = {
+        "school_id": school.school.id,
+        "package_id": "0" * 32,
+        "from_name": "Ash Primary School",
+        "from_code": "ASH",
+        "from_key": "k" * 43,
+        "reply_to": "",
+        "upn": "A123456789012",
+        "child_name": "Amira Haddad",
+        "concerns": 1,
+        "received_at": utcnow(),
+        "storage_name": "package",
+        "storage_sha256": "0" * 64,
+    }
+    first = store.add_received(dict(values))
+    assert first is not None
+    assert store.add_received(dict(values)) is None
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count(ReceivedTransfer.id))) == 1
