@@ -36,7 +36,14 @@ run: $(VENV)/.installed ## Set up, create or upgrade the database, seed the demo
 # The suite runs on every core (pytest-xdist); each test file stays on one worker, in its own order, so that a
 # file's tests that build on each other (the hostile-input campaign and its count) run together.
 TEST_JOBS ?= auto
-test: $(VENV)/.installed-test ## Set up and run the whole test suite (browser tests included)
+# The single sign-on tests sign in through a real OpenID Connect provider (the npm package oidc-provider, started by
+# their fixture with node); without npm they are skipped, except in CI, which installs it.
+OIDC_PROVIDER := tests/oidc/node_modules/.installed
+$(OIDC_PROVIDER): tests/oidc/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm is not installed: the single sign-on tests (tests/sso) will be skipped"; fi
+
+test: $(VENV)/.installed-test $(OIDC_PROVIDER) ## Set up and run the whole test suite (browser tests included)
 	$(BIN)/pytest -n $(TEST_JOBS) --dist loadfile $(PYTEST_ARGS)
 
 # The checks run with -k: each runs even when one before it fails, so one run shows every problem; lint fails if any did.
