@@ -186,6 +186,8 @@ def make_app():
     yield _make
     for extra in made:
         with extra.app_context():
+            # A served extra app (a second school's instance) may still be answering in a request thread.
+            _settle_connections()
             _db.engine.dispose()
 
 

@@ -19,6 +19,8 @@ from sqlalchemy.exc import DatabaseError
 from safeguard import create_app
 from safeguard.auth import approvals
 from safeguard.auth.models import Role
+from safeguard.bodymap.services import NewMark
+from safeguard.concerns import services as concern_services
 from safeguard.concerns.models import Concern
 from safeguard.core.extensions import db as _db
 from tests import factories
@@ -108,7 +110,13 @@ def test_the_app_role_cannot_rewrite_the_records(limited_app, statement):
     code = "".join(secrets.choice(string.ascii_uppercase) for _ in range(5))
     school = factories.school_with_staff(code, "Rowan School")
     child = factories.pupil(school.school, "Amira", "Haddad")
-    factories.concern(school.staff, [child])
+    concern = factories.concern(school.staff, [child])
+    # A mark on the body map too, so that every statement has rows to refuse: the app's role may update the
+    # chronology and the marks (a disposal's change), so there it is the triggers that refuse.
+    concern_services.add_marks(
+        concern, school.staff, [NewMark(region_id="forearm", side="left", kind="bruise", length_cm="2")]
+    )
+    _db.session.commit()
     with pytest.raises(DatabaseError):
         _db.session.execute(text(statement))
         _db.session.flush()
