@@ -41,12 +41,6 @@ class TrustError(ValueError):
 # The dashboard
 
 
-def percentile_place(fraction: float, n: int) -> int:
-    """The place (1 the smallest, of ``n``) of the value read as the ``fraction`` percentile: the nearest rank, the
-    same in Python and in the database's ordering (``store.middle_waits``)."""
-    return int(fraction * (n - 1) + 0.5) + 1
-
-
 @dataclass(frozen=True)
 class PeriodFigures:
     """A school's numbers over one period."""
@@ -126,7 +120,7 @@ def _figures(counts: store.PeriodCounts | None, waits: dict[int, float], n: int,
     if n:
         lower, upper = waits[(n - 1) // 2 + 1], waits[n // 2 + 1]
         median: float | None = (lower + upper) / 2
-        p90: float | None = waits[percentile_place(0.9, n)]
+        p90: float | None = waits[store.ninetieth_place(n)]
     else:
         median = p90 = None
     return PeriodFigures(

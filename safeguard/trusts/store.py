@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Float, Integer, cast, func, insert, literal_column, or_, select, update
+from sqlalchemy import Float, func, insert, literal_column, or_, select, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -139,10 +139,17 @@ class OrderedWait:
     minutes: float
 
 
+def ninetieth_place(n: Any) -> Any:
+    """The place (1 the smallest, of ``n``) of the value read as the 90th percentile: the nearest rank. Written in
+    whole numbers, so that the same expression gives the same place in Python (a number) and in the database (a
+    column): a cast of a fraction to an integer rounds on PostgreSQL and truncates on SQLite."""
+    return (9 * (n - 1) + 5) // 10 + 1
+
+
 def middle_waits(school_ids: Sequence[int], previous: datetime, start: datetime, end: datetime) -> list[OrderedWait]:
     """The times to acknowledge (of the concerns logged in each period and acknowledged) that the median and the 90th
     percentile are read from: for each school and period, the one or two in the middle and the one at
-    :func:`percentile_place` of 90%. The database orders them, so a year of concerns is not read into Python."""
+    :func:`ninetieth_place`. The database orders them, so a year of concerns is not read into Python."""
     later = (Concern.logged_at >= start).label("later")
     wait = minutes_between(Concern.logged_at, Concern.acknowledged_at)
     partition = (Concern.school_id, later)
@@ -165,7 +172,7 @@ def middle_waits(school_ids: Sequence[int], previous: datetime, start: datetime,
     wanted = (
         ordered.c.place == (ordered.c.n - 1) // 2 + 1,
         ordered.c.place == ordered.c.n // 2 + 1,
-        ordered.c.place == cast(0.9 * (ordered.c.n - 1) + 0.5, Integer) + 1,
+        ordered.c.place == ninetieth_place(ordered.c.n),
     )
     rows = db.session.execute(
         select(ordered.c.school_id, ordered.c.later, ordered.c.place, ordered.c.n, ordered.c.minutes).where(

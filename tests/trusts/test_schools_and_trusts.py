@@ -314,3 +314,28 @@ def test_the_dashboard_counts_restricted_records_and_names_none(app, trust):
     assert board.totals.restricted == 2
     rendered = repr(board)
     assert all(concern.reference not in rendered for concern in made)
+
+
+def test_the_90th_percentile_is_the_same_place_on_either_database(app, trust):
+    """Seven waits: the nearest rank of 90% is the 6th (0.9 × 6 + 0.5 = 5.9). A cast of 5.9 to an integer rounds up
+    on PostgreSQL and down on SQLite, which once made the database and Python read different places (a 500)."""
+    from safeguard.concerns.models import Concern
+    from safeguard.trusts import services
+    from safeguard.trusts.models import Trust
+
+    now = utcnow()
+    pupil = factories.pupil(trust.elm.school, "Chloe", "Evans")
+    made = [factories.concern(trust.elm.staff, [pupil], now=now - timedelta(hours=5)) for _ in range(6)]
+    for concern_id, minutes in zip([trust.elm_concern.id] + [c.id for c in made], range(10, 80, 10), strict=True):
+        logged_at = db.session.get(Concern, concern_id).logged_at
+        db.session.execute(
+            update(Concern)
+            .where(Concern.id == concern_id)
+            .values(acknowledged_at=logged_at + timedelta(minutes=minutes))
+        )
+    db.session.commit()
+    board = services.dashboard(db.session.get(Trust, trust.trust_id), now, 28)
+    elm = next(row for row in board.schools if row.code == "ELM")
+    assert elm.current.acknowledged == 7
+    assert elm.current.ack_median_minutes == pytest.approx(40, abs=0.01)
+    assert elm.current.ack_p90_minutes == pytest.approx(60, abs=0.01)
