@@ -132,22 +132,30 @@ def _check_change(
     return reason, people
 
 
-def set_concern_access(concern: Concern, actor: User, change: AccessChange, now: datetime | None = None) -> None:
-    """Set who may see a concern: its level and named people. Restricting is open to anyone who sees it in full;
-    widening needs the lead DSL or the head. An entry on the record says who, when and why."""
-    now = now or utcnow()
-    old_level = AccessLevel(concern.access_level)
-    listed = _live_listed(store.concern_grants(concern.school_id, concern.id), now)
-    reason, people = _check_change(actor, concern, old_level, set(listed), change, concern.school_id)
+def _replace_listed(
+    school_id: int,
+    record: dict[str, int],
+    listed: dict[int, store.GrantRow],
+    people: set[int],
+    change: AccessChange,
+    old_level: AccessLevel,
+    actor: User,
+    now: datetime,
+    reason: str,
+) -> None:
+    """Refuse a change that changes nothing; otherwise end the grants of the people no longer named and grant those
+    newly named. ``record`` names the concern or the child's file (``{"concern_id": …}`` or ``{"pupil_id": …}``).
+
+    Nine parameters: the record, who is named before and after, and who acts when and why, as the two callers
+    (a concern, a child's file) hold them."""
     if change.level == old_level and people == set(listed):
         raise AccessError("Nothing changed: this is already who may see it.", field="level")
-    store.set_concern_level(concern.school_id, concern.id, change.level)
-    store.revoke_grants(concern.school_id, [g.id for uid, g in listed.items() if uid not in people], actor.id, now)
+    store.revoke_grants(school_id, [g.id for uid, g in listed.items() if uid not in people], actor.id, now)
     for person in sorted(people - set(listed)):
         store.insert_grant(
             {
-                "school_id": concern.school_id,
-                "concern_id": concern.id,
+                "school_id": school_id,
+                **record,
                 "user_id": person,
                 "kind": GrantKind.LISTED.value,
                 "granted_by_id": actor.id,
@@ -155,6 +163,19 @@ def set_concern_access(concern: Concern, actor: User, change: AccessChange, now:
                 "reason": reason,
             }
         )
+
+
+def set_concern_access(concern: Concern, actor: User, change: AccessChange, now: datetime | None = None) -> None:
+    """Set who may see a concern: its level and named people. Restricting is open to anyone who sees it in full;
+    widening needs the lead DSL or the head. An entry on the record says who, when and why."""
+    now = now or utcnow()
+    old_level = AccessLevel(concern.access_level)
+    listed = _live_listed(store.concern_grants(concern.school_id, concern.id), now)
+    reason, people = _check_change(actor, concern, old_level, set(listed), change, concern.school_id)
+    _replace_listed(
+        concern.school_id, {"concern_id": concern.id}, listed, people, change, old_level, actor, now, reason
+    )
+    store.set_concern_level(concern.school_id, concern.id, change.level)
     names = ", ".join(p.display_name for p in team_members(concern.school_id) if p.id in people)
     summary = f"Who may see it: {change.level.label}" + (f" ({names})" if names else "")
     detail = {"from": old_level.value, "to": change.level.value, "people": sorted(people)}
@@ -178,22 +199,8 @@ def set_file_access(pupil: Pupil, actor: User, change: AccessChange, now: dateti
     old_level = AccessLevel(pupil.access_level)
     listed = _live_listed(store.file_grants(pupil.school_id, pupil.id), now)
     reason, people = _check_change(actor, pupil, old_level, set(listed), change, pupil.school_id)
-    if change.level == old_level and people == set(listed):
-        raise AccessError("Nothing changed: this is already who may see it.", field="level")
+    _replace_listed(pupil.school_id, {"pupil_id": pupil.id}, listed, people, change, old_level, actor, now, reason)
     store.set_file_level(pupil.school_id, pupil.id, change.level)
-    store.revoke_grants(pupil.school_id, [g.id for uid, g in listed.items() if uid not in people], actor.id, now)
-    for person in sorted(people - set(listed)):
-        store.insert_grant(
-            {
-                "school_id": pupil.school_id,
-                "pupil_id": pupil.id,
-                "user_id": person,
-                "kind": GrantKind.LISTED.value,
-                "granted_by_id": actor.id,
-                "granted_at": now,
-                "reason": reason,
-            }
-        )
     pupil.access_level = change.level.value
     audit.record(
         "pupil.access_changed",
