@@ -219,6 +219,10 @@ def register_request_hooks(app: Flask) -> None:
     def commit_or_roll_back(response):
         # One transaction per request: a concern and its audit row are saved together or not at all. A rejected
         # request (4xx/5xx) changes nothing, unless the view asked to keep its audit rows (a failed sign-in).
+        if not db.session.registry.has():
+            # Nothing in the request used the database session (the health check, a static file): no session to
+            # make only to commit nothing.
+            return response
         if response.status_code < 400 or g.get("keep_on_error"):
             db.session.commit()
         else:

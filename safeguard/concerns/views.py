@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from flask import (
@@ -324,22 +325,60 @@ def _set_choices(name: str, form: forms.FlaskForm, concern) -> None:
         ]
 
 
-def _action_forms(concern, **bound):
-    """Every action form for the concern page, with the page's version; ``bound`` replaces some with posted ones."""
+# The concern page's panels of actions, each a <details> of one or two forms (in ``templates/concerns/panels/``),
+# with the text of its summary. A panel's forms are drawn on the page only when they were just sent back (with their
+# errors, or after someone else changed the concern); otherwise the panel is fetched when it is opened, or shown on a
+# page of its own without JavaScript. Drawn on every view, these forms were half of the page's rendering, for a DSL
+# who opens one of them at a time.
+PANELS: dict[str, str] = {
+    "action": "Record an action or referral",
+    "decision": "Record a decision",
+    "note": "Add a note",
+    "status": "Change status",
+    "assign": "Assignment and level of need",
+    "link": "Link a related concern",
+}
+# The forms of each panel; a form's panel is where the page opens after it is sent.
+PANEL_FORMS: dict[str, tuple[str, ...]] = {name: (name,) for name in PANELS} | {"assign": ("assign", "level")}
+PANEL_OF: dict[str, str] = {form: panel for panel, names in PANEL_FORMS.items() for form in names}
+# Drawn on every view of the page for those who may act: small, or always open.
+ALWAYS_DRAWN = ("acknowledge", "follow_up", "addendum", "protocol")
+
+
+def _action_forms(concern, names: Iterable[str], version: int, opened_at: str, **bound):
+    """The action forms ``names`` for the concern page, as of the concern's ``version`` seen at ``opened_at`` (the
+    page's, so that a change made since the page was opened is caught when the form is sent); ``bound`` are forms
+    just sent, shown again as they were."""
     # Each form has its own prefix: the page holds several, and their fields need distinct ids and names.
-    made = {name: form_class(formdata=None, prefix=name) for name, form_class in ACTION_FORMS.items()}
+    made = {name: ACTION_FORMS[name](formdata=None, prefix=name) for name in names if name not in bound}
     made.update(bound)
-    opened_at = utcnow().isoformat()
     for name, form in made.items():
         if hasattr(form, "version") and not form.version.data:
-            form.version.data = str(concern.version)
+            form.version.data = str(version)
             form.opened_at.data = opened_at
         _set_choices(name, form, concern)
-    if made["assign"].assignee.data is None and concern.assignee_id:
+    if "assign" in made and made["assign"].assignee.data is None and concern.assignee_id:
         made["assign"].assignee.data = str(concern.assignee_id)
-    if made["level"].level.data is None:
+    if "level" in made and made["level"].level.data is None:
         made["level"].level.data = concern.level_of_need or ""
     return made
+
+
+@blueprint.route("/<int:concern_id>/act/<name>")
+@requires(Capability.ACT_ON_CONCERNS)
+def panel(concern_id: int, name: str):
+    """One panel of the concern page's actions: fetched into the page when it is opened (``part=panel``), or a page
+    of its own without JavaScript. It carries the version and time of the concern page it was opened from."""
+    if name not in PANELS:
+        abort(404)
+    concern = load_concern(concern_id)
+    if not permissions.can_act_on_concern(current_user, concern):
+        abort(403)
+    version = as_id(request.args.get("version")) or concern.version
+    opened_at = _parse_time(request.args.get("opened_at"), default=utcnow()).isoformat()
+    made = _action_forms(concern, PANEL_FORMS[name], version, opened_at)
+    template = "concerns/panel_part.html" if request.args.get("part") == "panel" else "concerns/panel.html"
+    return render_template(template, concern=concern, forms=made, name=name, title=PANELS[name])
 
 
 # Each child's latest entries shown beside a concern; their page has the rest, a year at a time.
@@ -402,6 +441,7 @@ def _concern_page(concern, http_status: int, stale: datetime | None, **bound):
         )
     vocabulary = get_vocabulary()
     now = utcnow()
+    opened_at = now.isoformat()
     viewer = permissions.viewer(current_user, now)
     events = store.events(concern, viewer)
     follow_ups = store.follow_ups(concern)
@@ -423,7 +463,10 @@ def _concern_page(concern, http_status: int, stale: datetime | None, **bound):
                 for link in concern.pupil_links
             },
             categories={c.category_id: vocabulary.category(c.category_id) for c in concern.category_links},
-            forms=_action_forms(concern, **bound),
+            forms=_action_forms(concern, ALWAYS_DRAWN, concern.version, opened_at, **bound),
+            panels=PANELS,
+            opened_at=opened_at,
+            open_panels={PANEL_OF[name] for name in bound if name in PANEL_OF},
             can_act=permissions.can_act_on_concern(current_user, concern),
             can_export=permissions.can_export(current_user, concern),
             can_add=permissions.can_add_information(current_user, concern),
@@ -495,14 +538,15 @@ def _act(concern_id: int, form_name: str, apply, success: str):
         form.wording_flagged = isinstance(error, services.WordingError)
         return render_concern(concern, 400, **{form_name: form})
     flash(success, "success")
-    return redirect(url_for("concerns.show", concern_id=concern.id) + f"#{form_name}")
+    return redirect(url_for("concerns.show", concern_id=concern.id) + f"#{PANEL_OF.get(form_name, form_name)}")
 
 
-def _parse_time(value: str | None) -> datetime:
+def _parse_time(value: str | None, default: datetime | None = None) -> datetime:
+    """A time sent back by a form or a link; ``default`` (the start of time, unless given) if it is not one."""
     try:
         parsed = datetime.fromisoformat(value or "")
     except ValueError:
-        return datetime.fromtimestamp(0, tz=utcnow().tzinfo)
+        return default or datetime.fromtimestamp(0, tz=utcnow().tzinfo)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=utcnow().tzinfo)
 
 

@@ -53,8 +53,14 @@ def last_beat_column() -> Label[Any]:
 
 
 def last_beat() -> datetime | None:
-    """When the worker last finished a pass; ``None`` if it never has."""
-    return db.session.scalar(_LAST_BEAT)
+    """When the worker last finished a pass; ``None`` if it never has.
+
+    Read on a connection of its own, outside any transaction: the worker writes the beat, never the request, so
+    the request's transaction adds nothing to it. On PostgreSQL a transaction is two more round trips (``BEGIN`` and
+    ``COMMIT``), and the health check, which reads nothing else, then costs one round trip instead of three.
+    """
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.scalar(_LAST_BEAT)
 
 
 # ---------------------------------------------------------------------------------------------------------------

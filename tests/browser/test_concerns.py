@@ -159,3 +159,23 @@ def test_two_dsls_at_once(new_page, school, pupils):
     second.get_by_role("button", name="Add note").click()
     expect(second.locator(".chronology")).to_contain_text("quiet all morning")
     expect(second.locator(".chronology")).to_contain_text("she will come in at 3pm")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["fetched-when-opened", "without-javascript"])
+def test_action_panels_open_with_and_without_javascript(new_page, school, pupils, javascript):
+    """The concern page draws no action form until its panel is opened: with JavaScript the panel's form is fetched
+    into the page; without it, the panel's link leads to the same form on a page of its own. Both record the note."""
+    concern = factories.concern(school.staff, [pupils[0]])
+    page = new_page(java_script_enabled=javascript)
+    sign_in(page, school.dsl, factories.PASSWORD)
+    page.goto(f"/concerns/{concern.id}")
+    expect(page.get_by_label("Note", exact=True)).to_have_count(0)
+    page.locator("summary", has_text="Add a note").click()
+    if not javascript:
+        page.locator("#note").get_by_role("link", name="Open the form").click()
+        expect(page.get_by_role("heading", name="Add a note")).to_be_visible()
+        check_accessibility(page)
+    page.get_by_label("Note", exact=True).fill("Phoned the family support worker: visit booked for Thursday.")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator(".chronology")).to_contain_text("visit booked for Thursday")
+    check_accessibility(page)
