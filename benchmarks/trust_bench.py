@@ -494,7 +494,12 @@ def bare_route(ours: str, bare: str) -> Target:
 
 def probe(session, base: str, endpoint: Endpoint) -> str:
     """Why the endpoint cannot be measured (its one request, made as the signed-in DSL, failed), or ""."""
-    response = session.request(
+    import requests
+
+    # An endpoint signed in as someone else (the trust dashboard) brings its own cookie: its answer's cookie must not
+    # replace the DSL's in the session, or every endpoint after it is sent as that person, with the DSL's CSRF token.
+    sender = requests if "Cookie" in (endpoint.headers or {}) else session
+    response = sender.request(
         endpoint.method,
         base + endpoint.path,
         data=endpoint.body.encode() or None,

@@ -179,7 +179,7 @@ _STANDING = select(
 def standing(school_id: int, concern_id: int, viewer_id: int, team: bool, now: datetime) -> Standing:
     """The viewer's standing on one concern, by the lists' own condition (one statement)."""
     values = {"school_id": school_id, "concern_id": concern_id} | viewer_values(viewer_id, team, now)
-    row = db.session.execute(_STANDING, values).first()
+    row = transaction_connection().execute(_STANDING, values).first()
     if row is None:
         return Standing(False, False, False)
     return Standing(bool(row.visible), bool(row.case_team), bool(row.emergency))
@@ -203,7 +203,7 @@ _FILE_STANDING = select(
 def file_named(school_id: int, pupil_id: int, viewer_id: int, now: datetime) -> tuple[str, bool] | None:
     """A child's file's level and whether the viewer is named on it, or ``None`` (no such child)."""
     values = {"school_id": school_id, "pupil_id": pupil_id} | viewer_values(viewer_id, False, now)
-    row = db.session.execute(_FILE_STANDING, values).first()
+    row = transaction_connection().execute(_FILE_STANDING, values).first()
     return (row.access_level, bool(row.named)) if row else None
 
 

@@ -145,7 +145,10 @@ _CHILD_CASES = (
 
 def child_cases(viewer: Viewer, pupil_id: int) -> list[CaseRow]:
     """The cases involving a child that ``viewer`` may see (for the child's chronology), oldest first."""
-    return [CaseRow(**row._mapping) for row in db.session.execute(_CHILD_CASES, viewer.values(pupil_id=pupil_id))]
+    return [
+        CaseRow(**row._mapping)
+        for row in transaction_connection().execute(_CHILD_CASES, viewer.values(pupil_id=pupil_id))
+    ]
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,7 @@ _ADD_MARKS = BodyMark.__table__.insert()
 
 
 def _rows(statement: Any, values: dict[str, Any]) -> list[MarkRow]:
-    return [MarkRow(**row._mapping) for row in db.session.execute(statement, values)]
+    return [MarkRow(**row._mapping) for row in transaction_connection().execute(statement, values)]
 
 
 def concern_marks(school_id: int, concern_id: int) -> list[MarkRow]:

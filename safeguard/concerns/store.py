@@ -49,7 +49,7 @@ from sqlalchemy import text as text_clause
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Row
-from sqlalchemy.orm import aliased, defaultload, make_transient_to_detached
+from sqlalchemy.orm import aliased, defaultload, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from safeguard.access.store import concern_id_visible, concern_visible
@@ -117,17 +117,27 @@ def _shown_by_name(*people: Any) -> list[Any]:
     return options
 
 
+# The concern with everything its pages show of it (its children, categories and the people named), in one statement:
+# read in three (a statement for each list), the concern cost a DSL's page two more round trips on every view.
 _CONCERN = (
     select(Concern)
     .where(Concern.id == _CONCERN_ID, Concern.school_id == _SCHOOL)
-    .options(*_shown_by_name(Concern.reporter, Concern.assignee))
+    .options(
+        joinedload(Concern.pupil_links),
+        joinedload(Concern.category_links),
+        joinedload(Concern.acknowledged_by),
+        *_shown_by_name(Concern.reporter, Concern.assignee, Concern.acknowledged_by),
+    )
 )
 _CONCERN_BY_REFERENCE = select(Concern).where(Concern.school_id == _SCHOOL, Concern.reference == bindparam("reference"))
 
 
 def concern(school_id: int, concern_id: int) -> Concern | None:
     """One concern of the school, or ``None`` (another school's concerns do not exist here)."""
-    return db.session.scalar(_CONCERN, {"school_id": school_id, "concern_id": concern_id})
+    found: Concern | None = (
+        db.session.execute(_CONCERN, {"school_id": school_id, "concern_id": concern_id}).unique().scalar_one_or_none()
+    )
+    return found
 
 
 def concern_by_reference(school_id: int, reference: str) -> Concern | None:
@@ -301,7 +311,7 @@ _FIRST_DETAIL = (
 
 def logged_detail(concern: Concern) -> dict[str, Any]:
     """The detail of a concern's first chronology entry (what it was logged with, and whom it was sent to)."""
-    detail = db.session.scalar(_FIRST_DETAIL, {"school_id": concern.school_id, "concern_id": concern.id})
+    detail = transaction_connection().scalar(_FIRST_DETAIL, {"school_id": concern.school_id, "concern_id": concern.id})
     return dict(json_nested(detail) or {})
 
 
@@ -309,7 +319,9 @@ def events(concern: Concern, viewer: Viewer, *, reporter_view: bool = False) -> 
     """A concern's chronology, oldest first, as ``viewer`` may see it (a link to a concern they may not see is left
     out); the reporter sees only what is meant for them."""
     statement = _EVENTS_FOR_REPORTER if reporter_view else _EVENTS
-    return [EventRow(**row._mapping) for row in db.session.execute(statement, _of(concern) | viewer.values())]
+    return [
+        EventRow(**row._mapping) for row in transaction_connection().execute(statement, _of(concern) | viewer.values())
+    ]
 
 
 @dataclass(frozen=True)
@@ -323,7 +335,7 @@ class GuidedResponseEntries:
 
 def guided_response_entries(concern: Concern) -> GuidedResponseEntries:
     """The answers and the referrals recorded on a concern, in one statement."""
-    rows = db.session.execute(_GUIDED_RESPONSE, _of(concern)).all()
+    rows = transaction_connection().execute(_GUIDED_RESPONSE, _of(concern)).all()
     return GuidedResponseEntries(
         answers=[row.detail for row in rows if row.kind == EventKind.PROTOCOL_ANSWER],
         referrals=[row.detail for row in rows if row.kind == EventKind.REFERRAL],
@@ -332,7 +344,7 @@ def guided_response_entries(concern: Concern) -> GuidedResponseEntries:
 
 def attachments(concern: Concern) -> list[AttachmentRow]:
     """A concern's attachments, in upload order."""
-    return [AttachmentRow(**row._mapping) for row in db.session.execute(_ATTACHMENTS, _of(concern))]
+    return [AttachmentRow(**row._mapping) for row in transaction_connection().execute(_ATTACHMENTS, _of(concern))]
 
 
 def attachment(concern: Concern, attachment_id: int) -> AttachmentRow | None:
@@ -343,7 +355,7 @@ def attachment(concern: Concern, attachment_id: int) -> AttachmentRow | None:
 
 def follow_ups(concern: Concern) -> list[FollowUpRow]:
     """A concern's follow-ups, open ones first, soonest first."""
-    return [FollowUpRow(**row._mapping) for row in db.session.execute(_FOLLOW_UPS, _of(concern))]
+    return [FollowUpRow(**row._mapping) for row in transaction_connection().execute(_FOLLOW_UPS, _of(concern))]
 
 
 def follow_up(concern: Concern, follow_up_id: int) -> FollowUpRow | None:
@@ -354,7 +366,7 @@ def follow_up(concern: Concern, follow_up_id: int) -> FollowUpRow | None:
 
 def linked(concern: Concern, viewer: Viewer) -> list[LinkedConcern]:
     """The concerns linked to this one that ``viewer`` may see, oldest first (a link never widens who sees one)."""
-    rows = db.session.execute(_LINKED, _of(concern) | viewer.values())
+    rows = transaction_connection().execute(_LINKED, _of(concern) | viewer.values())
     return [LinkedConcern(row.id, row.reference, Status(row.status)) for row in rows]
 
 
@@ -402,9 +414,11 @@ _REPORTED_COUNT = select(func.count()).where(
 def reported_by(school_id: int, reporter_id: int, page: int = 1) -> tuple[list[ReportedConcern], int]:
     """The concerns a member of staff logged, newest first, one page at a time, and how many there are."""
     values = {"school_id": school_id, "reporter_id": reporter_id}
-    total = db.session.scalar(_REPORTED_COUNT, values) or 0
+    total = transaction_connection().scalar(_REPORTED_COUNT, values) or 0
     page_values = values | {"limit": PAGE_SIZE, "offset": (max(1, page) - 1) * PAGE_SIZE}
-    return [ReportedConcern(**row._mapping) for row in db.session.execute(_REPORTED_BY, page_values)], total
+    return [
+        ReportedConcern(**row._mapping) for row in transaction_connection().execute(_REPORTED_BY, page_values)
+    ], total
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -542,7 +556,11 @@ _OUTLINE = select(
 
 def chronology_outline(school_id: int, pupil_id: int, viewer: Viewer) -> ChronologyOutline:
     """What a child's chronology spans (the concerns ``viewer`` may see), in one statement."""
-    row = db.session.execute(_OUTLINE, {"school_id": school_id, "pupil_id": pupil_id} | viewer.values()).one()
+    row = (
+        transaction_connection()
+        .execute(_OUTLINE, {"school_id": school_id, "pupil_id": pupil_id} | viewer.values())
+        .one()
+    )
     concerns = sorted(json_nested(row.concerns) or (), key=lambda c: (c["logged_at"], c["id"]), reverse=True)
     labels = {c["id"]: c["label"] for c in json_nested(row.categories) or ()}
     return ChronologyOutline(

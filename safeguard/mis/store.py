@@ -106,7 +106,7 @@ _CONTACTS_OF = (
 
 def contacts(school_id: int, pupil_id: int) -> list[ContactRow]:
     """A child's contacts, contact first."""
-    rows = db.session.execute(_CONTACTS_OF, {"school_id": school_id, "pupil_id": pupil_id})
+    rows = transaction_connection().execute(_CONTACTS_OF, {"school_id": school_id, "pupil_id": pupil_id})
     return [ContactRow(r.name, r.relationship, r.parental_responsibility, r.priority, r.phone, r.email) for r in rows]
 
 
@@ -140,7 +140,7 @@ _SIBLINGS = (
 
 def siblings(school_id: int, pupil_id: int) -> list[Sibling]:
     """The school's other children who share a contact with the child (siblings, or children living together)."""
-    rows = db.session.execute(_SIBLINGS, {"school_id": school_id, "pupil_id": pupil_id})
+    rows = transaction_connection().execute(_SIBLINGS, {"school_id": school_id, "pupil_id": pupil_id})
     return [
         Sibling(r.id, display_name(r.legal_first_name, r.legal_last_name, r.preferred_name), r.left_on) for r in rows
     ]

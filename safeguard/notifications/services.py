@@ -357,7 +357,7 @@ def unread(user: User, limit: int = 20) -> list[Notification]:
 def unread_alert_count() -> int:
     """How many unread alerts the signed-in person has (shown in the menu), counted once per request."""
     if "unread_alerts" not in g:
-        g.unread_alerts = db.session.scalar(_UNREAD, _person(current_user))
+        g.unread_alerts = transaction_connection().scalar(_UNREAD, _person(current_user))
     count: int = g.unread_alerts
     return count
 
@@ -382,7 +382,7 @@ def mark_read(user: User, concern_id: int) -> int:
     to mark, and the update took SQLite's database-wide write lock at the start of the page, so that every other
     worker's page waited for this one to render (p95 above a second on the concern page under load).
     """
-    total, about = db.session.execute(_UNREAD_AND_ABOUT, _person(user) | {"concern_id": concern_id}).one()
+    total, about = transaction_connection().execute(_UNREAD_AND_ABOUT, _person(user) | {"concern_id": concern_id}).one()
     if about:
         db.session.execute(
             update(Notification)

@@ -10,8 +10,8 @@ from sqlalchemy import Date, Label, bindparam, select
 from sqlalchemy.sql.elements import BindParameter
 
 from safeguard.auth import store as accounts
-from safeguard.core.extensions import db
 from safeguard.core.sqltypes import UTCDateTime
+from safeguard.core.statements import transaction_connection
 from safeguard.notifications import store as alerts
 
 
@@ -41,7 +41,7 @@ class BannerState:
 def banner_state(school_id: int, today: date, now: datetime) -> BannerState:
     """What the banners of a page depend on, in one statement."""
     return banner_state_of(
-        db.session.execute(_BANNER_STATE, {"school_id": school_id, "today": today, "now": now}).one()
+        transaction_connection().execute(_BANNER_STATE, {"school_id": school_id, "today": today, "now": now}).one()
     )
 
 

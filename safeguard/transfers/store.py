@@ -332,7 +332,7 @@ _RECEIVED_FOR_PUPIL = (
 
 def received_for_pupil(school_id: int, pupil_id: int) -> list[Any]:
     """The files received and imported for a child (named rows: id, from_name, imported_at, concerns)."""
-    return list(db.session.execute(_RECEIVED_FOR_PUPIL, {"school_id": school_id, "pupil_id": pupil_id}))
+    return list(transaction_connection().execute(_RECEIVED_FOR_PUPIL, {"school_id": school_id, "pupil_id": pupil_id}))
 
 
 def add_pupil(school_id: int, child: dict[str, Any]) -> Pupil:
