@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from safeguard.auth.models import User
 from safeguard.bodymap.services import NewMark
@@ -510,3 +510,80 @@ def test_the_monitoring_lists_run_as_many_statements_for_12_alerts_as_for_2(
         response = client.get(page)
     assert response.get_data(as_text=True).count("/monitoring/alerts/") == 12
     assert len(many) == len(few), f"{page}: {len(few)} statements for 2 alerts, {len(many)} for 12"
+
+
+def _mis_pupils(first: int, last: int, form_group: str) -> list[dict]:
+    """Pupils ``first`` to ``last - 1`` as the MIS sends them: two contacts each, one shared with the next pupil (so
+    that the sync derives siblings), and every tenth a leaver."""
+    return [
+        {
+            "upn": f"B{n:012d}",
+            "legal_first_name": f"Child{n}",
+            "legal_last_name": "Okafor",
+            "date_of_birth": "2015-04-02",
+            "year_group": "Year 6",
+            "form_group": form_group,
+            "username": f"pupil{n}",
+            "email": f"pupil{n}@pupils.oakfield.example",
+            "contacts": [
+                {
+                    "contact_id": f"C{n // 2}",
+                    "name": f"Parent {n // 2}",
+                    "parental_responsibility": True,
+                    "priority": 1,
+                },
+                {"contact_id": f"D{n}", "name": f"Carer {n}", "relationship": form_group, "priority": 2},
+            ],
+            "leaving": {"left_on": "2026-07-20", "destination": "Oakfield High"} if n % 10 == 9 else None,
+        }
+        for n in range(first, last)
+    ]
+
+
+def test_the_mis_sync_runs_as_many_statements_for_200_pupils_as_for_10(client, school):
+    # One statement per table for the whole batch: never one per pupil or contact, nor one per slice of a few
+    # hundred. An executemany counts once per row (the server runs each), a batch of insertmanyvalues once.
+    from safeguard.api import services as api
+    from safeguard.api.scopes import Scope
+    from safeguard.mis import store as mis_store
+
+    token = api.create_token(school.school, "MIS", [Scope.PUPILS_WRITE], 30, None).token
+    db.session.commit()
+
+    def sync(first: int, last: int, form_group: str) -> tuple[dict, int]:
+        run = [0]
+
+        def note(_connection, _cursor, _statement, parameters, _context, executemany) -> None:
+            rows = executemany and isinstance(parameters, list | tuple) and parameters
+            run[0] += len(parameters) if rows and isinstance(parameters[0], dict | list | tuple) else 1
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            answer = client.put(
+                "/api/v1/pupils",
+                json={"records": _mis_pupils(first, last, form_group)},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        assert answer.status_code == 200, answer.get_json()
+        return answer.get_json(), run[0]
+
+    few_new, few_new_count = sync(0, 10, "6A")
+    many_new, many_new_count = sync(10, 210, "6A")
+    few_changed, few_changed_count = sync(0, 10, "6B")
+    many_changed, many_changed_count = sync(10, 210, "6B")
+    assert (few_new["created"], many_new["created"], few_new["left"], many_new["left"]) == (10, 200, 1, 20)
+    assert (few_changed["updated"], many_changed["updated"]) == (10, 200)
+    assert few_new_count == many_new_count, f"new pupils: {few_new_count} statements for 10, {many_new_count} for 200"
+    assert few_changed_count == many_changed_count, (
+        f"changed pupils: {few_changed_count} statements for 10, {many_changed_count} for 200"
+    )
+    # What a user would notice: the batch was applied whole, contacts replaced, siblings derived across batches.
+    pupils = {p.upn: p for p in db.session.scalars(select(Pupil).where(Pupil.school_id == school.school.id))}
+    assert len(pupils) == 210 and all(p.class_name == "6B" for p in pupils.values())
+    assert pupils["B000000000009"].left_on == date(2026, 7, 20)
+    tenth = pupils["B000000000010"]
+    assert [c.relationship for c in mis_store.contacts(school.school.id, tenth.id)] == ["", "6B"]
+    # Pupils 10 and 11 share contact C5; pupil 9 (of the first batch) shares C4 with pupil 8 only.
+    assert [s.name for s in mis_store.siblings(school.school.id, tenth.id)] == ["Child11 Okafor"]

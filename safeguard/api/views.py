@@ -150,7 +150,7 @@ def audit_token_use(response: Response) -> Response:
     return response
 
 
-def _alert_answer(alert: MonitoringAlert, status: int) -> Response:
+def _alert_answer(alert: alerts.AlertStatus | MonitoringAlert, status: int) -> Response:
     answer = AlertAnswer(
         id=alert.id,
         status=alert.outcome,  # type: ignore[arg-type]

@@ -149,11 +149,11 @@ def _check_unique(values: list[dict[str, Any]], checker: _Checker) -> None:
                 first[value] = index
 
 
-def _contact_rows(school_id: int, pupil_id: int, record: PupilRecord) -> list[dict[str, Any]]:
+def _contact_rows(upn: str, record: PupilRecord) -> list[dict[str, Any]]:
+    """The child's contacts as rows of the batch (the store finds the child by ``upn``)."""
     return [
         {
-            "school_id": school_id,
-            "pupil_id": pupil_id,
+            "upn": upn,
             "contact_key": contact.contact_id,
             "name": contact.name,
             "relationship": contact.relationship,
@@ -164,6 +164,9 @@ def _contact_rows(school_id: int, pupil_id: int, record: PupilRecord) -> list[di
         }
         for contact in record.contacts or ()
     ]
+
+
+_NAMES = ("legal_first_name", "legal_last_name", "preferred_name")
 
 
 _DEFAULTS: dict[str, Any] = {
@@ -198,49 +201,36 @@ def sync_pupils(school: School, records: Sequence[PupilRecord], source: str, tod
     if checker.problems:
         raise BatchRejected(checker.problems)
     now = utcnow()
-    existing = store.pupils_by_upn(school.id)
+    existing = store.pupils_by_upn(school.id, [row["upn"] for row in values])
     new_rows: list[dict[str, Any]] = []
-    new_records: list[PupilRecord] = []
     changed_rows: list[dict[str, Any]] = []
-    contacts_of: dict[int, list[dict[str, Any]]] = {}
+    contacts: list[dict[str, Any]] = []
+    replaced: list[int] = []  # the pupils held whose contacts the batch replaces
     unchanged = left = 0
     for record, row in zip(records, values, strict=True):
-        held = existing.get(row["upn"])
+        upn = row["upn"]
+        if record.contacts is not None:
+            contacts += _contact_rows(upn, record)
+        held = existing.get(upn)
         if held is None:
             merged = {**_DEFAULTS, **row}
-            merged["search_key"] = search_key(
-                merged["legal_first_name"], merged["legal_last_name"], merged["preferred_name"], merged["upn"]
-            )
-            new_rows.append(
-                {
-                    **merged,
-                    "school_id": school.id,
-                    "child_protection_plan": False,
-                    "child_in_need": False,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-            new_records.append(record)
+            merged["search_key"] = search_key(*(merged[name] for name in _NAMES), upn)
+            new_rows.append(merged)
             left += merged["left_on"] is not None
             continue
         if record.contacts is not None:
-            contacts_of[held["id"]] = _contact_rows(school.id, held["id"], record)
+            replaced.append(held["id"])
         merged = {column: row.get(column, held[column]) for column in store.SYNCED}
         if all(merged[column] == held[column] for column in store.SYNCED):
             unchanged += 1
             continue
         left += held["left_on"] is None and merged["left_on"] is not None
-        merged["search_key"] = search_key(
-            merged["legal_first_name"], merged["legal_last_name"], merged["preferred_name"], row["upn"]
-        )
-        changed_rows.append({**merged, "pupil_id": held["id"], "owner_id": school.id, "updated_at": now})
-    new_ids = store.insert_pupils(new_rows)
-    for pupil_id, record in zip(new_ids, new_records, strict=True):
-        if record.contacts:
-            contacts_of[pupil_id] = _contact_rows(school.id, pupil_id, record)
-    store.update_pupils(changed_rows)
-    store.replace_contacts(school.id, list(contacts_of), [row for rows in contacts_of.values() for row in rows])
+        renamed = any(merged[name] != held[name] for name in _NAMES)
+        merged["search_key"] = search_key(*(merged[name] for name in _NAMES), upn) if renamed else held["search_key"]
+        changed_rows.append({**merged, "pupil_id": held["id"]})
+    store.insert_pupils(school.id, now, new_rows)
+    store.update_pupils(school.id, now, changed_rows)
+    store.replace_contacts(school.id, replaced, contacts)
     answer = SyncAnswer(
         received=len(records), created=len(new_rows), updated=len(changed_rows), unchanged=unchanged, left=left
     )

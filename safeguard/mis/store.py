@@ -1,18 +1,19 @@
-"""Every statement of the MIS sync: the school's pupils by UPN, pupils written in batches (one statement for each
-kind of change), contacts replaced, siblings found by shared contacts, staff by e-mail address."""
+"""Every statement of the MIS sync: the batch's pupils by UPN, pupils added and changed, contacts replaced (each one
+statement for the whole batch, whatever its size), siblings found by shared contacts, staff by e-mail address."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, select, update
+from sqlalchemy import and_, bindparam, delete, false, insert, select, update
+from sqlalchemy.sql import Delete, Insert, Select, Update
 
 from safeguard.auth.models import User
 from safeguard.core.extensions import db
-from safeguard.core.statements import transaction_connection
+from safeguard.core.statements import records, records_json, transaction_connection
 from safeguard.pupils.models import Pupil, PupilContact, display_name
 
 _PUPILS = Pupil.__table__
@@ -35,47 +36,108 @@ SYNCED = (
     "left_on",
     "destination_school",
 )
-_ROLL = select(Pupil.id, Pupil.upn, *(getattr(Pupil, column) for column in SYNCED)).where(
-    Pupil.school_id == bindparam("school_id")
-)
+# What a pupil's row of a batch carries (the search key is computed from the names, in Python).
+_WRITTEN = (*SYNCED, "search_key")
+_CONTACT_COLUMNS = ("contact_key", "name", "relationship", "parental_responsibility", "priority", "phone", "email")
 
 
-def pupils_by_upn(school_id: int) -> dict[str, dict[str, Any]]:
-    """Every pupil of the school (on the roll or not), by UPN, with the columns a sync writes."""
-    rows = db.session.execute(_ROLL, {"school_id": school_id}).mappings()
-    return {row["upn"]: dict(row) for row in rows}
+def _types(table: Any, names: Sequence[str]) -> dict[str, Any]:
+    return {name: table.c[name].type for name in names}
 
 
-def insert_pupils(rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Add pupils (each row every column); return their ids in the rows' order."""
-    if not rows:
-        return []
-    statement = _PUPILS.insert().returning(_PUPILS.c.id, sort_by_parameter_order=True)
-    return [row.id for row in transaction_connection().execute(statement, list(rows))]
+@dataclass(frozen=True)
+class _Statements:
+    """The sync's statements for one database: each takes the whole batch as one parameter (see
+    :func:`core.statements.records`), so that a batch of 5,000 runs as many statements as a batch of 5."""
+
+    roll: Select[Any]
+    add: Insert
+    change: Update
+    drop_contacts: Delete
+    add_contacts: Insert
 
 
-_UPDATE = (
-    update(_PUPILS)
-    .where(_PUPILS.c.id == bindparam("pupil_id"), _PUPILS.c.school_id == bindparam("owner_id"))
-    .values({column: bindparam(column) for column in (*SYNCED, "search_key", "updated_at")})
-)
+def _statements(dialect: str) -> _Statements:
+    upns = records("upns", _types(_PUPILS, ["upn"]), dialect)
+    # Not "school_id": an insert or update reserves its columns' names for its own parameters.
+    school = bindparam("school", type_=_PUPILS.c.school_id.type)
+    now = bindparam("now", type_=_PUPILS.c.created_at.type)
+    roll = (
+        select(Pupil.id, Pupil.upn, Pupil.search_key, *(getattr(Pupil, column) for column in SYNCED))
+        .join(upns, upns.c.upn == Pupil.upn)
+        .where(Pupil.school_id == school)
+    )
+    new = records("pupil_rows", _types(_PUPILS, ["upn", *_WRITTEN]), dialect)
+    add = insert(_PUPILS).from_select(
+        ["school_id", "upn", *_WRITTEN, "child_protection_plan", "child_in_need", "created_at", "updated_at"],
+        select(school, new.c.upn, *(new.c[name] for name in _WRITTEN), false(), false(), now, now),
+    )
+    changed = records("pupil_rows", {"pupil_id": _PUPILS.c.id.type, **_types(_PUPILS, _WRITTEN)}, dialect)
+    change = (
+        update(_PUPILS)
+        .where(_PUPILS.c.school_id == school, _PUPILS.c.id == changed.c.pupil_id)
+        .values({**{name: changed.c[name] for name in _WRITTEN}, "updated_at": now})
+    )
+    replaced = records("pupil_ids", {"pupil_id": _CONTACTS.c.pupil_id.type}, dialect)
+    # Joins, never "IN (the batch)": PostgreSQL may plan that as a semi-join that reads the whole batch again for each
+    # row of the table (its estimate of a batch is 100 rows, of a table just filled by a first sync a handful).
+    # SQLite has no DELETE … USING, and looks each id of an IN list up in the index.
+    if dialect == "postgresql":
+        replacing = _CONTACTS.c.pupil_id == replaced.c.pupil_id
+    else:
+        replacing = _CONTACTS.c.pupil_id.in_(select(replaced.c.pupil_id))
+    drop_contacts = delete(_CONTACTS).where(_CONTACTS.c.school_id == school, replacing)
+    contacts = records("contact_rows", {"upn": _PUPILS.c.upn.type, **_types(_CONTACTS, _CONTACT_COLUMNS)}, dialect)
+    add_contacts = insert(_CONTACTS).from_select(
+        ["school_id", "pupil_id", *_CONTACT_COLUMNS],
+        select(school, _PUPILS.c.id, *(contacts.c[name] for name in _CONTACT_COLUMNS))
+        .select_from(contacts)
+        .join(_PUPILS, and_(_PUPILS.c.school_id == school, _PUPILS.c.upn == contacts.c.upn)),
+    )
+    return _Statements(roll, add, change, drop_contacts, add_contacts)
 
 
-def update_pupils(rows: Sequence[dict[str, Any]]) -> None:
-    """Write the synced columns of pupils (each row: ``pupil_id``, ``owner_id`` (the school) and every column)."""
+_BY_DIALECT = {dialect: _statements(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+def _run() -> tuple[Any, _Statements]:
+    connection = transaction_connection()
+    return connection, _BY_DIALECT[connection.dialect.name]
+
+
+def pupils_by_upn(school_id: int, upns: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The school's pupils (on the roll or not) with these UPNs, by UPN, with their search key and the columns a
+    sync writes."""
+    if not upns:
+        return {}
+    connection, statements = _run()
+    parameters = {"school": school_id, "upns": records_json({"upn": upn} for upn in upns)}
+    return {row["upn"]: dict(row) for row in connection.execute(statements.roll, parameters).mappings()}
+
+
+def insert_pupils(school_id: int, now: datetime, rows: Sequence[dict[str, Any]]) -> None:
+    """Add pupils (each row: ``upn``, the search key and every synced column)."""
     if rows:
-        transaction_connection().execute(_UPDATE, list(rows))
+        connection, statements = _run()
+        connection.execute(statements.add, {"school": school_id, "now": now, "pupil_rows": records_json(rows)})
+
+
+def update_pupils(school_id: int, now: datetime, rows: Sequence[dict[str, Any]]) -> None:
+    """Write the synced columns of the school's pupils (each row: ``pupil_id``, the search key and every synced
+    column)."""
+    if rows:
+        connection, statements = _run()
+        connection.execute(statements.change, {"school": school_id, "now": now, "pupil_rows": records_json(rows)})
 
 
 def replace_contacts(school_id: int, pupil_ids: Sequence[int], rows: Sequence[dict[str, Any]]) -> None:
-    """Replace the contacts of ``pupil_ids`` with ``rows``."""
-    connection = transaction_connection()
-    ids = list(pupil_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        connection.execute(delete(_CONTACTS).where(_CONTACTS.c.school_id == school_id, _CONTACTS.c.pupil_id.in_(chunk)))
+    """Remove the contacts of ``pupil_ids``, then add ``rows`` (each a contact, with its pupil's ``upn``)."""
+    connection, statements = _run()
+    if pupil_ids:
+        ids = records_json({"pupil_id": pupil_id} for pupil_id in pupil_ids)
+        connection.execute(statements.drop_contacts, {"school": school_id, "pupil_ids": ids})
     if rows:
-        connection.execute(_CONTACTS.insert(), list(rows))
+        connection.execute(statements.add_contacts, {"school": school_id, "contact_rows": records_json(rows)})
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ def imagery(payload: Any, location: tuple[str | int, ...] = ()) -> list[FieldPro
 class Received:
     """An alert as the API answers it, and whether it was new."""
 
-    alert: MonitoringAlert
+    alert: store.AlertStatus
     created: bool
 
 
@@ -128,7 +128,7 @@ def receive_alert(school: School, token_id: int | None, sent: AlertIn, now: date
     pupil_id = _match(school.id, sent.username)
     in_tray = sent.severity >= school.monitoring_min_severity
     urgent = in_tray and sent.severity >= NOTIFY_SEVERITY
-    alert_id = store.insert_alert(
+    added = store.insert_alert(
         {
             "school_id": school.id,
             "vendor": sent.vendor,
@@ -147,26 +147,23 @@ def receive_alert(school: School, token_id: int | None, sent: AlertIn, now: date
             "notified_at": now if urgent else None,
         }
     )
-    if alert_id is None:
-        existing = store.alert_by_event(school.id, sent.vendor, sent.event_id)
+    if added is None:
+        existing = store.status_by_event(school.id, sent.vendor, sent.event_id)
         if existing is None:  # never: the insert found it
             raise LookupError("a repeated alert vanished")
         return Received(existing, False)
     if urgent:
-        _notify(school, alert_id, sent.vendor, now)
+        _notify(school, added.id, sent.vendor, now)
     audit.record(
         "monitoring.alert_received",
         f"Monitoring alert received from {sent.vendor}, severity {sent.severity}"
         + ("" if in_tray else " (below the tray's severity: counted only)"),
         school_id=school.id,
         subject_type="monitoring_alert",
-        subject_id=alert_id,
+        subject_id=added.id,
         detail={"severity": sent.severity, "in_tray": in_tray, "matched": pupil_id is not None, "token_id": token_id},
     )
-    received = store.alert(school.id, alert_id)
-    if received is None:  # never: just added in this transaction
-        raise LookupError("a new alert vanished")
-    return Received(received, True)
+    return Received(added, True)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -19,17 +19,39 @@ from safeguard.pupils.models import Pupil, display_name
 _TABLE = MonitoringAlert.__table__
 
 
-def insert_alert(columns: dict[str, Any]) -> int | None:
-    """Add an alert; ``None`` when the school has it already (the same vendor and event id), with no error even when
-    two copies arrive at once."""
+@dataclass(frozen=True)
+class AlertStatus:
+    """What the API answers about an alert: its id and where it stands."""
+
+    id: int
+    outcome: str
+    in_tray: bool
+    pupil_id: int | None
+
+
+_STATUS = (_TABLE.c.id, _TABLE.c.outcome, _TABLE.c.in_tray, _TABLE.c.pupil_id)
+# Built once for each database: a repeat (the same school, vendor and event id) adds nothing and answers no row.
+_INSERT = {
+    name: dialect.insert(_TABLE)
+    .on_conflict_do_nothing(index_elements=["school_id", "vendor", "event_id"])
+    .returning(*_STATUS)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+def _status(row: Any) -> AlertStatus:
+    return AlertStatus(row.id, row.outcome, row.in_tray, row.pupil_id)
+
+
+def insert_alert(columns: dict[str, Any]) -> AlertStatus | None:
+    """Add an alert and answer its status; ``None`` when the school has it already (the same vendor and event id),
+    with no error even when two copies arrive at once."""
     connection = transaction_connection()
-    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(_TABLE)
-    statement = insert.values(**columns).on_conflict_do_nothing(index_elements=["school_id", "vendor", "event_id"])
-    row = connection.execute(statement.returning(_TABLE.c.id)).first()
-    return int(row.id) if row else None
+    row = connection.execute(_INSERT[connection.dialect.name], columns).first()
+    return _status(row) if row else None
 
 
-_BY_EVENT = select(MonitoringAlert).where(
+_STATUS_BY_EVENT = select(*_STATUS).where(
     MonitoringAlert.school_id == bindparam("school_id"),
     MonitoringAlert.vendor == bindparam("vendor"),
     MonitoringAlert.event_id == bindparam("event_id"),
@@ -39,9 +61,11 @@ _BY_ID = select(MonitoringAlert).where(
 )
 
 
-def alert_by_event(school_id: int, vendor: str, event_id: str) -> MonitoringAlert | None:
-    """The school's alert with this vendor and event id, or ``None``."""
-    return db.session.scalar(_BY_EVENT, {"school_id": school_id, "vendor": vendor, "event_id": event_id})
+def status_by_event(school_id: int, vendor: str, event_id: str) -> AlertStatus | None:
+    """The status of the school's alert with this vendor and event id, or ``None``."""
+    parameters = {"school_id": school_id, "vendor": vendor, "event_id": event_id}
+    row = transaction_connection().execute(_STATUS_BY_EVENT, parameters).first()
+    return _status(row) if row else None
 
 
 def alert(school_id: int, alert_id: int) -> MonitoringAlert | None:

@@ -25,7 +25,7 @@ def _receive(school, **changes) -> MonitoringAlert:
     sent = AlertIn.model_validate(alert_body(occurred_at=utcnow().isoformat(), **changes))
     received = services.receive_alert(school.school, None, sent)
     db.session.commit()
-    return received.alert
+    return store.alert(school.school.id, received.alert.id)
 
 
 @pytest.fixture
