@@ -61,6 +61,8 @@ _CHAIN_HEAD = (
     .order_by(AuditEvent.seq.desc())
     .limit(1)
 )
+# The chains whose lock the connection's current transaction holds: (that transaction, their numbers).
+_CHAINS_HELD = "safeguard.audit.chains_held"
 _COLUMNS = [c.key for c in AuditEvent.__table__.columns if c.key != "id"]
 _APPEND = AuditEvent.__table__.insert().returning(AuditEvent.__table__.c.id)
 
@@ -68,12 +70,24 @@ _APPEND = AuditEvent.__table__.insert().returning(AuditEvent.__table__.c.id)
 def lock_chain(connection: Connection, chain: int) -> None:
     """Hold the chain to the commit. Two requests appending to one chain at once would both read the same last row
     and collide on the (chain, seq) unique constraint; with the lock taken first, the second waits and then reads
-    the first's row."""
+    the first's row.
+
+    Taken once per transaction: a request that appends several rows (logging a concern seals the concern and its
+    first entry, then audits it) finds the lock already held, and does not ask the database again.
+    """
+    # The innermost transaction: a lock taken in a savepoint that was rolled back is not counted as held.
+    transaction = connection.get_nested_transaction() or connection.get_transaction()
+    held: tuple[Any, set[int]] | None = connection.info.get(_CHAINS_HELD)
+    if held is not None and held[0] is transaction and chain in held[1]:
+        return
+    if held is None or held[0] is not transaction:
+        held = connection.info[_CHAINS_HELD] = (transaction, set[int]())
     if connection.dialect.name == "postgresql":
         # An advisory lock per chain, released at commit.
         connection.execute(_LOCK_CHAIN_POSTGRESQL, {"ns": _LOCK_NAMESPACE, "chain": chain})
     elif connection.dialect.name == "sqlite":
         connection.execute(_LOCK_CHAIN_SQLITE)
+    held[1].add(chain)
 
 
 def record(

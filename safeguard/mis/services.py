@@ -200,6 +200,7 @@ def sync_pupils(school: School, records: Sequence[PupilRecord], source: str, tod
     _check_unique(values, checker)
     if checker.problems:
         raise BatchRejected(checker.problems)
+    store.hold_roll(school.id)
     now = utcnow()
     existing = store.pupils_by_upn(school.id, [row["upn"] for row in values])
     new_rows: list[dict[str, Any]] = []
@@ -253,6 +254,7 @@ def sync_staff(school: School, records: Sequence[StaffRecord], source: str) -> S
         for index, checked in enumerate(_addresses([record.email for record in records]))
     ]
     _check_unique([{"email": email} for email in emails], checker)
+    store.hold_roll(school.id)
     held = store.users_by_email([email for email in emails if email])
     for index, email in enumerate(emails):
         user = held.get(email or "")

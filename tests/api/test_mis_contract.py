@@ -162,3 +162,28 @@ def test_idempotency_on_a_sync(api, school, make_token):
     other = api.call("PUT", "/api/v1/pupils", {"records": [_pupil("B123456789012")]}, token=token, headers=key)
     assert other.status == 409
     assert _count(Pupil) == 1
+
+
+def test_two_syncs_of_the_same_new_pupils_at_once_both_succeed_and_add_each_child_once(api, school, make_token):
+    """The broker's pull and a push through the API may send the same new children at the same moment: the second
+    waits for the first, then finds them on the roll; neither fails and no child is added twice."""
+    import threading
+
+    token = make_token(school.school, Scope.PUPILS_WRITE)
+    batch = {"records": [_pupil(f"K{n:012d}", "Ava", f"Patel{n}") for n in range(300)]}
+    answers = []
+    start = threading.Barrier(2)
+
+    def sync() -> None:
+        start.wait()
+        answers.append(api.call("PUT", "/api/v1/pupils", batch, token=token))
+
+    threads = [threading.Thread(target=sync) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert [answer.status for answer in answers] == [200, 200], [answer.json for answer in answers]
+    assert sorted(answer.json["created"] for answer in answers) == [0, 300]
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Pupil).where(Pupil.upn.like("K%"))) == 300
