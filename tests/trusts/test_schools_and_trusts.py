@@ -339,3 +339,71 @@ def test_the_90th_percentile_is_the_same_place_on_either_database(app, trust):
     assert elm.current.acknowledged == 7
     assert elm.current.ack_median_minutes == pytest.approx(40, abs=0.01)
     assert elm.current.ack_p90_minutes == pytest.approx(60, abs=0.01)
+
+
+def test_the_dashboard_counts_each_number_of_each_school_in_each_period(app, trust):
+    """Each number of the dashboard, for each school, this period and the one before: what a trust lead reads."""
+    from safeguard.concerns import services as concern_services
+    from safeguard.core.formatting import local_today, zone_named
+    from safeguard.trusts import services
+    from safeguard.trusts.models import Trust
+
+    now = utcnow()
+    elm = trust.elm
+    chloe = factories.pupil(elm.school, "Chloe", "Evans")
+    # Elmwood, this period: one acknowledged after 20 minutes and referred, with a follow-up; the fixture's own
+    # concern is not acknowledged yet.
+    logged = now - timedelta(hours=3)
+    recent = factories.concern(elm.staff, [chloe], now=logged)
+    concern_services.acknowledge(recent, elm.dsl, None, now=logged + timedelta(minutes=20))
+    concern_services.record_action(
+        recent,
+        elm.dsl,
+        concern_services.ActionInput(
+            kind="referral",
+            details="Referred.",
+            target="childrens-social-care",
+            follow_up_on=local_today(zone_named(elm.school.timezone), logged + timedelta(hours=1)),
+            follow_up_what="Ask for the outcome",
+        ),
+        None,
+        now=logged + timedelta(hours=1),
+    )
+    # Elmwood, the period before: one acknowledged after 15 minutes and referred.
+    earlier = now - timedelta(days=30)
+    old = factories.concern(elm.staff, [chloe], now=earlier)
+    concern_services.acknowledge(old, elm.dsl, None, now=earlier + timedelta(minutes=15))
+    concern_services.record_action(
+        old,
+        elm.dsl,
+        concern_services.ActionInput(kind="referral", details="Referred.", target="police"),
+        None,
+        now=earlier + timedelta(hours=1),
+    )
+    # Oakfield: a child's file sent to another school, not yet received.
+    leaving = factories.pupil(trust.oak.school, "Jayden", "Brooks")
+    leaving.transfer_sent_at, leaving.transfer_to = now, "Elmwood Academy"
+    db.session.commit()
+
+    # Five days on, the follow-up is past its date and both concerns never acknowledged are past their time.
+    board = services.dashboard(db.session.get(Trust, trust.trust_id), now + timedelta(days=5), 28)
+    figures = {
+        row.code: (
+            (row.current.logged, row.current.acknowledged, row.current.referrals),
+            (row.previous.logged, row.previous.acknowledged, row.previous.referrals),
+            (row.overdue, row.follow_ups_overdue, row.awaiting_receipt, row.restricted),
+        )
+        for row in (*board.schools, board.totals)
+    }
+    assert figures == {
+        "ELM": ((2, 1, 1), (1, 1, 1), (1, 1, 0, 0)),
+        "OAK": ((1, 0, 0), (0, 0, 0), (1, 0, 1, 0)),
+        "": ((3, 1, 1), (1, 1, 1), (2, 1, 1, 0)),
+    }
+    elm_row = next(row for row in board.schools if row.code == "ELM")
+    assert elm_row.current.ack_median_minutes == pytest.approx(20, abs=0.01)
+    assert elm_row.current.ack_p90_minutes == pytest.approx(20, abs=0.01)
+    assert elm_row.previous.ack_median_minutes == pytest.approx(15, abs=0.01)
+    assert elm_row.previous.ack_p90_minutes == pytest.approx(15, abs=0.01)
+    oak_row = next(row for row in board.schools if row.code == "OAK")
+    assert oak_row.previous.ack_median_minutes is None and oak_row.previous.ack_p90_minutes is None
