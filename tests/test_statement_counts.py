@@ -474,6 +474,17 @@ def test_the_trust_dashboard_runs_as_many_statements_for_six_schools_as_for_two(
         page = client.get("/trust/").get_data(as_text=True)
     assert "Dale School" in page
     assert len(many) == len(few), f"{len(few)} statements for 2 schools, {len(many)} for 6"
+    # Every number of every school, both periods and now, is one statement.
+    from zoneinfo import ZoneInfo
+
+    from safeguard.trusts import services as trust_services
+    from safeguard.trusts.models import Trust
+
+    trust = db.session.get(Trust, trust_id)
+    with count_statements() as numbers:
+        board = trust_services.dashboard(trust, utcnow(), 28, ZoneInfo("Europe/London"))
+    assert len(board.schools) == 6
+    assert len(numbers) == 1, numbers
 
 
 @pytest.mark.parametrize("page", ["/monitoring/", "/monitoring/unmatched"])

@@ -5,7 +5,6 @@ across the schools of one trust by someone who sees both."""
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -115,23 +114,6 @@ class Dashboard:
     charts: tuple[PairChart, ...]
 
 
-def _figures(counts: store.PeriodCounts | None, waits: dict[int, float], n: int, referrals: int) -> PeriodFigures:
-    """A period's figures from its counts and the ordered waits the median and the 90th percentile are read from."""
-    if n:
-        lower, upper = waits[(n - 1) // 2 + 1], waits[n // 2 + 1]
-        median: float | None = (lower + upper) / 2
-        p90: float | None = waits[store.ninetieth_place(n)]
-    else:
-        median = p90 = None
-    return PeriodFigures(
-        logged=counts.logged if counts else 0,
-        acknowledged=counts.acknowledged if counts else 0,
-        ack_median_minutes=median,
-        ack_p90_minutes=p90,
-        referrals=referrals,
-    )
-
-
 def _pair_chart(
     key: str, title: str, rows: Iterable[tuple[str, float | None, float | None]], *, minutes: bool = False
 ) -> PairChart:
@@ -155,36 +137,17 @@ def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=zone)
 
 
-@dataclass(frozen=True)
-class _Split:
-    """The two periods' numbers, by (school, whether in the later period)."""
-
-    counts: dict[tuple[int, bool], store.PeriodCounts]
-    waits: dict[tuple[int, bool], dict[int, float]]
-    sizes: dict[tuple[int, bool], int]
-    referrals: dict[tuple[int, bool], int]
-
-    def figures(self, school_id: int, current: bool) -> PeriodFigures:
-        key = (school_id, current)
-        return _figures(
-            self.counts.get(key), self.waits.get(key, {}), self.sizes.get(key, 0), self.referrals.get(key, 0)
-        )
-
-
-def _split(ids: list[int], previous: datetime, start: datetime, end: datetime) -> _Split:
-    if not ids:
-        return _Split({}, {}, {}, {})
-    waits: dict[tuple[int, bool], dict[int, float]] = defaultdict(dict)
-    sizes: dict[tuple[int, bool], int] = {}
-    for row in store.middle_waits(ids, previous, start, end):
-        waits[(row.school_id, row.later)][row.place] = row.minutes
-        sizes[(row.school_id, row.later)] = row.n
-    return _Split(
-        store.logged_counts(ids, previous, start, end), waits, sizes, store.referral_counts(ids, previous, start, end)
+def _period_figures(numbers: store.PeriodNumbers) -> PeriodFigures:
+    return PeriodFigures(
+        logged=numbers.logged,
+        acknowledged=numbers.acknowledged,
+        ack_median_minutes=numbers.ack_median_minutes,
+        ack_p90_minutes=numbers.ack_p90_minutes,
+        referrals=numbers.referrals,
     )
 
 
-def _trust_figures(split: _Split, rows: tuple[SchoolFigures, ...], current: bool) -> PeriodFigures:
+def _trust_figures(rows: tuple[SchoolFigures, ...], current: bool) -> PeriodFigures:
     """The trust's own figures: counts added up; the median and 90th percentile of the whole trust's waits would need
     every wait, so the trust's row shows the median of the schools' medians and the largest 90th percentile."""
     figures = [row.current if current else row.previous for row in rows]
@@ -216,41 +179,37 @@ def _charts(rows: tuple[SchoolFigures, ...]) -> tuple[PairChart, ...]:
     )
 
 
-def dashboard(trust: Trust, now: datetime, days: int) -> Dashboard:
-    """The trust's numbers over the last ``days`` days (to the end of today) and the ``days`` before, per school:
-    concerns logged, time to acknowledge (median, 90th percentile), referrals; and now: acknowledgements and
-    follow-ups overdue, transfers awaiting receipt. No child's name or account is read."""
+def dashboard(trust: Trust, now: datetime, days: int, zone: ZoneInfo) -> Dashboard:
+    """The trust's numbers over the last ``days`` days (to the end of today in ``zone``, the zone of the trust's
+    schools) and the ``days`` before, per school: concerns logged, time to acknowledge (median, 90th percentile),
+    referrals; and now: acknowledgements and follow-ups overdue, transfers awaiting receipt, restricted records. No
+    child's name or account is read."""
     days = days if days in PERIODS else next(iter(PERIODS))
-    schools = store.schools_of_trust(trust.id)
-    zone = ZoneInfo(schools[0].timezone if schools else "Europe/London")
     today = now.astimezone(zone).date()
     end_day = today + timedelta(days=1)
     start_day = end_day - timedelta(days=days)
     previous_day = start_day - timedelta(days=days)
     end, start, previous = (_local_midnight(d, zone) for d in (end_day, start_day, previous_day))
-    ids = [school.id for school in schools]
-    split = _split(ids, previous, start, end)
-    counts = store.now_counts(ids, now, today) if ids else {}
     rows = tuple(
         SchoolFigures(
-            school_id=school.id,
+            school_id=school.school_id,
             code=school.code,
             name=school.name,
-            current=split.figures(school.id, True),
-            previous=split.figures(school.id, False),
-            overdue=counts[school.id].overdue,
-            follow_ups_overdue=counts[school.id].follow_ups_overdue,
-            awaiting_receipt=counts[school.id].awaiting_receipt,
-            restricted=counts[school.id].restricted,
+            current=_period_figures(school.current),
+            previous=_period_figures(school.previous),
+            overdue=school.overdue,
+            follow_ups_overdue=school.follow_ups_overdue,
+            awaiting_receipt=school.awaiting_receipt,
+            restricted=school.restricted,
         )
-        for school in schools
+        for school in store.school_numbers(trust.id, previous, start, end, now, today)
     )
     totals = SchoolFigures(
         school_id=0,
         code="",
         name="The trust",
-        current=_trust_figures(split, rows, True),
-        previous=_trust_figures(split, rows, False),
+        current=_trust_figures(rows, True),
+        previous=_trust_figures(rows, False),
         overdue=sum(row.overdue for row in rows),
         follow_ups_overdue=sum(row.follow_ups_overdue for row in rows),
         awaiting_receipt=sum(row.awaiting_receipt for row in rows),

@@ -1,18 +1,34 @@
 """Every statement of the trusts: the trust of a school, its schools, the dashboard's numbers, access grants, and
 concerns linked across schools. Rows are decoded by name.
 
-The dashboard's statements read every school of the trust at once (``school_id IN (...)``, grouped by school), never
-one statement per school, and never a child's name or a concern's words: counts and times only.
+The dashboard's numbers are one statement for every school of the trust (a row per school, each number read by that
+school's indexes), never one statement per school, and never a child's name or a concern's words: counts and times
+only.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Float, func, insert, literal_column, or_, select, update
+from sqlalchemy import (
+    Date,
+    Float,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -23,6 +39,7 @@ from safeguard.concerns.models import Concern, ConcernEvent, FollowUp
 from safeguard.concerns.rules import acknowledgement_overdue, follow_up_overdue
 from safeguard.concerns.states import EventKind, Status
 from safeguard.core.extensions import db
+from safeguard.core.sqltypes import UTCDateTime
 from safeguard.core.statements import transaction_connection
 from safeguard.pupils.models import Pupil, awaiting_receipt
 from safeguard.schools.models import School
@@ -81,9 +98,10 @@ def set_trust(school_id: int, trust_id: int | None) -> None:
 
 
 class minutes_between(FunctionElement[float]):
-    """The minutes from the first timestamp to the second (``NULL`` if either is), computed by the database: the
-    dashboard reads thousands of times to acknowledge, and reading each timestamp into Python cost more than the
-    statement."""
+    """The minutes from the first timestamp to the second (``NULL`` if either is), computed by the database as a
+    floating-point number: the dashboard orders thousands of times to acknowledge, and reading each timestamp into
+    Python cost more than the statement (PostgreSQL's ``date_part`` is a ``float8``; its ``extract`` is a
+    ``numeric``, slower to divide and to sort)."""
 
     type = Float()
     inherit_cache = True
@@ -93,7 +111,7 @@ class minutes_between(FunctionElement[float]):
 @compiles(minutes_between, "postgresql")
 def _minutes_postgresql(element: minutes_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"(extract(epoch from ({end} - {start})) / 60.0)"
+    return f"(date_part('epoch', {end} - {start}) / 60.0)"
 
 
 @compiles(minutes_between, "sqlite")
@@ -102,41 +120,10 @@ def _minutes_sqlite(element: minutes_between, compiler: SQLCompiler, **kw: Any) 
     return f"((julianday({end}) - julianday({start})) * 1440.0)"
 
 
-@dataclass(frozen=True)
-class PeriodCounts:
-    """A school's concerns logged in one of the two periods, and how many of them were acknowledged."""
-
-    logged: int
-    acknowledged: int
-
-
-def logged_counts(
-    school_ids: Sequence[int], previous: datetime, start: datetime, end: datetime
-) -> dict[tuple[int, bool], PeriodCounts]:
-    """Each school's concerns logged from ``previous`` up to ``end``, by (school, whether from ``start`` on)."""
-    later = (Concern.logged_at >= start).label("later")
-    rows = db.session.execute(
-        select(
-            Concern.school_id,
-            later,
-            func.count().label("logged"),
-            func.count(Concern.acknowledged_at).label("acknowledged"),
-        )
-        .where(Concern.school_id.in_(school_ids), Concern.logged_at >= previous, Concern.logged_at < end)
-        .group_by(Concern.school_id, later)
-    )
-    return {(row.school_id, bool(row.later)): PeriodCounts(row.logged, row.acknowledged) for row in rows}
-
-
-@dataclass(frozen=True)
-class OrderedWait:
-    """One time to acknowledge of a school's period, at its place among them (1 the shortest, of ``n``)."""
-
-    school_id: int
-    later: bool
-    place: int
-    n: int
-    minutes: float
+def middle_places(n: Any) -> tuple[Any, Any]:
+    """The places (1 the smallest, of ``n``) whose values' mean is the median: the middle one twice when ``n`` is
+    odd, the two middle ones when it is even. Whole numbers, for Python (numbers) and the database (columns)."""
+    return (n - 1) // 2 + 1, n // 2 + 1
 
 
 def ninetieth_place(n: Any) -> Any:
@@ -146,112 +133,187 @@ def ninetieth_place(n: Any) -> Any:
     return (9 * (n - 1) + 5) // 10 + 1
 
 
-def middle_waits(school_ids: Sequence[int], previous: datetime, start: datetime, end: datetime) -> list[OrderedWait]:
-    """The times to acknowledge (of the concerns logged in each period and acknowledged) that the median and the 90th
-    percentile are read from: for each school and period, the one or two in the middle and the one at
-    :func:`ninetieth_place`. The database orders them, so a year of concerns is not read into Python."""
-    later = (Concern.logged_at >= start).label("later")
-    wait = minutes_between(Concern.logged_at, Concern.acknowledged_at)
-    partition = (Concern.school_id, later)
-    ordered = (
-        select(
-            Concern.school_id,
-            later,
-            wait.label("minutes"),
-            func.row_number().over(partition_by=partition, order_by=wait).label("place"),
-            func.count().over(partition_by=partition).label("n"),
-        )
-        .where(
-            Concern.school_id.in_(school_ids),
-            Concern.logged_at >= previous,
-            Concern.logged_at < end,
-            Concern.acknowledged_at.is_not(None),
-        )
-        .subquery()
-    )
-    wanted = (
-        ordered.c.place == (ordered.c.n - 1) // 2 + 1,
-        ordered.c.place == ordered.c.n // 2 + 1,
-        ordered.c.place == ninetieth_place(ordered.c.n),
-    )
-    rows = db.session.execute(
-        select(ordered.c.school_id, ordered.c.later, ordered.c.place, ordered.c.n, ordered.c.minutes).where(
-            or_(*wanted)
-        )
-    )
-    return [OrderedWait(row.school_id, bool(row.later), row.place, row.n, float(row.minutes)) for row in rows]
+@dataclass(frozen=True)
+class PeriodNumbers:
+    """A school's numbers over one period: concerns logged and how many of them were acknowledged, the median and
+    90th percentile of their times to acknowledge in minutes (``None`` when none was), referrals recorded."""
+
+    logged: int
+    acknowledged: int
+    ack_median_minutes: float | None
+    ack_p90_minutes: float | None
+    referrals: int
 
 
+@dataclass(frozen=True)
+class SchoolNumbers:
+    """A school's numbers over the two periods, and as they stand: overdue acknowledgements and follow-ups, transfers
+    awaiting receipt, restricted or sealed concerns (counted, never named)."""
+
+    school_id: int
+    code: str
+    name: str
+    previous: PeriodNumbers
+    current: PeriodNumbers
+    overdue: int
+    follow_ups_overdue: int
+    awaiting_receipt: int
+    restricted: int
+
+
+_TRUST = bindparam("trust_id", type_=Integer())
+_PREVIOUS = bindparam("previous", type_=UTCDateTime())
+_START = bindparam("start", type_=UTCDateTime())
+_END = bindparam("end", type_=UTCDateTime())
+_NOW = bindparam("now", type_=UTCDateTime())
+_TODAY = bindparam("today", type_=Date())
+# The two periods, by name: the one before (``previous`` up to ``start``) and this one (``start`` up to ``end``).
+_PERIODS = {"previous": (_PREVIOUS, _START), "current": (_START, _END)}
+# The school of the statement's row: every number is read for one school of the trust at a time, by its index.
+_SCHOOL = TrustSchool.school_id
+_WAIT = minutes_between(Concern.logged_at, Concern.acknowledged_at)
 # The literal, not a bound value, so that the partial index of referrals (migration 0019) serves the statement.
 _REFERRAL = ConcernEvent.kind == literal_column(f"'{EventKind.REFERRAL.value}'")
 
 
-def referral_counts(
-    school_ids: Sequence[int], previous: datetime, start: datetime, end: datetime
-) -> dict[tuple[int, bool], int]:
-    """How many referrals or reports to agencies each school recorded in each period, by (school, later period)."""
-    later = (ConcernEvent.at >= start).label("later")
-    rows = db.session.execute(
-        select(ConcernEvent.school_id, later, func.count().label("n"))
-        .where(ConcernEvent.school_id.in_(school_ids), _REFERRAL, ConcernEvent.at >= previous, ConcernEvent.at < end)
-        .group_by(ConcernEvent.school_id, later)
+def _logged_in(since: Any, until: Any, *conditions: Any) -> Any:
+    """The conditions of the school's concerns logged from ``since`` up to ``until`` (the covering index of migration
+    0022 holds each one's logging and acknowledgement)."""
+    return and_(Concern.school_id == _SCHOOL, Concern.logged_at >= since, Concern.logged_at < until, *conditions)
+
+
+def _count(entity: Any, *conditions: Any) -> Any:
+    """How many rows of ``entity`` meet ``conditions``, for the statement's school."""
+    return select(func.count()).select_from(entity).where(*conditions).correlate(TrustSchool).scalar_subquery()
+
+
+def _period_postgresql(name: str, since: Any, until: Any) -> tuple[list[Any], dict[str, Any]]:
+    """The period's counts and times to acknowledge for the row's school, in one pass over its index entries (a
+    lateral sub-query): the concerns counted, and the times to acknowledge in order as an array, which the median's
+    and the 90th percentile's places index (an array counts from 1, as the places do)."""
+    period = (
+        select(
+            func.count().label("logged"),
+            func.count(Concern.acknowledged_at).label("acknowledged"),
+            func.array_agg(postgresql.aggregate_order_by(_WAIT, _WAIT))
+            .filter(Concern.acknowledged_at.is_not(None))
+            .label("minutes"),
+        )
+        .where(_logged_in(since, until))
+        .lateral(f"{name}_period")
     )
-    return {(row.school_id, bool(row.later)): row.n for row in rows}
+    n, minutes = period.c.acknowledged, period.c.minutes
+    lower, upper = middle_places(n)
+    return [period], {
+        "logged": period.c.logged,
+        "acknowledged": n,
+        "ack_median_minutes": (minutes[lower] + minutes[upper]) / 2.0,
+        "ack_p90_minutes": minutes[ninetieth_place(n)],
+    }
 
 
-@dataclass(frozen=True)
-class NowCounts:
-    """A school's numbers as they stand: overdue acknowledgements and follow-ups, transfers awaiting receipt,
-    restricted or sealed concerns (counted, never named)."""
+def _at_places(since: Any, until: Any, wanted: Any, value: Any) -> Any:
+    """The school's period's times to acknowledge in order, numbered (``place``, of ``n``); ``value`` of those at the
+    places ``wanted(place, n)`` picks. SQLite has no arrays: a window function numbers the times."""
+    ordered = (
+        select(
+            _WAIT.label("minutes"),
+            func.row_number().over(order_by=_WAIT).label("place"),
+            func.count().over().label("n"),
+        )
+        .where(_logged_in(since, until, Concern.acknowledged_at.is_not(None)))
+        .correlate(TrustSchool)
+        .subquery()
+    )
+    return select(value(ordered.c.minutes)).where(wanted(ordered.c.place, ordered.c.n)).scalar_subquery()
 
-    school_id: int
-    overdue: int = 0
-    follow_ups_overdue: int = 0
-    awaiting_receipt: int = 0
-    restricted: int = 0
+
+def _period_sqlite(name: str, since: Any, until: Any) -> tuple[list[Any], dict[str, Any]]:
+    """The period's counts and times to acknowledge for the row's school, as sub-queries of the row (SQLite has no
+    lateral sub-query): the counts, and the median and the 90th percentile each read at its places."""
+    return [], {
+        "logged": _count(Concern, _logged_in(since, until)),
+        "acknowledged": _count(Concern, _logged_in(since, until, Concern.acknowledged_at.is_not(None))),
+        "ack_median_minutes": _at_places(
+            since,
+            until,
+            lambda place, n: place.in_(middle_places(n)),
+            lambda minutes: (func.min(minutes) + func.max(minutes)) / 2.0,
+        ),
+        "ack_p90_minutes": _at_places(since, until, lambda place, n: place == ninetieth_place(n), func.max),
+    }
 
 
-def now_counts(school_ids: Sequence[int], now: datetime, today: date) -> dict[int, NowCounts]:
-    """Each school's :class:`NowCounts`, by the rules of :mod:`safeguard.concerns.rules` (``today`` is taken as every
-    school's date: the schools of one trust share a zone)."""
-    overdue = (
-        select(Concern.school_id, func.count().label("n"))
-        .where(
-            Concern.school_id.in_(school_ids),
-            acknowledgement_overdue(Concern.status, Concern.ack_due_at, now),
+@functools.cache
+def _numbers_statement(dialect: str) -> Select[Any]:
+    """Every number of the dashboard, one row per school of the trust: each read by the school's indexes, so that the
+    statement reads the trust's periods and what is overdue, never the schools' whole history."""
+    lateral: list[Any] = []
+    columns: list[Any] = [_SCHOOL, School.code, School.name]
+    for name, (since, until) in _PERIODS.items():
+        joined, period = (_period_postgresql if dialect == "postgresql" else _period_sqlite)(name, since, until)
+        lateral += joined
+        period["referrals"] = _count(
+            ConcernEvent,
+            ConcernEvent.school_id == _SCHOOL,
+            _REFERRAL,
+            ConcernEvent.at >= since,
+            ConcernEvent.at < until,
+        )
+        columns += [column.label(f"{name}_{key}") for key, column in period.items()]
+    columns += [
+        _count(
+            Concern,
+            Concern.school_id == _SCHOOL,
+            acknowledgement_overdue(Concern.status, Concern.ack_due_at, _NOW),
             # The literal, so that the partial index of new concerns serves the statement.
             Concern.status == literal_column(f"'{Status.NEW.value}'"),
-        )
-        .group_by(Concern.school_id)
-    )
-    follow_ups = (
-        select(FollowUp.school_id, func.count().label("n"))
-        .where(FollowUp.school_id.in_(school_ids), follow_up_overdue(FollowUp.done_at, FollowUp.due_on, today))
-        .group_by(FollowUp.school_id)
-    )
-    transfers = (
-        select(Pupil.school_id, func.count().label("n"))
-        .where(Pupil.school_id.in_(school_ids), awaiting_receipt)
-        .group_by(Pupil.school_id)
-    )
-    restricted = (
-        select(Concern.school_id, func.count().label("n"))
+        ).label("overdue"),
+        _count(
+            FollowUp, FollowUp.school_id == _SCHOOL, follow_up_overdue(FollowUp.done_at, FollowUp.due_on, _TODAY)
+        ).label("follow_ups_overdue"),
+        _count(Pupil, Pupil.school_id == _SCHOOL, awaiting_receipt).label("awaiting_receipt"),
         # The literal, so that the partial index of restricted concerns serves the statement.
-        .where(Concern.school_id.in_(school_ids), Concern.access_level != literal_column("'standard'"))
-        .group_by(Concern.school_id)
+        _count(Concern, Concern.school_id == _SCHOOL, Concern.access_level != literal_column("'standard'")).label(
+            "restricted"
+        ),
+    ]
+    statement = select(*columns).select_from(TrustSchool).join(School, School.id == _SCHOOL)
+    for joined in lateral:
+        statement = statement.join(joined, true())
+    return statement.where(TrustSchool.trust_id == _TRUST).order_by(func.lower(School.name), School.id)
+
+
+def _period(row: Any, name: str) -> PeriodNumbers:
+    return PeriodNumbers(**{field: getattr(row, f"{name}_{field}") for field in PeriodNumbers.__dataclass_fields__})
+
+
+def school_numbers(
+    trust_id: int, previous: datetime, start: datetime, end: datetime, now: datetime, today: date
+) -> list[SchoolNumbers]:
+    """The trust's schools in name order, with their numbers: concerns logged from ``previous`` up to ``start`` (the
+    period before) and from ``start`` up to ``end`` (this one), and what is overdue at ``now`` (``today`` is taken as
+    every school's date: the schools of one trust share a zone). One statement for every school: no child's name, no
+    concern's words, counts and times only."""
+    connection = transaction_connection()
+    rows = connection.execute(
+        _numbers_statement(connection.dialect.name),
+        {"trust_id": trust_id, "previous": previous, "start": start, "end": end, "now": now, "today": today},
     )
-    found: dict[str, dict[int, int]] = {}
-    for name, statement in (
-        ("overdue", overdue),
-        ("follow_ups_overdue", follow_ups),
-        ("awaiting_receipt", transfers),
-        ("restricted", restricted),
-    ):
-        found[name] = {row.school_id: row.n for row in db.session.execute(statement)}
-    return {
-        school_id: NowCounts(school_id, **{name: counts.get(school_id, 0) for name, counts in found.items()})
-        for school_id in school_ids
-    }
+    return [
+        SchoolNumbers(
+            school_id=row.school_id,
+            code=row.code,
+            name=row.name,
+            previous=_period(row, "previous"),
+            current=_period(row, "current"),
+            overdue=row.overdue,
+            follow_ups_overdue=row.follow_ups_overdue,
+            awaiting_receipt=row.awaiting_receipt,
+            restricted=row.restricted,
+        )
+        for row in rows
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------------------

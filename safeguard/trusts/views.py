@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from safeguard.auth.permissions import Capability, requires
 from safeguard.concerns.services import WordingError
+from safeguard.core.formatting import zone_named
 from safeguard.core.forms import ConfirmForm, as_id, attach_error
 from safeguard.core.sqltypes import utcnow
 from safeguard.trusts import services, store
@@ -25,7 +26,8 @@ def dashboard():
     if trust is None:
         return render_template("trusts/no_trust.html")
     days = as_id(request.args.get("days")) or 28
-    board = services.dashboard(trust, utcnow(), days)
+    # The schools of one trust share a zone: the periods are days of the zone of the school the trust lead works in.
+    board = services.dashboard(trust, utcnow(), days, zone_named(current_user.school.timezone))
     return render_template("trusts/dashboard.html", d=board, periods=services.PERIODS)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -15,6 +16,9 @@ from safeguard.core.extensions import db
 from safeguard.core.sqltypes import utcnow
 from safeguard.trusts.models import TrustAccessGrant, TrustConcernLink
 from tests import factories
+
+# The zone of the trust's schools.
+LONDON = ZoneInfo("Europe/London")
 
 
 def _switch(client, school_id: int, follow: bool = True):
@@ -281,7 +285,7 @@ def test_the_dashboard_reads_the_median_and_90th_percentile_from_the_database(ap
         )
     db.session.commit()
     board = services.dashboard(
-        db.session.get(__import__("safeguard.trusts.models", fromlist=["Trust"]).Trust, trust.trust_id), now, 28
+        db.session.get(__import__("safeguard.trusts.models", fromlist=["Trust"]).Trust, trust.trust_id), now, 28, LONDON
     )
     elm = next(row for row in board.schools if row.code == "ELM")
     assert (elm.current.logged, elm.current.acknowledged) == (4, 4)
@@ -308,7 +312,7 @@ def test_the_dashboard_counts_restricted_records_and_names_none(app, trust):
         change = access.AccessChange(level, frozenset({elm.dsl.id, elm.head.id}), "Police asked for this to be held.")
         access.set_concern_access(concern, elm.dsl, change)
     db.session.commit()
-    board = services.dashboard(db.session.get(Trust, trust.trust_id), utcnow(), 28)
+    board = services.dashboard(db.session.get(Trust, trust.trust_id), utcnow(), 28, LONDON)
     counts = {row.code: row.restricted for row in board.schools}
     assert counts == {"ELM": 2, "OAK": 0}
     assert board.totals.restricted == 2
@@ -334,8 +338,102 @@ def test_the_90th_percentile_is_the_same_place_on_either_database(app, trust):
             .values(acknowledged_at=logged_at + timedelta(minutes=minutes))
         )
     db.session.commit()
-    board = services.dashboard(db.session.get(Trust, trust.trust_id), now, 28)
+    board = services.dashboard(db.session.get(Trust, trust.trust_id), now, 28, LONDON)
     elm = next(row for row in board.schools if row.code == "ELM")
     assert elm.current.acknowledged == 7
     assert elm.current.ack_median_minutes == pytest.approx(40, abs=0.01)
     assert elm.current.ack_p90_minutes == pytest.approx(60, abs=0.01)
+
+
+def test_the_dashboard_counts_each_number_of_each_school_in_each_period(app, trust):
+    """Each number of the dashboard, for each school, this period and the one before: what a trust lead reads."""
+    from safeguard.concerns import services as concern_services
+    from safeguard.core.formatting import local_today, zone_named
+    from safeguard.trusts import services
+    from safeguard.trusts.models import Trust
+
+    now = utcnow()
+    elm = trust.elm
+    chloe = factories.pupil(elm.school, "Chloe", "Evans")
+    # Elmwood, this period: one acknowledged after 20 minutes and referred, with a follow-up; the fixture's own
+    # concern is not acknowledged yet.
+    logged = now - timedelta(hours=3)
+    recent = factories.concern(elm.staff, [chloe], now=logged)
+    concern_services.acknowledge(recent, elm.dsl, None, now=logged + timedelta(minutes=20))
+    concern_services.record_action(
+        recent,
+        elm.dsl,
+        concern_services.ActionInput(
+            kind="referral",
+            details="Referred.",
+            target="childrens-social-care",
+            follow_up_on=local_today(zone_named(elm.school.timezone), logged + timedelta(hours=1)),
+            follow_up_what="Ask for the outcome",
+        ),
+        None,
+        now=logged + timedelta(hours=1),
+    )
+    # Elmwood, the period before: one acknowledged after 15 minutes and referred.
+    earlier = now - timedelta(days=30)
+    old = factories.concern(elm.staff, [chloe], now=earlier)
+    concern_services.acknowledge(old, elm.dsl, None, now=earlier + timedelta(minutes=15))
+    concern_services.record_action(
+        old,
+        elm.dsl,
+        concern_services.ActionInput(kind="referral", details="Referred.", target="police"),
+        None,
+        now=earlier + timedelta(hours=1),
+    )
+    # Oakfield: a child's file sent to another school, not yet received.
+    leaving = factories.pupil(trust.oak.school, "Jayden", "Brooks")
+    leaving.transfer_sent_at, leaving.transfer_to = now, "Elmwood Academy"
+    db.session.commit()
+
+    # Five days on, the follow-up is past its date and both concerns never acknowledged are past their time.
+    board = services.dashboard(db.session.get(Trust, trust.trust_id), now + timedelta(days=5), 28, LONDON)
+    figures = {
+        row.code: (
+            (row.current.logged, row.current.acknowledged, row.current.referrals),
+            (row.previous.logged, row.previous.acknowledged, row.previous.referrals),
+            (row.overdue, row.follow_ups_overdue, row.awaiting_receipt, row.restricted),
+        )
+        for row in (*board.schools, board.totals)
+    }
+    assert figures == {
+        "ELM": ((2, 1, 1), (1, 1, 1), (1, 1, 0, 0)),
+        "OAK": ((1, 0, 0), (0, 0, 0), (1, 0, 1, 0)),
+        "": ((3, 1, 1), (1, 1, 1), (2, 1, 1, 0)),
+    }
+    elm_row = next(row for row in board.schools if row.code == "ELM")
+    assert elm_row.current.ack_median_minutes == pytest.approx(20, abs=0.01)
+    assert elm_row.current.ack_p90_minutes == pytest.approx(20, abs=0.01)
+    assert elm_row.previous.ack_median_minutes == pytest.approx(15, abs=0.01)
+    assert elm_row.previous.ack_p90_minutes == pytest.approx(15, abs=0.01)
+    oak_row = next(row for row in board.schools if row.code == "OAK")
+    assert oak_row.previous.ack_median_minutes is None and oak_row.previous.ack_p90_minutes is None
+
+
+def test_the_median_and_90th_percentile_are_read_at_the_same_places_for_every_count(app, trust):
+    """From one wait to eleven, in no order: the database reads the median (the mean of the middle one or two) and the
+    90th percentile (the wait at ``ninetieth_place``) that Python reads from the same waits."""
+    import statistics
+
+    from safeguard.concerns import services as concern_services
+    from safeguard.trusts import services, store
+    from safeguard.trusts.models import Trust
+
+    now = utcnow()
+    pupil = factories.pupil(trust.elm.school, "Chloe", "Evans")
+    found = db.session.get(Trust, trust.trust_id)
+    waits: list[int] = []
+    for n, minutes in enumerate((70, 10, 110, 40, 20, 90, 30, 100, 50, 80, 60), start=1):
+        logged = now - timedelta(hours=n)
+        concern = factories.concern(trust.elm.staff, [pupil], now=logged)
+        concern_services.acknowledge(concern, trust.elm.dsl, None, now=logged + timedelta(minutes=minutes))
+        db.session.commit()
+        waits.append(minutes)
+        ordered = sorted(waits)
+        elm = next(row for row in services.dashboard(found, now, 28, LONDON).schools if row.code == "ELM")
+        assert elm.current.acknowledged == n
+        assert elm.current.ack_median_minutes == pytest.approx(statistics.median(waits), abs=0.01), n
+        assert elm.current.ack_p90_minutes == pytest.approx(ordered[store.ninetieth_place(n) - 1], abs=0.01), n
