@@ -226,3 +226,43 @@ def test_the_chronology_cannot_be_rewritten(app, school, concern, db):
     assert db.session.scalar(select(ConcernEvent.summary).where(ConcernEvent.id == event.id)).startswith(
         "Concern logged"
     )
+
+
+def test_an_action_panel_carries_the_version_of_the_page_it_was_opened_from(client, school, concern, sign_in, db):
+    """The concern page draws no action form; a panel fetched later still holds the version the DSL saw on the page,
+    so a change made by someone else in between is caught when the form is sent, and nothing is saved."""
+    deputy = factories.user(school.school, "dsl", email="deputy@oak.example", name="Sam Deputy")
+    db.session.commit()
+    sign_in(school.dsl)
+    page = client.get(f"/concerns/{concern.id}").get_data(as_text=True)
+    assert 'name="note-text"' not in page and f"/concerns/{concern.id}/act/note?" in page
+    seen_version = concern.version
+    services.record_decision(concern, deputy, "monitor", "Monitor attendance and mood for two weeks.", None)
+    db.session.commit()
+    panel = client.get(
+        f"/concerns/{concern.id}/act/note",
+        query_string={"version": seen_version, "opened_at": "2026-12-01T09:00:00+00:00", "part": "panel"},
+    )
+    html = panel.get_data(as_text=True)
+    assert panel.status_code == 200 and "<html" not in html and 'name="note-text"' in html
+    assert f'name="note-version" type="hidden" value="{seen_version}"' in html or f'value="{seen_version}"' in html
+    token = factories.csrf_token(client, f"/concerns/{concern.id}/act/note")
+    response = client.post(
+        f"/concerns/{concern.id}/note",
+        data={
+            "csrf_token": token,
+            "note-version": str(seen_version),
+            "note-opened_at": "2026-12-01T09:00:00+00:00",
+            "note-text": "Spoke to the class teacher after lunch.",
+        },
+    )
+    assert response.status_code == 409
+    assert "Sam Deputy" in response.get_data(as_text=True)
+    assert db.session.scalar(select(ConcernEvent).where(ConcernEvent.kind == "note")) is None
+
+
+def test_an_unknown_panel_is_not_found_and_a_garbled_link_still_opens_the_form(client, school, concern, sign_in):
+    sign_in(school.dsl)
+    assert client.get(f"/concerns/{concern.id}/act/delete").status_code == 404
+    garbled = client.get(f"/concerns/{concern.id}/act/note?version=x&opened_at=yesterday")
+    assert garbled.status_code == 200 and f'value="{concern.version}"' in garbled.get_data(as_text=True)
