@@ -174,8 +174,11 @@ def test_action_panels_open_with_and_without_javascript(new_page, school, pupils
     if not javascript:
         page.locator("#note").get_by_role("link", name="Open the form").click()
         expect(page.get_by_role("heading", name="Add a note")).to_be_visible()
-        check_accessibility(page)
     page.get_by_label("Note", exact=True).fill("Phoned the family support worker: visit booked for Thursday.")
     page.get_by_role("button", name="Add note").click()
     expect(page.locator(".chronology")).to_contain_text("visit booked for Thursday")
-    check_accessibility(page)
+    if javascript:  # axe-core runs in the page's JavaScript: the pages are the same without it
+        check_accessibility(page)
+        page.goto(f"/concerns/{concern.id}/act/status")  # the panel's page of its own, as reached without it
+        expect(page.get_by_role("heading", name="Change status")).to_be_visible()
+        check_accessibility(page)
