@@ -442,6 +442,9 @@ def _concern_page(concern, http_status: int, stale: datetime | None, **bound):
     vocabulary = get_vocabulary()
     now = utcnow()
     opened_at = now.isoformat()
+    # The panel of a form just sent is drawn open on the page, with every form it holds.
+    open_panels = {PANEL_OF[name] for name in bound if name in PANEL_OF}
+    drawn = [*ALWAYS_DRAWN, *(form for panel in open_panels for form in PANEL_FORMS[panel])]
     viewer = permissions.viewer(current_user, now)
     events = store.events(concern, viewer)
     follow_ups = store.follow_ups(concern)
@@ -463,10 +466,10 @@ def _concern_page(concern, http_status: int, stale: datetime | None, **bound):
                 for link in concern.pupil_links
             },
             categories={c.category_id: vocabulary.category(c.category_id) for c in concern.category_links},
-            forms=_action_forms(concern, ALWAYS_DRAWN, concern.version, opened_at, **bound),
+            forms=_action_forms(concern, drawn, concern.version, opened_at, **bound),
             panels=PANELS,
             opened_at=opened_at,
-            open_panels={PANEL_OF[name] for name in bound if name in PANEL_OF},
+            open_panels=open_panels,
             can_act=permissions.can_act_on_concern(current_user, concern),
             can_export=permissions.can_export(current_user, concern),
             can_add=permissions.can_add_information(current_user, concern),

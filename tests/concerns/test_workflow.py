@@ -18,7 +18,7 @@ def concern(school, pupils):
     return factories.concern(school.staff, [pupils[0]])
 
 
-PREFIX = {"acknowledge": "acknowledge", "action": "action", "decision": "decision", "status": "status", "note": "note"}
+PREFIX = {name: name for name in ("acknowledge", "action", "decision", "status", "note", "level", "assign")}
 
 
 def _post(client, concern, action, data, follow=False):
@@ -266,3 +266,13 @@ def test_an_unknown_panel_is_not_found_and_a_garbled_link_still_opens_the_form(c
     assert client.get(f"/concerns/{concern.id}/act/delete").status_code == 404
     garbled = client.get(f"/concerns/{concern.id}/act/note?version=x&opened_at=yesterday")
     assert garbled.status_code == 200 and f'value="{concern.version}"' in garbled.get_data(as_text=True)
+
+
+def test_a_form_sent_back_opens_its_whole_panel_on_the_concern_page(client, school, concern, sign_in):
+    """A level of need refused is shown again in its panel, open, beside the assignment form it shares it with."""
+    sign_in(school.dsl)
+    response = _post(client, concern, "level", {"level": "Not a level of need"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'name="level-level"' in page and 'name="assign-assignee"' in page
+    assert 'id="assign" open' in page
