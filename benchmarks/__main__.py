@@ -100,7 +100,12 @@ def main() -> int:
         except ModuleNotFoundError:
             print(f"benchmarks.{name} is not present; skipped", file=sys.stderr)
             continue
-        result = module.run()
+        try:
+            result = module.run()
+        except Exception as error:  # one section failing must not lose the figures of the others
+            print(f"benchmarks.{name} failed: {error!r}", file=sys.stderr)
+            sections.append(f"## {name}\n\nFailed: {error}\n")
+            continue
         # A module may give its section as Markdown, or as numbers with a markdown() to write them.
         sections.append(module.markdown(result) if isinstance(result, dict) else result)
     text = "\n".join(

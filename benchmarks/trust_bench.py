@@ -316,13 +316,16 @@ def drive(target: Target, ceilings: dict[str, Target]) -> Measured:
 
 def start_postgresql() -> tuple[str, dict[str, str]]:
     """A throwaway server, as in CI; returns its URL and the variables ``.ci/pg-stop`` needs."""
-    out = subprocess.run(
+    started = subprocess.run(
         [str(ROOT / ".ci/pg-start")],
         env={**os.environ, "PG_PORT": PG_PORT},
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
+        check=False,
+    )
+    if started.returncode != 0:
+        raise RuntimeError(f"PostgreSQL did not start on port {PG_PORT}: {started.stderr.strip()[-500:]}")
+    out = started.stdout
     variables = dict(re.findall(r"(\w+)='([^']*)'", out))
     return variables["TEST_DATABASE_URL"], variables
 
