@@ -12,7 +12,7 @@ from datetime import UTC
 from typing import Any
 
 from flask import current_app, g, has_request_context, request
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -20,7 +20,7 @@ from safeguard.audit.models import AuditEvent
 from safeguard.auth.models import User
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import utcnow
-from safeguard.core.statements import transaction_connection
+from safeguard.core.statements import hold_until_commit, transaction_connection
 
 logger = logging.getLogger("safeguard.audit")
 
@@ -49,12 +49,8 @@ def _content_hash(event: AuditEvent) -> str:
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
-# Built once: every view of a concern or a child's record appends to the chain, and building these three
-# statements cost as much as running them.
-_LOCK_CHAIN_POSTGRESQL = text("SELECT pg_advisory_xact_lock(:ns, :chain)")
-# SQLite locks the whole database for writing: a write statement (even one that changes no row) takes that lock
-# now, waiting for another writer to commit, instead of at the insert.
-_LOCK_CHAIN_SQLITE = text("UPDATE audit_events SET seq = seq WHERE 0 = 1")
+# Built once: every view of a concern or a child's record appends to the chain, and building these statements cost as
+# much as running them.
 _CHAIN_HEAD = (
     select(AuditEvent.seq, AuditEvent.hash)
     .where(AuditEvent.chain == bindparam("chain"))
@@ -82,11 +78,7 @@ def lock_chain(connection: Connection, chain: int) -> None:
         return
     if held is None or held[0] is not transaction:
         held = connection.info[_CHAINS_HELD] = (transaction, set[int]())
-    if connection.dialect.name == "postgresql":
-        # An advisory lock per chain, released at commit.
-        connection.execute(_LOCK_CHAIN_POSTGRESQL, {"ns": _LOCK_NAMESPACE, "chain": chain})
-    elif connection.dialect.name == "sqlite":
-        connection.execute(_LOCK_CHAIN_SQLITE)
+    hold_until_commit(connection, _LOCK_NAMESPACE, chain, "audit_events")
     held[1].add(chain)
 
 

@@ -3,12 +3,13 @@ bound as one parameter."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, column, func, select, type_coerce
+from sqlalchemy import String, TextClause, bindparam, cast, column, func, select, text, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import CTE, Select
@@ -28,6 +29,31 @@ def transaction_connection() -> Connection:
     session = db.session
     session.flush()
     return session.connection()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A lock held to the commit
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
+
+
+@functools.cache
+def _no_op_write(table: str) -> TextClause:
+    """A write that changes no row of ``table``: on SQLite it takes the database's write lock all the same."""
+    return text(f"UPDATE {table} SET rowid = rowid WHERE 0 = 1")  # noqa: S608 - a table name from the code
+
+
+def hold_until_commit(connection: Connection, namespace: int, key: int, sqlite_table: str) -> None:
+    """Wait until no other transaction holds the lock of ``(namespace, key)``, then hold it to this one's end.
+
+    PostgreSQL takes an advisory lock, released at commit or rollback. SQLite locks the whole database for writing,
+    so a write statement that changes no row (of ``sqlite_table``, any table the caller writes) takes that lock now,
+    waiting for another writer to commit, instead of at the caller's first real write.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(_ADVISORY_LOCK, {"namespace": namespace, "key": key})
+    elif connection.dialect.name == "sqlite":
+        connection.execute(_no_op_write(sqlite_table))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, false, insert, select, text, update
+from sqlalchemy import and_, bindparam, delete, false, insert, select, update
 from sqlalchemy.sql import Delete, Insert, Select, Update
 
 from safeguard.auth.models import User
 from safeguard.core.extensions import db
-from safeguard.core.statements import records, records_json, transaction_connection
+from safeguard.core.statements import hold_until_commit, records, records_json, transaction_connection
 from safeguard.pupils.models import Pupil, PupilContact, display_name
 
 _PUPILS = Pupil.__table__
@@ -104,17 +104,11 @@ _BY_DIALECT = {dialect: _statements(dialect) for dialect in ("postgresql", "sqli
 # new child missing and both add them: the second then failed on the unique UPN with nothing saved. Held to the
 # commit; the second waits, then finds the first's rows and updates them.
 _ROLL_LOCK_NAMESPACE = 0x5AFF
-_HOLD_ROLL = {
-    "postgresql": text("SELECT pg_advisory_xact_lock(:ns, :school_id)"),
-    # SQLite locks the whole database for writing: a write statement (even one changing no row) takes it now.
-    "sqlite": text("UPDATE pupils SET id = id WHERE 0 = 1"),
-}
 
 
 def hold_roll(school_id: int) -> None:
     """Wait for any other sync of the school's pupils or staff to commit, and keep them waiting until this one does."""
-    connection = transaction_connection()
-    connection.execute(_HOLD_ROLL[connection.dialect.name], {"ns": _ROLL_LOCK_NAMESPACE, "school_id": school_id})
+    hold_until_commit(transaction_connection(), _ROLL_LOCK_NAMESPACE, school_id, "pupils")
 
 
 def _run() -> tuple[Any, _Statements]:
