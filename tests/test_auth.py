@@ -165,3 +165,22 @@ def test_session_cookie_is_httponly_and_lax(client, school, sign_in):
     cookie = response.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+
+
+def test_a_request_racing_the_sign_in_does_not_undo_it(app, client, school):
+    """A browser sends other requests while the sign-in form is posted (the tab's icon, say), carrying the cookie from
+    before the sign-in. Their answers must not send that cookie back: it would replace the one the sign-in just set,
+    and the next step would say "Please sign in again"."""
+    token = factories.csrf_token(client, "/auth/sign-in")
+    cookie = app.config["SESSION_COOKIE_NAME"]
+    before = client.get_cookie(cookie).value
+    response = client.post(
+        "/auth/sign-in", data={"email": school.dsl.email, "password": factories.PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302 and response.headers["Location"].startswith("/auth/two-factor")
+    racing = app.test_client()
+    racing.set_cookie(cookie, before)
+    for path in ("/favicon.ico", "/auth/sign-in", "/no-such-page"):
+        answer = racing.get(path)
+        assert f"{cookie}=" not in " ".join(answer.headers.getlist("Set-Cookie")), path
+    assert client.get("/auth/two-factor").status_code == 200  # still the second step, not "sign in again"

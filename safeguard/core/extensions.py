@@ -6,6 +6,7 @@ import select
 import sqlite3
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from flask import session
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -48,8 +49,26 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
+
+
+class SignedInLoginManager(LoginManager):  # type: ignore[misc]  # Flask-Login ships no type hints
+    """Flask-Login's manager, its session protection applied to signed-in sessions only.
+
+    Flask-Login checks every session that holds anything, and on an anonymous one (the sign-in form's CSRF token, a
+    pending second factor) it marks a remember-me cookie to be cleared, which writes to the session. Every anonymous
+    request then sent the session cookie back, so a request still in flight when the sign-in form was posted (the
+    tab's icon, say) replaced the cookie the sign-in had just set with the one from before it, and the second step
+    asked the person to sign in again. An anonymous session has nobody signed in to protect.
+    """
+
+    def _session_protection_failed(self) -> bool:
+        if "_user_id" not in session:
+            return False
+        return bool(super()._session_protection_failed())
+
+
 migrate = Migrate()
-login_manager = LoginManager()
+login_manager = SignedInLoginManager()
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
