@@ -375,7 +375,7 @@ def _check_new_concern(school: School, new: NewConcern, now: datetime) -> _Check
 
 
 def _add_concern(reporter: User, new: NewConcern, checked: _Checked, now: datetime) -> Concern:
-    """Add the concern's row under a placeholder reference no one else sees, and hand it to the session."""
+    """Add the concern's row under a placeholder reference no one else sees (sealed later: see :func:`log_concern`)."""
     school = reporter.school
     columns = {
         "school_id": school.id,
@@ -395,9 +395,7 @@ def _add_concern(reporter: User, new: NewConcern, checked: _Checked, now: dateti
         "updated_at": now,
         "version": 1,
     }
-    concern = store.insert_concern(columns)
-    records.seal_concern(concern)
-    return concern
+    return store.insert_concern(columns)
 
 
 def _marks_count(marks: Sequence[object]) -> str:
@@ -432,9 +430,11 @@ def _first_entry(concern: Concern, reporter: User, checked: _Checked, routing: R
 def log_concern(reporter: User, new: NewConcern, *, now: datetime | None = None) -> Concern:
     """Record a new concern, route it to the DSL team and return it.
 
-    The school's numbering is held from the moment a number is taken to the commit, and everyone else logging in the
-    school waits for it: so the number is taken last. The concern, its children, categories, first chronology entry
-    and attachments go in first; then the number, and what shows it (the alerts and the audit row).
+    Two things of the school are held from the moment they are first written to the commit, and everyone else who
+    writes to them waits: its records chain (which seals the concern and its first entry, and to which every view of
+    a record in the school appends its audit row) and its numbering. So they are written last: the concern, its
+    children, categories and attachments go in first; then the seals, the first chronology entry, the number, and what
+    shows it (the alerts and the audit row).
     """
     now = now or utcnow()
     checked = _check_new_concern(reporter.school, new, now)
@@ -443,9 +443,10 @@ def log_concern(reporter: User, new: NewConcern, *, now: datetime | None = None)
     store.insert_categories(concern.id, concern.school_id, [(c.id, c.label) for c in checked.categories])
     alerted, in_app_only, routing = route(checked.team)
     alerted, in_app_only, routing = _only_who_may_see(concern, checked.team, (alerted, in_app_only, routing), now)
-    _first_entry(concern, reporter, checked, routing, now)
     for upload, content_type in zip(new.uploads, checked.content_types, strict=True):
         _store_attachment(concern, reporter, upload, content_type)
+    records.seal_concern(concern)
+    _first_entry(concern, reporter, checked, routing, now)
     number = store.take_number(concern.school_id, now.year)
     store.set_reference(concern, f"{reporter.school.code}-{now.year}-{number:04d}")
     notifications.alert(

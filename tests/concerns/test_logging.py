@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from safeguard.audit.models import AuditEvent
 from safeguard.concerns import services
@@ -188,6 +188,33 @@ def test_documents_are_attached_and_stored_outside_the_web_root(client, app, sch
     assert attachment.original_name == "body map.pdf"
     assert "body map" not in attachment.storage_name
     assert not attachment.storage_name.startswith(app.static_folder)
+
+
+def test_a_logging_holds_the_schools_chain_and_numbering_only_after_its_files_are_stored(
+    client, school, pupils, sign_in, db
+):
+    """Everyone else writing to the school's records chain (every view of a record audits there) or taking its next
+    number waits from the moment a logging first writes to them until its commit. What takes time, storing the
+    attached files, must be done before."""
+    sign_in(school.staff)
+    data = _form([(pupils[0], "subject")])
+    data["attachments"] = [(io.BytesIO(PDF), "body map.pdf"), (io.BytesIO(PDF), "letter.pdf")]
+    token = factories.csrf_token(client, "/concerns/new")
+    seen: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args) -> None:
+        seen.append(statement.lower())
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        response = client.post("/concerns/new", data={**data, "csrf_token": token}, content_type="multipart/form-data")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert response.status_code == 302
+    held = ("record_links", "audit_events", "concern_sequences", "pg_advisory_xact_lock")
+    first_held = next(i for i, sql in enumerate(seen) if any(name in sql for name in held))
+    files = [i for i, sql in enumerate(seen) if sql.startswith("insert into attachments")]
+    assert len(files) == 2 and max(files) < first_held, seen[first_held]
 
 
 def test_a_file_pretending_to_be_a_pdf_is_refused(client, school, pupils, sign_in, db):
