@@ -527,14 +527,22 @@ class ChronologyOutline:
     categories: list[tuple[str, str]]
 
 
-# The first and last entries come from one pass over the child's entries (a derived row of both aggregates), found
-# from the ids of their concerns alone: as two scalar sub-queries through the concerns, each read every entry of every
-# concern about the child again, and looked each concern up on the way.
-_CHILDS_CONCERN_IDS = select(ConcernPupil.concern_id).where(
-    ConcernPupil.school_id == _SCHOOL,
-    ConcernPupil.pupil_id == bindparam("pupil_id"),
-    concern_id_visible(ConcernPupil.concern_id, _SCHOOL),
+# The concerns about the child that the viewer may see, found once and read three times (a common table expression):
+# as a sub-query in each part, the access condition was checked three times over every concern about the child. The
+# first and last entries come from one pass over the child's entries (a derived row of both aggregates): as two scalar
+# sub-queries, each read every entry of every concern about the child again.
+_CHILDS_CONCERNS = (
+    select(Concern.id, Concern.reference, Concern.logged_at)
+    .join(ConcernPupil, ConcernPupil.concern_id == Concern.id)
+    .where(
+        ConcernPupil.school_id == _SCHOOL,
+        ConcernPupil.pupil_id == bindparam("pupil_id"),
+        Concern.school_id == _SCHOOL,
+        concern_visible(Concern.id, Concern.access_level, Concern.school_id),
+    )
+    .cte("childs_concerns")
 )
+_CHILDS_CONCERN_IDS = select(_CHILDS_CONCERNS.c.id)
 _OUTLINE_SPAN = (
     select(func.min(ConcernEvent.at).label("first_at"), func.max(ConcernEvent.at).label("last_at"))
     .where(ConcernEvent.school_id == _SCHOOL, ConcernEvent.concern_id.in_(_CHILDS_CONCERN_IDS))
@@ -543,8 +551,11 @@ _OUTLINE_SPAN = (
 _OUTLINE = select(
     _OUTLINE_SPAN.c.first_at,
     _OUTLINE_SPAN.c.last_at,
-    select(json_objects(id=Concern.id, reference=Concern.reference, logged_at=Concern.logged_at))
-    .where(Concern.school_id == _SCHOOL, Concern.id.in_(_CHILDS_CONCERN_IDS))
+    select(
+        json_objects(
+            id=_CHILDS_CONCERNS.c.id, reference=_CHILDS_CONCERNS.c.reference, logged_at=_CHILDS_CONCERNS.c.logged_at
+        )
+    )
     .scalar_subquery()
     .label("concerns"),
     select(json_objects(id=ConcernCategory.category_id, label=ConcernCategory.label))
