@@ -425,15 +425,16 @@ def reported_by(school_id: int, reporter_id: int, page: int = 1) -> tuple[list[R
 # A child's chronology
 
 
-# The child's concerns, with their reference and the child's part in each, then their events. ``OFFSET 0`` keeps the
-# planner from merging the subquery into a join that looks each concern up once per event (docs/performance.md).
-_CHILDS_CONCERNS = (
-    select(ConcernPupil.concern_id, ConcernPupil.part, Concern.reference)
+# The concerns about a child that the viewer may see, with their reference, when each was logged and the child's part
+# in it: read by the chronology and by its outline.
+_VISIBLE_CHILDS_CONCERNS = (
+    select(ConcernPupil.concern_id, ConcernPupil.part, Concern.reference, Concern.logged_at)
     .join(Concern, and_(Concern.id == ConcernPupil.concern_id, Concern.school_id == _SCHOOL))
     .where(ConcernPupil.school_id == _SCHOOL, ConcernPupil.pupil_id == bindparam("pupil_id"), _VISIBLE)
-    .offset(0)
-    .subquery("childs_concerns")
 )
+# The chronology: the child's concerns, then their events. ``OFFSET 0`` keeps the planner from merging the subquery
+# into a join that looks each concern up once per event (docs/performance.md).
+_CHILDS_CONCERNS = _VISIBLE_CHILDS_CONCERNS.offset(0).subquery("childs_concerns")
 # ``at`` is read as stored (naive UTC): the chronology puts it in the school's zone itself (see
 # safeguard.concerns.chronology), which a thousand conversions through the column type would only repeat.
 _CHRONOLOGY = (
@@ -531,21 +532,11 @@ class ChronologyOutline:
 # as a sub-query in each part, the access condition was checked three times over every concern about the child. The
 # first and last entries come from one pass over the child's entries (a derived row of both aggregates): as two scalar
 # sub-queries, each read every entry of every concern about the child again.
-_CHILDS_CONCERNS = (
-    select(Concern.id, Concern.reference, Concern.logged_at)
-    .join(ConcernPupil, ConcernPupil.concern_id == Concern.id)
-    .where(
-        ConcernPupil.school_id == _SCHOOL,
-        ConcernPupil.pupil_id == bindparam("pupil_id"),
-        Concern.school_id == _SCHOOL,
-        concern_visible(Concern.id, Concern.access_level, Concern.school_id),
-    )
-    .cte("childs_concerns")
-)
-_CHILDS_CONCERN_IDS = select(_CHILDS_CONCERNS.c.id)
+_OUTLINE_CONCERNS = _VISIBLE_CHILDS_CONCERNS.cte("outline_concerns")
+_OUTLINE_CONCERN_IDS = select(_OUTLINE_CONCERNS.c.concern_id)
 _OUTLINE_SPAN = (
     select(func.min(ConcernEvent.at).label("first_at"), func.max(ConcernEvent.at).label("last_at"))
-    .where(ConcernEvent.school_id == _SCHOOL, ConcernEvent.concern_id.in_(_CHILDS_CONCERN_IDS))
+    .where(ConcernEvent.school_id == _SCHOOL, ConcernEvent.concern_id.in_(_OUTLINE_CONCERN_IDS))
     .subquery("span")
 )
 _OUTLINE = select(
@@ -553,13 +544,15 @@ _OUTLINE = select(
     _OUTLINE_SPAN.c.last_at,
     select(
         json_objects(
-            id=_CHILDS_CONCERNS.c.id, reference=_CHILDS_CONCERNS.c.reference, logged_at=_CHILDS_CONCERNS.c.logged_at
+            id=_OUTLINE_CONCERNS.c.concern_id,
+            reference=_OUTLINE_CONCERNS.c.reference,
+            logged_at=_OUTLINE_CONCERNS.c.logged_at,
         )
     )
     .scalar_subquery()
     .label("concerns"),
     select(json_objects(id=ConcernCategory.category_id, label=ConcernCategory.label))
-    .where(ConcernCategory.school_id == _SCHOOL, ConcernCategory.concern_id.in_(_CHILDS_CONCERN_IDS))
+    .where(ConcernCategory.school_id == _SCHOOL, ConcernCategory.concern_id.in_(_OUTLINE_CONCERN_IDS))
     .scalar_subquery()
     .label("categories"),
 ).select_from(_OUTLINE_SPAN)
