@@ -38,7 +38,10 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", 4))
 CEILING_SECONDS = int(os.environ.get("BENCH_CEILING_SECONDS", 8))
 # wrk reports each slice's latencies as this many quantiles, merged across slices by weight.
 QUANTILES = 200
-PG_PORT = os.environ.get("BENCH_PG_PORT", "54336")
+# Below Linux's range of ports for outgoing connections (32768 to 60999): on a port inside it, a connection the
+# benchmark had just made (wrk's, gunicorn's) could still hold the number, and the API benchmark's server, started
+# after the rest, could not listen on it.
+PG_PORT = os.environ.get("BENCH_PG_PORT", "15436")
 HTTP_PORT = int(os.environ.get("BENCH_HTTP_PORT", 8736))
 BARE_PORT = int(os.environ.get("BENCH_BARE_PORT", 8737))
 SECRET = "benchmark-only-secret-key-not-for-production"  # noqa: S105 (a throwaway server)
