@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from benchmarks import dataset
 
@@ -155,15 +156,17 @@ class Endpoint:
     headers: dict[str, str] = field(default_factory=dict)
     expect: tuple[int, ...] = (200,)
     note: str = ""
+    # The signed-in session (a requests.Session) to send it with, when not the DSL's: the trust dashboard's trust lead.
+    session: Any = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
 class Target:
-    """An endpoint on one served app, with the cookie to send (none for the bare Flask app)."""
+    """An endpoint on one served app, with the signed-in session to send it with (none for the bare Flask app)."""
 
     base: str
     endpoint: Endpoint
-    cookie: str = ""
+    session: Any = field(default=None, compare=False)
 
 
 @dataclass
@@ -225,7 +228,10 @@ def _lua(method: str, body: str, headers: dict[str, str]) -> str:
 def run_wrk(target: Target, seconds: float = SECONDS) -> Measured:
     """Drive one endpoint for ``seconds`` with wrk and read its percentiles."""
     endpoint = target.endpoint
-    headers = {"Cookie": target.cookie, **endpoint.headers} if target.cookie else dict(endpoint.headers)
+    headers = dict(endpoint.headers)
+    sender = endpoint.session or target.session
+    if sender is not None:
+        headers["Cookie"] = current_cookie(target.base, sender)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_lua(endpoint.method, endpoint.body, headers))
     try:
@@ -302,7 +308,7 @@ def drive(target: Target, ceilings: dict[str, Target]) -> Measured:
     """Drive ``target`` in ROUNDS slices, each after a slice of every ceiling, and merge the slices.
 
     :param ceilings: the routes to compare with, by key (VS_BARE, VS_HEALTH). Each names its own base URL and
-        cookie: the bare Flask route is on another app and is driven without one.
+        session: the bare Flask route is on another app and is driven without one.
     """
     run_wrk(target, seconds=2)  # warm-up
     slices: list[Measured] = []
@@ -432,12 +438,25 @@ def sign_in(base: str, email: str):
     return session, session_cookie(session)
 
 
+def current_cookie(base: str, session) -> str:
+    """The session's Cookie header as a browser would send it now, for one slice of wrk.
+
+    A browser keeps the cookie each answer sets; wrk sends the one it was given for the whole slice. Safeguard
+    records a session's activity at most once a minute, by writing the time into the cookie, so with a cookie more
+    than a minute old every request wrote the activity to the database again (and signed a new cookie): after the
+    first minute of a run, each page was measured with a write a browser never causes. One request through the
+    session first brings its cookie up to date; a slice lasts seconds.
+    """
+    session.get(base + "/health", timeout=10)
+    return session_cookie(session)
+
+
 def session_cookie(session) -> str:
     """The Cookie header for the session as it is now (the CSRF secret is kept in it once a form was shown)."""
     return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
 
 
-def endpoints(base: str, session, built: dataset.Built, deep_page: int) -> tuple[str, list[Endpoint]]:
+def endpoints(base: str, session, built: dataset.Built, deep_page: int) -> list[Endpoint]:
     """The pages and actions to measure, with a CSRF token taken from a real page (valid for the session)."""
     from urllib.parse import urlencode
 
@@ -456,8 +475,8 @@ def endpoints(base: str, session, built: dataset.Built, deep_page: int) -> tuple
         }
     )
     form = {"Content-Type": "application/x-www-form-urlencoded"}
-    _, trust_lead_cookie = sign_in(base, dataset.TRUST_LEAD_EMAIL)
-    return session_cookie(session), [
+    trust_lead, _ = sign_in(base, dataset.TRUST_LEAD_EMAIL)
+    return [
         Endpoint(HEALTH, "/health"),
         Endpoint(QUEUE, "/concerns/"),
         Endpoint(
@@ -468,7 +487,7 @@ def endpoints(base: str, session, built: dataset.Built, deep_page: int) -> tuple
         Endpoint(CHILD_CHRONOLOGY, f"/pupils/{built.hot_pupil_id}"),
         Endpoint(CHILD_CHRONOLOGY_ALL, f"/pupils/{built.hot_pupil_id}?year=all"),
         Endpoint(LOGGING, "/concerns/new", "POST", log_body, form, (302, 303)),
-        Endpoint(TRUST_DASHBOARD, "/trust/", headers={"Cookie": trust_lead_cookie}),
+        Endpoint(TRUST_DASHBOARD, "/trust/", session=trust_lead),
         Endpoint(
             "Terminology check (POST JSON)",
             "/terminology/api/check",
@@ -500,12 +519,9 @@ def bare_route(ours: str, bare: str) -> Target:
 
 def probe(session, base: str, endpoint: Endpoint) -> str:
     """Why the endpoint cannot be measured (its one request, made as the signed-in DSL, failed), or ""."""
-    import requests
-
-    # An endpoint signed in as someone else (the trust dashboard) brings its own cookie: its answer's cookie must not
-    # replace the DSL's in the session, or every endpoint after it is sent as that person, with the DSL's CSRF token.
-    sender = requests if "Cookie" in (endpoint.headers or {}) else session
-    response = sender.request(
+    # An endpoint signed in as someone else (the trust dashboard) brings its own session: sent through the DSL's, its
+    # answer's cookie would replace the DSL's, and every endpoint after it would be sent as that person.
+    response = (endpoint.session or session).request(
         endpoint.method,
         base + endpoint.path,
         data=endpoint.body.encode() or None,
@@ -530,9 +546,9 @@ def drive_endpoints(
     """
     ours, theirs = bases
     session, _ = sign_in(ours, built.dsl_email)
-    cookie, to_measure = endpoints(ours, session, built, deep)
+    to_measure = endpoints(ours, session, built, deep)
     bare = bare_route(ours, theirs)
-    health = Target(ours, to_measure[0], cookie)
+    health = Target(ours, to_measure[0], session)
     run_wrk(bare, seconds=2)  # the bare app's warm-up; each endpoint is warmed up in drive()
     measured: list[Measured] = []
     for endpoint in to_measure:
@@ -546,7 +562,7 @@ def drive_endpoints(
         ceilings = {VS_BARE: bare}
         if not only and endpoint is not health.endpoint:
             ceilings[VS_HEALTH] = health
-        measured.append(drive(Target(ours, endpoint, cookie), ceilings))
+        measured.append(drive(Target(ours, endpoint, session), ceilings))
     bare_row = merged(BARE, [s for m in measured for s in m.ceiling_slices.get(VS_BARE, [])])
     return bare_row, measured
 
