@@ -12,14 +12,15 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
 from safeguard import create_app
@@ -201,6 +202,26 @@ def db(app):
 def client(app) -> FlaskClient:
     """A test client."""
     return app.test_client()
+
+
+@pytest.fixture
+def count_statements(app) -> Callable:
+    """``with count_statements() as seen:`` collects the SQL of every statement run on the app's engine."""
+
+    @contextmanager
+    def counting() -> Iterator[list[str]]:
+        seen: list[str] = []
+
+        def note(_connection, _cursor, statement, _parameters, _context, _executemany) -> None:
+            seen.append(statement)
+
+        event.listen(_db.engine, "before_cursor_execute", note)
+        try:
+            yield seen
+        finally:
+            event.remove(_db.engine, "before_cursor_execute", note)
+
+    return counting
 
 
 @pytest.fixture

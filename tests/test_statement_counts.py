@@ -8,8 +8,7 @@ or per event (an N+1) makes the second count larger and fails the test.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -97,26 +96,6 @@ def records(school) -> Records:
     )
     _grow(made, total=2, events_each=1)
     return made
-
-
-@pytest.fixture
-def count_statements(app) -> Callable:
-    """``with count_statements() as seen:`` collects the SQL of every statement run on the app's engine."""
-
-    @contextmanager
-    def counting() -> Iterator[list[str]]:
-        seen: list[str] = []
-
-        def note(_connection, _cursor, statement, _parameters, _context, _executemany) -> None:
-            seen.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", note)
-        try:
-            yield seen
-        finally:
-            event.remove(db.engine, "before_cursor_execute", note)
-
-    return counting
 
 
 def _pdf_text(data: bytes) -> str:

@@ -92,7 +92,8 @@ class PairBar:
 
 @dataclass(frozen=True)
 class PairChart:
-    """A chart of every school, this period beside the one before; its numbers are those of the dashboard's table by school."""
+    """A chart of every school, this period beside the one before; its numbers are those of the dashboard's table by
+    school."""
 
     key: str
     title: str

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from safeguard.audit.models import AuditEvent
 from safeguard.concerns import services
@@ -191,7 +191,7 @@ def test_documents_are_attached_and_stored_outside_the_web_root(client, app, sch
 
 
 def test_a_logging_holds_the_schools_chain_and_numbering_only_after_its_files_are_stored(
-    client, school, pupils, sign_in, db
+    client, school, pupils, sign_in, count_statements
 ):
     """Everyone else writing to the school's records chain (every view of a record audits there) or taking its next
     number waits from the moment a logging first writes to them until its commit. What takes time, storing the
@@ -200,17 +200,10 @@ def test_a_logging_holds_the_schools_chain_and_numbering_only_after_its_files_ar
     data = _form([(pupils[0], "subject")])
     data["attachments"] = [(io.BytesIO(PDF), "body map.pdf"), (io.BytesIO(PDF), "letter.pdf")]
     token = factories.csrf_token(client, "/concerns/new")
-    seen: list[str] = []
-
-    def note(_connection, _cursor, statement, *_args) -> None:
-        seen.append(statement.lower())
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with count_statements() as statements:
         response = client.post("/concerns/new", data={**data, "csrf_token": token}, content_type="multipart/form-data")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
     assert response.status_code == 302
+    seen = [sql.lower() for sql in statements]
     held = ("record_links", "audit_events", "concern_sequences", "pg_advisory_xact_lock")
     first_held = next(i for i, sql in enumerate(seen) if any(name in sql for name in held))
     files = [i for i, sql in enumerate(seen) if sql.startswith("insert into attachments")]
