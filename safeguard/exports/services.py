@@ -20,6 +20,7 @@ from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from safeguard import reports
+from safeguard.access import services as access
 from safeguard.audit import anchors
 from safeguard.audit import services as audit
 from safeguard.auth import permissions
@@ -724,10 +725,9 @@ def export_transfer(
     pupil.transfer_method = method[:200]
     pupil.transfer_sent_at = now
     pupil.transfer_confirmed_at = None
+    viewer = permissions.viewer(user, now) if user else _team_viewer()
     content = rd.TransferInfo(
-        child_file=child_file(
-            pupil, include_other_children=False, viewer=permissions.viewer(user, now) if user else None
-        ),
+        child_file=child_file(pupil, include_other_children=False, viewer=viewer),
         to_school=pupil.transfer_to,
         method=pupil.transfer_method,
         sent_on=now.astimezone(ZoneInfo(school.timezone)).date(),
@@ -736,6 +736,8 @@ def export_transfer(
     pdf = reports.build_transfer_record(content, meta)
     parameters = _encode_parameters(to=pupil.transfer_to, method=pupil.transfer_method)
     export = _log(_Document("transfer", pupil.school_id, pupil.id, content, pdf, parameters), user, meta)
+    # A transfer must carry the whole file: what its sender may not see reaches the people who may.
+    access.alert_left_out(pupil.school_id, user, store.left_out(pupil.school_id, pupil.id, viewer), now)
     return ExportedFile(pdf, f"transfer-{pupil.upn}.pdf", export)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, Select, bindparam, case, distinct, func, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, case, distinct, func, not_, or_, select
 from sqlalchemy.orm import lazyload
 from sqlalchemy.sql import Executable
 
@@ -106,6 +106,25 @@ def concerns_about(school_id: int, pupil_id: int, viewer: Viewer) -> Selection:
         )
         .params(**viewer.values())
     )
+
+
+_LEFT_OUT = (
+    select(Concern.id, Concern.reference)
+    .join(ConcernPupil, (ConcernPupil.concern_id == Concern.id) & (ConcernPupil.school_id == Concern.school_id))
+    .where(
+        Concern.school_id == bindparam("school_id"),
+        ConcernPupil.pupil_id == bindparam("pupil_id"),
+        not_(concern_visible(Concern.id, Concern.access_level, Concern.school_id)),
+    )
+    .order_by(Concern.logged_at, Concern.id)
+)
+
+
+def left_out(school_id: int, pupil_id: int, viewer: Viewer) -> list[tuple[int, str]]:
+    """The concerns about a pupil (in any part) that ``viewer`` may not see, as (id, reference), oldest first: what a
+    child's file made by that person leaves out. For the people who may see them, never for the viewer."""
+    values = {"school_id": school_id, "pupil_id": pupil_id, **viewer.values()}
+    return [(row.id, row.reference) for row in db.session.execute(_LEFT_OUT, values)]
 
 
 @dataclass(frozen=True)

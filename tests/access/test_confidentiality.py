@@ -281,3 +281,48 @@ def test_a_sealed_childs_file_cannot_be_opened_in_an_emergency(team, children):
         assert str(error) == services.NOT_FOUND
     else:
         raise AssertionError("a concern about a child with a sealed file was opened in an emergency")
+
+
+def test_a_transfer_by_someone_off_a_records_list_tells_its_people_and_not_the_sender(team, children, browser_of):
+    from sqlalchemy import select
+
+    from safeguard.notifications.models import Notification, OutboxMessage
+
+    other = factories.concern(team.staff, [children[0]])
+    concern = _restricted(team, children, people={team.head.id})  # the lead set it; the head is listed with them
+    sealed = _restricted(team, children, level=AccessLevel.SEALED, people={team.lead.id})
+    deputy = browser_of(team.deputy)
+    token = _csrf(deputy, f"/exports/transfer/{children[0].id}")
+    sending = {"to_school": "Riverside Academy", "method": "Secure e-mail to the DSL", "reason": "Moving school"}
+    answer = deputy.post(f"/exports/transfer/{children[0].id}", data={**sending, "csrf_token": token})
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    db.session.expire_all()
+
+    def alerted(record):
+        rows = select(Notification.user_id).where(
+            Notification.concern_id == record.id, Notification.message.contains(services.LEFT_OUT_HEADLINE)
+        )
+        return list(db.session.scalars(rows))
+
+    # Each record left out reaches the people who may see it, so that the receiving school gets the whole file.
+    assert set(alerted(concern)) == {team.lead.id, team.head.id}
+    assert set(alerted(sealed)) == {team.lead.id}
+    mails = select(OutboxMessage.to_address, OutboxMessage.body).where(
+        OutboxMessage.subject.contains(concern.reference), OutboxMessage.subject.contains(services.LEFT_OUT_HEADLINE)
+    )
+    sent = dict(db.session.execute(mails).all())
+    assert set(sent) == {team.lead.email, team.head.email}
+    assert all(SECRET_WORDS not in body and "Amira" not in body for body in sent.values())
+    # The sender learns nothing of them: no alert, and nothing on their pages.
+    assert team.deputy.id not in alerted(concern) + alerted(sealed)
+    for page in ("/notifications/", f"/pupils/{children[0].id}?year=all", "/"):
+        shown = deputy.get(page).get_data(as_text=True)
+        assert concern.reference not in shown and sealed.reference not in shown, page
+    # The concern the deputy may see is in the file and alerts nobody; the lead's own transfer leaves nothing out.
+    assert alerted(other) == []
+    now = utcnow()
+    exports.export_transfer(children[0], team.lead, "Riverside Academy", "Secure e-mail to the DSL")
+    db.session.commit()
+    assert len(alerted(concern)) == 2 and len(alerted(sealed)) == 1
+    by_lead = exports.child_file(children[0], False, viewer=permissions.viewer(team.lead, now))
+    assert {c.reference for c in by_lead.concerns} == {other.reference, concern.reference, sealed.reference}
