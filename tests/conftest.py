@@ -252,6 +252,25 @@ def sign_in(client):
     return _sign_in
 
 
+@pytest.fixture
+def browser_of(app):
+    """A test client signed in as ``user``: a server-side session started as the sign-in does after the second
+    factor (the sign-in forms themselves are walked by tests/test_auth.py and the browser journeys)."""
+    from safeguard.auth import sessions
+
+    def _browser(user) -> FlaskClient:
+        client = app.test_client()
+        token = sessions.start(user, "pytest", "127.0.0.1")
+        _db.session.commit()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+            session[sessions.TOKEN_KEY] = token
+        return client
+
+    return _browser
+
+
 class Mailbox:
     """Messages received by the local SMTP server."""
 

@@ -322,6 +322,27 @@ def set_file_level(school_id: int, pupil_id: int, level: AccessLevel) -> None:
     )
 
 
+_LEVELS = (
+    select(Concern.id, Concern.access_level.label("concern_level"), Pupil.access_level.label("file_level"))
+    .join(ConcernPupil, (ConcernPupil.concern_id == Concern.id) & (ConcernPupil.school_id == Concern.school_id))
+    .join(Pupil, (Pupil.id == ConcernPupil.pupil_id) & (Pupil.school_id == Concern.school_id))
+    .where(Concern.school_id == bindparam("school_id"), Concern.id.in_(bindparam("concern_ids", expanding=True)))
+)
+
+
+def levels_of(school_id: int, concern_ids: list[int]) -> dict[int, AccessLevel]:
+    """Each concern's level as it is held: the strictest of its own and of its children's files (a concern about a
+    child whose file is sealed is sealed with it)."""
+    levels: dict[int, AccessLevel] = {}
+    if not concern_ids:
+        return levels
+    for row in transaction_connection().execute(_LEVELS, {"school_id": school_id, "concern_ids": concern_ids}):
+        held = max(AccessLevel(row.concern_level), AccessLevel(row.file_level), key=lambda level: level.rank)
+        kept = levels.get(row.id, AccessLevel.STANDARD)
+        levels[row.id] = held if held.rank > kept.rank else kept
+    return levels
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Who has seen this: the audited views
 

@@ -421,6 +421,19 @@ def requires_token(scope: Scope) -> Callable[[F], F]:
 # Confidentiality: the lead DSL, restricting and widening, case teams, emergency access, who has seen a record
 
 
+def reads_restricted_transfers(user: User | None) -> bool:
+    """Whether ``user`` reads the concerns another school sent as restricted or sealed: the lead DSL, or every DSL
+    while the school has named none (a received record must never become unreadable). The sending school's lists
+    name its own people, not ours; the rest of the DSL team is told that restricted ones exist, and nothing of sealed
+    ones."""
+    return (
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.has_role(Role.DSL)
+        and user.school.lead_dsl_id in (None, user.id)
+    )
+
+
 def is_lead_dsl(user: User | None) -> bool:
     """Whether ``user`` is their school's lead DSL (the school's setting, ``schools.lead_dsl_id``)."""
     return (

@@ -127,6 +127,9 @@ class TransferredConcern(Model):
     location: Mapped[str] = mapped_column(String(200))
     account: Mapped[str] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(Text)
+    # As the sending school held it (access.models.AccessLevel): a restricted or sealed concern is read here by the
+    # lead DSL only (auth.permissions.reads_restricted_transfers).
+    access_level: Mapped[str] = mapped_column(String(20), default="standard", server_default="standard")
 
 
 class TransferredEntry(Model):

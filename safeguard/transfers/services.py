@@ -26,7 +26,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
+from safeguard.access import store as access_store
+from safeguard.access.models import AccessLevel
 from safeguard.audit import services as audit
+from safeguard.auth import permissions
 from safeguard.auth.models import User
 from safeguard.calendar import services as calendar_services
 from safeguard.core import storage
@@ -167,9 +170,14 @@ def _utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _concern_record(concern: rd.ConcernInfo, child_id: int, aliases: dict[int, str]) -> dict[str, Any]:
+def _concern_record(
+    concern: rd.ConcernInfo, child_id: int, aliases: dict[int, str], level: AccessLevel
+) -> dict[str, Any]:
     part = next((link.part for link in concern.pupils if link.pupil.id == child_id), "subject")
+    # Only a restricted or sealed concern says its level, so that a file of standard concerns reads as it always did.
+    held = {} if level is AccessLevel.STANDARD else {"access_level": level.value}
     return {
+        **held,
         "reference": concern.reference,
         "status": concern.status,
         "urgent": concern.urgent,
@@ -198,9 +206,14 @@ def _concern_record(concern: rd.ConcernInfo, child_id: int, aliases: dict[int, s
     }
 
 
-def record_of(pupil: Pupil, school: School) -> dict[str, Any]:
-    """The child's file as the structured record of the schema: other children named only as Child B, C…"""
-    file, aliases = redact(exports.child_file(pupil, include_other_children=False))
+def record_of(pupil: Pupil, school: School, viewer: permissions.Viewer | None = None) -> dict[str, Any]:
+    """The child's file as the structured record of the schema: other children named only as Child B, C…
+
+    Its concerns are those ``viewer`` (the sender; the DSL team's standard concerns when not given) may see, as in
+    the transfer record's PDF. A restricted or sealed concern carries its level: the receiving school holds it for
+    its lead DSL (``readable``)."""
+    file, aliases = redact(exports.child_file(pupil, include_other_children=False, viewer=viewer))
+    levels = access_store.levels_of(pupil.school_id, [concern.id for concern in file.concerns])
     return {
         "schema_version": SCHEMA_VERSION,
         "school": {"name": school.name, "code": school.code, "dsl_contact": school.dsl_contact},
@@ -214,7 +227,9 @@ def record_of(pupil: Pupil, school: School) -> dict[str, Any]:
             "flags": pupil.flag_labels,
             "left_on": pupil.left_on.isoformat() if pupil.left_on else None,
         },
-        "concerns": [_concern_record(c, pupil.id, aliases) for c in file.concerns],
+        "concerns": [
+            _concern_record(c, pupil.id, aliases, levels.get(c.id, AccessLevel.STANDARD)) for c in file.concerns
+        ],
     }
 
 
@@ -229,8 +244,9 @@ class Built:
 
     @property
     def concerns(self) -> int:
-        """How many concerns the file holds."""
-        return len(self.record["concerns"])
+        """How many standard concerns the file holds: the number the sending school's list of transfers shows to its
+        whole DSL team, who are not told of restricted and sealed concerns."""
+        return sum(1 for concern in self.record["concerns"] if "access_level" not in concern)
 
 
 def _prepare(pupil: Pupil, user: User | None, to_name: str, method: str) -> tuple[School, bytes, dict[str, Any]]:
@@ -243,7 +259,7 @@ def _prepare(pupil: Pupil, user: User | None, to_name: str, method: str) -> tupl
     except exports.ExportError as error:
         raise TransferError(str(error), "to_name") from error
     school = exports_store.school(pupil.school_id)
-    record = record_of(pupil, school)
+    record = record_of(pupil, school, permissions.viewer(user, utcnow()) if user else None)
     check_record(record)
     return school, exported.pdf, record
 
@@ -396,7 +412,7 @@ def _keep_received(school_id: int, data: bytes, outside: crypto.Envelope, conten
             "reply_to": str(sender.get("reply_to", ""))[:300],
             "upn": child["upn"],
             "child_name": f"{child['legal_first_name']} {child['legal_last_name']}"[:200],
-            "concerns": len(record["concerns"]),
+            "concerns": told_of(record["concerns"]),
             "received_at": utcnow(),
             "storage_name": kept.storage_name,
             "storage_sha256": kept.sha256,
@@ -524,6 +540,7 @@ def import_received(received: ReceivedTransfer, user: User | None) -> Pupil:
                 "location": concern["location"][:200],
                 "account": concern["account"],
                 "outcome": concern["outcome"] or "",
+                "access_level": concern.get("access_level", AccessLevel.STANDARD.value),
             },
             _entries(concern),
         )
@@ -537,6 +554,26 @@ def import_received(received: ReceivedTransfer, user: User | None) -> Pupil:
         subject_id=pupil.id,
     )
     return pupil
+
+
+def level_of(concern: dict[str, Any] | store.ImportedConcern) -> AccessLevel:
+    """The level the sending school held a received concern at (standard when the file did not say)."""
+    value = concern.get("access_level") if isinstance(concern, dict) else concern.access_level
+    return AccessLevel(value or AccessLevel.STANDARD.value)
+
+
+def told_of(concerns: list[Any]) -> int:
+    """How many of a received file's concerns the school's DSL team may be told of: all but the sealed ones."""
+    return sum(1 for concern in concerns if level_of(concern) is not AccessLevel.SEALED)
+
+
+def readable(concerns: list[Any], reader: User | None) -> tuple[list[Any], int]:
+    """The concerns of a received file that ``reader`` may read, and how many restricted ones they may only be told
+    exist. The lead DSL reads them all; everyone else the standard ones, and nothing of a sealed one."""
+    if permissions.reads_restricted_transfers(reader):
+        return list(concerns), 0
+    shown = [concern for concern in concerns if level_of(concern) is AccessLevel.STANDARD]
+    return shown, told_of(concerns) - len(shown)
 
 
 def for_review(record: dict[str, Any]) -> dict[str, Any]:
@@ -591,7 +628,7 @@ def receive_file(school: School, data: bytes, from_key: str) -> Received:
     received = store.received_one(school.id, received_id)
     assert received is not None  # noqa: S101 (just added)
     pupil = import_received(received, None)
-    return Received(pupil.upn, len(contents["record"]["concerns"]))
+    return Received(pupil.upn, told_of(contents["record"]["concerns"]))
 
 
 # ---------------------------------------------------------------------------------------------------------------

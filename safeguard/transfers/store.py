@@ -276,6 +276,7 @@ class ImportedConcern:
     location: str
     account: str
     outcome: str
+    access_level: str
     entries: list[ImportedEntry]
 
 
@@ -306,6 +307,7 @@ def imported(school_id: int, received_id: int) -> list[ImportedConcern]:
                 location=concern.location,
                 account=concern.account,
                 outcome=concern.outcome,
+                access_level=concern.access_level,
                 entries=[],
             )
         if entry is not None:

@@ -151,12 +151,14 @@ def received(received_id: int):
         )
         return redirect(url_for("transfers.received", received_id=found.id))
     record = None if found.imported_at else services.for_review(services.contents_of(found)["record"])
-    imported = store.imported(current_user.school_id, found.id) if found.imported_at else []
+    concerns = store.imported(current_user.school_id, found.id) if record is None else record["concerns"]
+    shown, restricted = services.readable(concerns, current_user)
     return render_template(
         "transfers/received.html",
         found=found,
         record=record,
-        imported=imported,
+        shown=shown,
+        restricted=restricted,
         form=form,
         fingerprint=crypto.fingerprint,
     )

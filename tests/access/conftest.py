@@ -1,14 +1,13 @@
-"""Fixtures for confidentiality: a lead DSL and a deputy, pupils, and browsers signed in as anyone."""
+"""Fixtures for confidentiality: a lead DSL and a deputy, and pupils (``browser_of``, a browser signed in as
+anyone, is in tests/conftest.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import pytest
-from flask.testing import FlaskClient
 
 from safeguard.auth import services as auth_services
-from safeguard.auth import sessions
 from safeguard.auth.models import Role, User
 from safeguard.core.extensions import db
 from tests import factories
@@ -40,21 +39,3 @@ def children(school):
         factories.pupil(school.school, "Amira", "Haddad"),
         factories.pupil(school.school, "Oliver", "Bennett"),
     ]
-
-
-@pytest.fixture
-def browser_of(app):
-    """A test client signed in as ``user``: a server-side session started as the sign-in does after the second
-    factor (the sign-in forms themselves are walked by tests/test_auth.py and the browser journeys)."""
-
-    def _browser(user: User) -> FlaskClient:
-        client = app.test_client()
-        token = sessions.start(user, "pytest", "127.0.0.1")
-        db.session.commit()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
-            session["_fresh"] = True
-            session[sessions.TOKEN_KEY] = token
-        return client
-
-    return _browser
