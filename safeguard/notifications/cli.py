@@ -17,19 +17,22 @@ from safeguard.core.sqltypes import utcnow
 from safeguard.notifications.services import deliver_outbox
 from safeguard.notifications.store import beat
 from safeguard.pupils.services import sweep_stashed_imports
+from safeguard.sar.services import alert_overdue_everywhere
 
 logger = logging.getLogger("safeguard.notifications")
 
 
 def run_once() -> tuple[int, int, int, int]:
-    """Escalate overdue concerns, deliver due e-mails, delete expired pupil imports, then record the worker's
-    heartbeat; return (escalated, sent, retried, imports deleted).
+    """Escalate overdue concerns (and allegations past the LADO's clock), report overdue subject access requests,
+    deliver due e-mails, delete expired pupil imports, then record the worker's heartbeat; return (escalated, sent,
+    retried, imports deleted).
 
     The heartbeat is written last, so that it says a whole pass ran: a worker stuck in a pass stops beating, and the
     DSLs, the head and administrators are told (see safeguard.safety).
     """
     escalated = escalate_overdue()
     escalated += escalate_lado_overdue()
+    alert_overdue_everywhere(utcnow())
     db.session.commit()
     sent, retried = deliver_outbox()
     expired = sweep_stashed_imports()

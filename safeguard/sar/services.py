@@ -244,7 +244,8 @@ def extend(request: SubjectAccessRequest, user: User, months: int, reason: str, 
 
 
 def alert_overdue(school: School, now: datetime) -> list[str]:
-    """E-mail the lead DSL about each open request past its due date (once each); the references alerted."""
+    """Alert the lead DSL (the school's first active DSL while it has named none), in the app and by e-mail, about
+    each open request past its due date, once each; the references alerted."""
     today = _today(school, now)
     lead = retention_store.user(school.id, retention_store.lead_dsl_id(school.id))
     alerted = []
@@ -253,27 +254,35 @@ def alert_overdue(school: School, now: datetime) -> list[str]:
             continue
         request.overdue_alerted_at = now
         if lead is not None:
-            notifications.send_email(
-                lead.email,
+            notifications.alert_linked(
+                [lead],
                 school_id=school.id,
+                path=f"/sar/{request.id}",
+                message=f"Subject access request {request.reference} is overdue",
                 subject=f"[Safeguard] Subject access request {request.reference} is overdue",
-                body=(
+                lines=(
                     f"The subject access request {request.reference} at {school.name} was due on "
                     f"{due_on(request, today):%d %b %Y} and has not been released.\n"
-                    f"Open it in Safeguard: {notifications.links_base()}/sar/{request.id}\n\n"
-                    "For confidentiality this e-mail holds no names or details.\n"
                 ),
             )
-        _history(request, None, "Overdue: the lead DSL was alerted", now)
+        told = "the lead DSL was alerted" if lead is not None else "nobody could be alerted: the school has no DSL"
+        _history(request, None, f"Overdue: {told}", now)
         audit.record(
             "sar.overdue_alerted",
-            "Overdue subject access request: lead DSL alerted",
+            f"Overdue subject access request: {told}",
             school_id=school.id,
             subject_type="sar",
             subject_id=request.id,
         )
         alerted.append(request.reference)
     return alerted
+
+
+def alert_overdue_everywhere(now: datetime) -> int:
+    """The worker's pass: :func:`alert_overdue` in every school with a request that may have come due; how many
+    requests were reported. A request's one-month limit is the law's, so its lateness is reported by the worker that
+    runs all the time, not only by a scheduled ``retention review``."""
+    return sum(len(alert_overdue(school, now)) for school in store.schools_watched())
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from safeguard.core.statements import transaction_connection
 from safeguard.exports.models import Export
 from safeguard.pupils.models import Pupil
 from safeguard.sar.models import SarEvent, SarRedaction, SubjectAccessRequest
+from safeguard.schools.models import School
 
 
 def requests(school_id: int) -> list[SubjectAccessRequest]:
@@ -43,6 +44,24 @@ def open_requests(school_id: int) -> list[SubjectAccessRequest]:
         SubjectAccessRequest.school_id == school_id, SubjectAccessRequest.status == "open"
     )
     return list(db.session.scalars(statement))
+
+
+# Open requests whose clock runs and whose lateness nobody was told of yet: the ones that may come due.
+_WATCHED = select(School).where(
+    School.id.in_(
+        select(SubjectAccessRequest.school_id).where(
+            SubjectAccessRequest.status == "open",
+            SubjectAccessRequest.overdue_alerted_at.is_(None),
+            SubjectAccessRequest.stopped_on.is_(None),
+        )
+    )
+)
+
+
+def schools_watched() -> list[School]:
+    """The schools with an open request that may come due (its clock running, its lateness not yet reported): what
+    the worker's pass looks at, so that a deployment of many schools reads only those."""
+    return list(db.session.scalars(_WATCHED))
 
 
 def request(school_id: int, request_id: int) -> SubjectAccessRequest | None:

@@ -11,6 +11,7 @@ from flask_login import current_user
 from safeguard.auth import permissions
 from safeguard.auth.permissions import Capability, requires
 from safeguard.core.forms import attach_error, required_data
+from safeguard.notifications import services as notifications
 from safeguard.sar import services, store
 from safeguard.sar.forms import EmptyForm, ExtendForm, RedactionForm, RequestForm, StopForm
 from safeguard.sar.models import SubjectAccessRequest
@@ -97,7 +98,9 @@ def _render(found: SubjectAccessRequest, status: int = 200, **forms):
 @requires(Capability.HANDLE_SUBJECT_ACCESS)
 def show(request_id: int):
     """A request: who asked, about whom, its clock, its history and its redaction log."""
-    return _render(_request(request_id))
+    found = _request(request_id)
+    notifications.mark_link_read(current_user, url_for("sar.show", request_id=found.id))  # its overdue alert
+    return _render(found)
 
 
 @blueprint.route("/<int:request_id>/stop", methods=["POST"])

@@ -111,6 +111,35 @@ def test_an_overdue_request_alerts_the_lead_dsl_once(app, client, sign_in, schoo
     assert "Overdue" in client.get("/sar/").get_data(as_text=True)
 
 
+def test_the_worker_reports_an_overdue_request_without_a_scheduled_review(
+    app, client, sign_in, school, db, runner, mailbox
+):
+    from safeguard.notifications.models import Notification
+
+    child = factories.pupil(school.school, "Amira", "Haddad")
+    sign_in(school.dsl)
+    _log(client, child, received_on=(date.today() - timedelta(days=40)).isoformat())
+    _log(client, child, received_on=(date.today() - timedelta(days=3)).isoformat())
+    overdue, on_time = db.session.scalars(select(SubjectAccessRequest).order_by(SubjectAccessRequest.received_on))
+    for _ in range(2):  # two passes: told once
+        result = runner.invoke(args=["notify", "--once"])
+        assert result.exit_code == 0, result.output
+    # The lead DSL (the school's only DSL) is told in the app, with a link to the request, and by e-mail.
+    alerts = db.session.scalars(select(Notification).where(Notification.user_id == school.dsl.id)).all()
+    sar_alerts = [a for a in alerts if a.link and a.link.startswith("/sar/")]
+    assert [(a.link, a.message) for a in sar_alerts] == [
+        (f"/sar/{overdue.id}", f"Subject access request {overdue.reference} is overdue")
+    ]
+    mails = [m for m in mailbox.messages if "Subject access request" in m["Subject"]]
+    assert [m["To"] for m in mails] == [school.dsl.email]
+    assert overdue.reference in mails[0]["Subject"] and "Amira" not in mails[0].get_content()
+    assert on_time.reference not in " ".join(m["Subject"] for m in mailbox.messages)
+    page = client.get(f"/sar/{overdue.id}").get_data(as_text=True)
+    assert "Overdue: the lead DSL was alerted" in page
+    db.session.refresh(sar_alerts[0])
+    assert sar_alerts[0].read_at is not None  # opening the request reads its alert
+
+
 def _pdf_text(pdf: bytes) -> str:
     return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
 
