@@ -7,6 +7,7 @@ violation fails the test, and so does any Content-Security-Policy violation repo
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,9 +145,33 @@ def sign_in(page, user, password: str) -> None:
     page.goto("/auth/sign-in")
     page.get_by_label("E-mail address").fill(user.email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    # Each form's answer is awaited as a navigation: waiting for the load state alone could return at once, for the
+    # page already loaded, and the next step would act on the page before.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     if "/auth/two-factor" in page.url and "setup" not in page.url:
         page.get_by_label("Code").fill(totp_code(user))
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
+
+
+def open_main_menu(page) -> None:
+    """On a narrow screen, open the main menu as a person does: tap its button, and wait until it has opened (its
+    slide over) before tapping inside it. Tapped while the menu still slid open, a group's button once stayed shut
+    on a loaded machine (CI of stop 36)."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Show or hide the menu").click()
+    # Bootstrap's collapse adds ``show`` when its slide ends (``collapsing`` until then).
+    expect(page.locator("#main-nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
+
+
+def open_menu_group(page, name: str):
+    """Open one group of the main menu (Reports, School, the person's own) and wait until it shows; the menu."""
+    from playwright.sync_api import expect
+
+    menu = page.get_by_role("navigation", name="Main")
+    group = menu.get_by_role("button", name=name, exact=True)
+    group.click()
+    expect(group).to_have_attribute("aria-expanded", "true")
+    return menu

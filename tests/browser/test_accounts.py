@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.conftest import check_accessibility, sign_in
+from tests.browser.conftest import check_accessibility, open_main_menu, open_menu_group, sign_in
 
 LANDING = {
     "staff": ["Worried about a child?"],
@@ -71,9 +71,8 @@ def test_sign_in_by_keyboard_alone(page, school):
 @pytest.mark.parametrize("viewport", ["phone"], indirect=True)
 def test_admin_manages_accounts_on_a_phone(page, school):
     sign_in(page, school.admin, factories.PASSWORD)
-    page.get_by_role("button", name="Show or hide the menu").click()
-    page.get_by_role("button", name="School", exact=True).click()
-    page.get_by_role("link", name="Accounts", exact=True).click()
+    open_main_menu(page)
+    open_menu_group(page, "School").get_by_role("link", name="Accounts", exact=True).click()
     expect(page.get_by_role("heading", name="Accounts at Oakfield Primary School")).to_be_visible()
     check_accessibility(page)
     page.get_by_role("link", name="Add an account").click()

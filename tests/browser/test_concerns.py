@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from safeguard.core.extensions import db
 from tests import factories
-from tests.browser.conftest import check_accessibility, sign_in
+from tests.browser.conftest import check_accessibility, open_main_menu, sign_in
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def _choose_category(page, category_id: str):
 def test_urgent_concern_from_teacher_to_closure(new_page, school, pupils, db):
     teacher = new_page()
     sign_in(teacher, school.staff, factories.PASSWORD)
-    teacher.get_by_role("button", name="Show or hide the menu").click()
+    open_main_menu(teacher)
     teacher.get_by_role("navigation").get_by_role("link", name="Log a concern").click()
     check_accessibility(teacher)
     teacher.get_by_role("radio", name="Yes").check()
@@ -91,7 +91,7 @@ def test_urgent_concern_from_teacher_to_closure(new_page, school, pupils, db):
     expect(dsl.locator(".badge", has_text="Closed")).to_be_visible()
     check_accessibility(dsl)
 
-    teacher.get_by_role("button", name="Show or hide the menu").click()
+    open_main_menu(teacher)
     teacher.get_by_role("navigation").get_by_role("link", name="My concerns").click()
     # The teacher is told it is closed, and nothing of what the DSL team did or decided.
     expect(teacher.get_by_text("Closed by the DSL team")).to_be_visible()

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from safeguard.concerns import services
 from safeguard.core.extensions import db
 from tests import factories
-from tests.browser.conftest import check_accessibility, sign_in
+from tests.browser.conftest import check_accessibility, open_main_menu, open_menu_group, sign_in
 
 
 @pytest.fixture
@@ -61,9 +61,8 @@ def test_a_dsl_searches_the_words_of_the_records_from_the_queue(page, school, re
 def test_the_head_sees_the_schools_numbers_as_charts_and_tables(page, school, recorded, viewport):
     sign_in(page, school.head, factories.PASSWORD)
     if viewport["width"] < 900:
-        page.get_by_role("button", name="Show or hide the menu").click()
-    menu = page.get_by_role("navigation", name="Main")
-    menu.get_by_role("button", name="Reports").click()  # Reports and Oversight are grouped, to fit one line
+        open_main_menu(page)
+    menu = open_menu_group(page, "Reports")  # Reports and Oversight are grouped, to fit one line
     menu.get_by_role("link", name="Oversight").click()
     expect(page.get_by_role("heading", name="Oversight", exact=True)).to_be_visible()
     expect(page.locator("svg.chart-svg")).to_have_count(4)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from safeguard.auth.models import Role
 from safeguard.core.extensions import db
 from tests import factories
-from tests.browser.conftest import check_accessibility, sign_in
+from tests.browser.conftest import check_accessibility, open_main_menu, open_menu_group, sign_in
 
 # Every line of text in the bar (the brand, each menu item, the person's menu, "Sign out"), by where it sits: one
 # line means one height for all of them. Measured on the text itself, since an item too narrow for its words wraps
@@ -54,13 +54,13 @@ def test_each_roles_menu_fits_one_line_on_a_laptop(page, school, admin_and_dsl, 
 @pytest.mark.parametrize("viewport", ["phone"], indirect=True)
 def test_on_a_phone_the_menu_is_one_tidy_list_with_its_groups_opening_in_place(page, school, admin_and_dsl):
     sign_in(page, admin_and_dsl, factories.PASSWORD)
-    page.get_by_role("button", name="Show or hide the menu").click()
+    open_main_menu(page)
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Concerns", exact=True)).to_be_visible()
-    nav.get_by_role("button", name="School", exact=True).click()
+    open_menu_group(page, "School")
     expect(nav.get_by_role("link", name="Safety check")).to_be_visible()
     check_accessibility(page)
-    nav.get_by_role("button", name="Priya Shah-Whitfield · OAK").click()
+    open_menu_group(page, "Priya Shah-Whitfield · OAK")
     nav.get_by_role("link", name="Sign-in security").click()
     expect(page.get_by_role("heading", name="Sign-in security")).to_be_visible()
     check_accessibility(page)
