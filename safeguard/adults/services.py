@@ -195,7 +195,14 @@ def raise_concern(user: User, new: NewAdultConcern, now: datetime | None = None)
         [settings.deputy_id] if settings and settings.deputy_id and routed is Routed.HEAD else []
     )
     told = _tell(
-        user.school_id, case_id, reference, routed, deputies, subject_id, "A concern about an adult was raised"
+        user.school_id,
+        case_id,
+        reference,
+        routed,
+        deputies,
+        subject_id,
+        "A concern about an adult was raised",
+        urgent=track is Track.ALLEGATION,
     )
     return Raised(case_id, reference, routed, told)
 
@@ -208,16 +215,18 @@ def _tell(
     deputies: list[int | None],
     subject: int | None,
     headline: str,
+    urgent: bool,
 ) -> int:
-    """E-mail the case managers (never the subject): the reference and a link, no name or detail."""
-    people = store.case_managers(school_id, routed.value, deputies, subject)
-    body = (
-        f"{headline}.\n\nReference: {reference}\n\n"
-        f"Open it in Safeguard: {notifications.links_base()}/adults/{case_id}\n\n"
-        "For confidentiality this e-mail holds no names or details. Sign in to read it.\n"
-    )
-    return notifications.email_each(
-        people, school_id=school_id, subject=f"[Safeguard] {headline}: {reference}", body=body
+    """Alert the case managers (never the subject) in the app and by e-mail: the reference and a link, no name or
+    detail; an allegation first among their alerts."""
+    return notifications.alert_linked(
+        store.case_managers(school_id, routed.value, deputies, subject),
+        school_id=school_id,
+        path=f"/adults/{case_id}",
+        message=f"{headline}: {reference}",
+        subject=f"[Safeguard] {headline}: {reference}",
+        lines=f"{headline}.\n\nReference: {reference}\n",
+        urgent=urgent,
     )
 
 
@@ -654,18 +663,16 @@ def escalate_lado_overdue(now: datetime | None = None) -> int:
         # The chair oversees the head's handling too: told of the reference only.
         for person in store.case_managers(row.school_id, Routed.CHAIR.value, [], row.subject_user_id):
             people.setdefault(person.id, person)
-        body = (
-            "Escalated: the discussion with the Local Authority Designated Officer (LADO) about an allegation was "
-            "due within one working day of its receipt and is not recorded.\n\n"
-            f"Reference: {row.reference}\n\n"
-            f"Open it in Safeguard: {notifications.links_base()}/adults/{row.id}\n\n"
-            "For confidentiality this e-mail holds no names or details.\n"
-        )
-        notifications.email_each(
+        notifications.alert_linked(
             people.values(),
             school_id=row.school_id,
+            path=f"/adults/{row.id}",
+            message=f"Escalated: LADO not yet consulted {row.reference}",
             subject=f"[Safeguard] Escalated: LADO not yet consulted {row.reference}",
-            body=body,
+            lines=(
+                "Escalated: the discussion with the Local Authority Designated Officer (LADO) about an allegation "
+                f"was due within one working day of its receipt and is not recorded.\n\nReference: {row.reference}\n"
+            ),
         )
         _entry(
             row.school_id,

@@ -15,6 +15,7 @@ from safeguard.core.extensions import db
 from safeguard.core.formatting import school_zone
 from safeguard.core.forms import as_id, attach_error, required_data
 from safeguard.core.sqltypes import utcnow
+from safeguard.notifications import services as notifications
 
 blueprint = Blueprint("adults", __name__, url_prefix="/adults")
 
@@ -175,6 +176,7 @@ def show(case_id: int):
     """A case: the concern, the LADO discussion, interim arrangements, outcome, the adult's log and the chronology."""
     case = load_case(case_id)
     services.record_view(current_user, case)
+    notifications.mark_link_read(current_user, url_for("adults.show", case_id=case.record.id))  # its alerts
     return _render_case(case)
 
 

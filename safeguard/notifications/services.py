@@ -186,13 +186,16 @@ def alert_linked(
     subject: str,
     lines: str,
     in_app_only: Iterable[Person] = (),
+    urgent: bool = True,
 ) -> int:
     """Notify each recipient in the app and queue an e-mail about something that is not (yet) a concern, such as a
-    severity 5 monitoring alert; return how many people were alerted by e-mail.
+    severity 5 monitoring alert or a concern about an adult; return how many people were alerted by e-mail.
 
-    :param path: the page the alert leads to (``/monitoring/alerts/12``), in the app and in the e-mail.
-    :param message: the in-app line, and ``subject`` and ``lines`` the e-mail's: never a child's name or what they
-        wrote.
+    :param path: the page the alert leads to (``/monitoring/alerts/12``), in the app and in the e-mail; opening it
+        reads the alert (:func:`mark_link_read`).
+    :param message: the in-app line, and ``subject`` and ``lines`` the e-mail's: never a child's name, an adult's
+        name or what anyone wrote.
+    :param urgent: listed first among the person's alerts.
     """
     people = list(recipients)
     in_app = people + list(in_app_only)
@@ -211,7 +214,7 @@ def alert_linked(
                 "school_id": school_id,
                 "user_id": user.id,
                 "concern_id": None,
-                "urgent": True,
+                "urgent": urgent,
                 "message": message,
                 "link": path,
             }
@@ -322,15 +325,6 @@ def mark_account_alerts_read(user: User) -> None:
         .where(Notification.user_id == user.id, Notification.concern_id.is_(None), Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
-
-
-def email_each(recipients: Iterable[Person], *, school_id: int, subject: str, body: str) -> int:
-    """Queue one e-mail to each recipient, with no in-app alert (a record the alerts page does not show, such as a
-    concern about an adult); return how many were queued. The caller writes no name or detail into it."""
-    rows = [{"school_id": school_id, "to_address": p.email, "subject": subject[:200], "body": body} for p in recipients]
-    if rows:
-        transaction_connection().execute(_ADD_OUTBOX, rows)
-    return len(rows)
 
 
 # Counted for the menu on every page a signed-in person opens: built once.

@@ -300,3 +300,35 @@ def test_the_lado_clock_counts_the_local_authoritys_working_days_not_the_schools
     raised = raise_about(school.staff, colleague, now=friday)
     due = db.session.get(AdultConcern, raised.id).lado_due_at
     assert due.date() == date(2027, 2, 15)
+
+
+def test_the_case_managers_are_alerted_in_the_app_and_the_adult_never(client, school, colleague, raise_about, sign_in):
+    from safeguard.notifications.models import Notification
+
+    raised = raise_about(school.staff, colleague, now=utcnow() - timedelta(days=7))
+    services.escalate_lado_overdue()
+    db.session.commit()
+    link = f"/adults/{raised.id}"
+
+    def alerts(user):
+        rows = db.select(Notification).where(Notification.user_id == user.id, Notification.link == link)
+        return list(db.session.scalars(rows))
+
+    # The head manages the case: told it was raised, then that the LADO clock was missed; both urgent, no name.
+    messages = sorted(a.message for a in alerts(school.head))
+    assert messages == sorted(
+        [
+            f"A concern about an adult was raised: {raised.reference}",
+            f"Escalated: LADO not yet consulted {raised.reference}",
+        ]
+    )
+    assert all(a.urgent and colleague.display_name not in a.message for a in alerts(school.head))
+    assert [a.message for a in alerts(school.chair)] == [f"Escalated: LADO not yet consulted {raised.reference}"]
+    for person in (colleague, school.dsl, school.admin, school.staff):
+        assert alerts(person) == [], person.email
+    # The head sees them among their alerts, and opening the case reads them.
+    sign_in(school.head)
+    assert raised.reference in client.get("/notifications/").get_data(as_text=True)
+    assert client.get(link).status_code == 200
+    db.session.expire_all()
+    assert all(a.read_at is not None for a in alerts(school.head))
