@@ -12,7 +12,8 @@ from typing import Any
 from safeguard.access import store
 from safeguard.access.models import BREAK_GLASS_HOURS, AccessLevel, GrantKind
 from safeguard.audit import services as audit
-from safeguard.auth import approvals, permissions
+from safeguard.auth import permissions
+from safeguard.auth import services as auth_services
 from safeguard.auth import store as accounts
 from safeguard.auth.models import Role, User
 from safeguard.concerns import services as concern_services
@@ -360,19 +361,20 @@ LEFT_OUT_HEADLINE = "A child's file was transferred without this concern: send i
 
 def alert_left_out(school_id: int, sender: User | None, left_out: Iterable[tuple[int, str]], now: datetime) -> int:
     """A child's file was transferred by someone who may not see every concern about the child: tell the people of
-    the DSL team and the head who may see each concern left out (the lead DSL when nobody else may), so that the
-    receiving school gets the whole file. The sender is told nothing: a sealed concern's existence stays hidden from
-    them. How many e-mails were queued."""
+    the DSL team and the head who may see each concern left out (the lead DSL when nobody else may: the one person
+    who can widen its list), so that the receiving school gets the whole file. The sender is told nothing: a sealed
+    concern's existence stays hidden from them. How many e-mails were queued."""
     left_out = list(left_out)
     if not left_out:
         return 0
     team = [p for p in team_members(school_id) if sender is None or p.id != sender.id]
+    lead = auth_services.lead_dsl(school_id)
     sent = 0
     for concern_id, reference in left_out:
         may_see = store.who_may_see(school_id, concern_id, [p.id for p in team], now)
         people = [p for p in team if p.id in may_see]
         sent += notifications.alert(
-            people or [p for p in approvals.lead_dsl_recipients(school_id) if sender is None or p.id != sender.id],
+            people or ([lead] if lead is not None and (sender is None or lead.id != sender.id) else []),
             school_id=school_id,
             concern_id=concern_id,
             reference=reference,

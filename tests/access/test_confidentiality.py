@@ -326,3 +326,23 @@ def test_a_transfer_by_someone_off_a_records_list_tells_its_people_and_not_the_s
     assert len(alerted(concern)) == 2 and len(alerted(sealed)) == 1
     by_lead = exports.child_file(children[0], False, viewer=permissions.viewer(team.lead, now))
     assert {c.reference for c in by_lead.concerns} == {other.reference, concern.reference, sealed.reference}
+
+
+def test_a_concern_left_out_that_nobody_active_may_see_goes_to_the_lead_dsl(team, children):
+    from sqlalchemy import select
+
+    from safeguard.notifications.models import Notification
+
+    concern = factories.concern(team.staff, [children[0]])
+    services.set_concern_access(
+        concern, team.head, services.AccessChange(AccessLevel.RESTRICTED, frozenset({team.head.id}), "Head only.")
+    )
+    team.head.active = False
+    db.session.commit()
+    exports.export_transfer(children[0], team.deputy, "Riverside Academy", "Secure e-mail to the DSL")
+    db.session.commit()
+    told = select(Notification.user_id).where(
+        Notification.concern_id == concern.id, Notification.message.contains(services.LEFT_OUT_HEADLINE)
+    )
+    # The lead DSL, who can widen its list, is told; the deputy who sent the file is not.
+    assert list(db.session.scalars(told)) == [team.lead.id]
