@@ -576,6 +576,24 @@ def readable(concerns: list[Any], reader: User | None) -> tuple[list[Any], int]:
     return shown, told_of(concerns) - len(shown)
 
 
+def sent_pdf(received: ReceivedTransfer, reader: User) -> tuple[bytes, str]:
+    """The PDF the sending school put in the package, as it sent it, and its file name; audited. For the people who
+    read every concern of a received file (``permissions.reads_restricted_transfers``) whatever the file holds, so
+    that whether it may be downloaded says nothing of what is in it."""
+    if not permissions.reads_restricted_transfers(reader):
+        raise TransferError("The PDF sent with the file is for the lead DSL to download.")
+    pdf = crypto.unb64(contents_of(received)["pdf"], "The package's PDF")
+    audit.record_read(
+        "transfer.pdf_downloaded",
+        f"PDF of the file received from {received.from_name} downloaded",
+        school_id=received.school_id,
+        actor_id=reader.id,
+        subject_type="received_transfer",
+        subject_id=received.id,
+    )
+    return pdf, f"transfer-{received.upn}-from-{received.from_code}.pdf"
+
+
 def for_review(record: dict[str, Any]) -> dict[str, Any]:
     """A record's concerns with their times read back as datetimes, for the review page to show in the school's
     zone."""

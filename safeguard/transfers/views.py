@@ -159,9 +159,26 @@ def received(received_id: int):
         record=record,
         shown=shown,
         restricted=restricted,
+        reads_all=permissions.reads_restricted_transfers(current_user),
         form=form,
         fingerprint=crypto.fingerprint,
     )
+
+
+@blueprint.route("/received/<int:received_id>/pdf")
+@requires(Capability.ACT_ON_CONCERNS)
+def received_pdf(received_id: int):
+    """The PDF the sending school put in the package, as it sent it (for the lead DSL: ``services.sent_pdf``)."""
+    found = store.received_one(current_user.school_id, received_id)
+    if found is None:
+        abort(404)
+    try:
+        pdf, filename = services.sent_pdf(found, current_user)
+    except services.TransferError:
+        abort(403)
+    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=filename)
+    response.headers.update(NO_STORE)
+    return response
 
 
 @blueprint.route("/inbox", methods=["POST"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from safeguard.access import services as access
 from safeguard.access.models import AccessLevel
+from safeguard.audit.models import AuditEvent
 from safeguard.auth import services as auth_services
 from safeguard.auth.models import Role
 from safeguard.core.extensions import db
@@ -81,6 +82,15 @@ def test_the_receiving_school_holds_them_for_its_lead_dsl(school, other_school, 
             # Told that one restricted concern exists; of the sealed one, nothing: two concerns, not three.
             assert "1 concern is restricted by Oakfield" in shown, (step, name)
             assert '<dd class="col-sm-9">2</dd>' in shown, (step, name)
+
+    # The PDF the sending school put in the package: the lead DSL downloads it as it was sent (audited); for the rest
+    # of the team the answer is the same whatever the file holds.
+    pdf = readers["lead"].get(f"{page}/pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data == built.pdf
+    assert others["deputy"].get(f"{page}/pdf").status_code == 403
+    assert "can be downloaded by the lead DSL" in others["deputy"].get(page).get_data(as_text=True)
+    downloaded = db.select(db.func.count()).where(AuditEvent.kind == "transfer.pdf_downloaded")
+    assert db.session.scalar(downloaded) == 1
 
     check("before import")
     token = factories.csrf_token(others["deputy"], page)
