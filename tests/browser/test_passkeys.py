@@ -16,8 +16,8 @@ def _sign_in_with_password(page, base: str, user) -> None:
     page.goto(base + "/auth/sign-in")
     page.get_by_label("E-mail address").fill(user.email)
     page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the form's answer, not the page already loaded
+        page.get_by_role("button", name="Sign in").click()
 
 
 def test_a_passkey_is_added_and_used_to_sign_in(page, live_server, school):

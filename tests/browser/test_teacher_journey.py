@@ -67,11 +67,14 @@ class Journey:
     def tap(self, locator, what: str, *, opens_a_page: bool = False) -> None:
         """Tap something (a button, a link, a radio, a checkbox, a suggestion)."""
         self._reach(locator)
-        locator.click()
+        if opens_a_page:
+            with self.page.expect_navigation():  # the new page, not the one already loaded
+                locator.click()
+        else:
+            locator.click()
         self.taps += 1
         self.steps.append(f"tap {what}")
         if opens_a_page:
-            self.page.wait_for_load_state()
             self._last_y = self.page.evaluate("window.scrollY")  # a new page opens at its top
         else:
             self._moved()

@@ -105,8 +105,8 @@ def test_a_dsl_sends_a_file_to_the_next_schools_safeguard_which_imports_it(new_p
         receiver.get_by_label("Password").fill(factories.PASSWORD)
         receiver.get_by_role("button", name="Sign in").click()
         receiver.get_by_label("Code").fill(factories.totp_code(dsl_b))
-        receiver.get_by_role("button", name="Sign in").click()
-        receiver.wait_for_load_state()
+        with receiver.expect_navigation():  # signed in before the next page is asked for
+            receiver.get_by_role("button", name="Sign in").click()
     receiver.goto(b.url + "/transfers/")
     receiver.get_by_role("link", name=re.compile("Amira Haddad")).click()
     check_accessibility(receiver)
