@@ -246,7 +246,7 @@ class Built:
     def concerns(self) -> int:
         """How many standard concerns the file holds: the number the sending school's list of transfers shows to its
         whole DSL team, who are not told of restricted and sealed concerns."""
-        return sum(1 for concern in self.record["concerns"] if "access_level" not in concern)
+        return sum(1 for concern in self.record["concerns"] if level_of(concern) is AccessLevel.STANDARD)
 
 
 def _prepare(pupil: Pupil, user: User | None, to_name: str, method: str) -> tuple[School, bytes, dict[str, Any]]:

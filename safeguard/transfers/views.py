@@ -15,7 +15,7 @@ from safeguard.core.formatting import local_today, zone_named
 from safeguard.core.forms import ConfirmForm, attach_error
 from safeguard.pupils import store as pupils_store
 from safeguard.transfers import crypto, forms, services, store
-from safeguard.transfers.models import LINK, SAFEGUARD
+from safeguard.transfers.models import LINK, SAFEGUARD, ReceivedTransfer
 
 blueprint = Blueprint("transfers", __name__, url_prefix="/transfers")
 
@@ -123,13 +123,19 @@ def send(pupil_id: int):
     return render_template("transfers/send.html", form=form, pupil=pupil, has_partners=bool(partners)), status
 
 
+def _received(received_id: int) -> ReceivedTransfer:
+    """A file this school received, or a 404."""
+    found = store.received_one(current_user.school_id, received_id)
+    if found is None:
+        abort(404)
+    return found
+
+
 @blueprint.route("/received/<int:received_id>", methods=["GET", "POST"])
 @requires(Capability.ACT_ON_CONCERNS)
 def received(received_id: int):
     """Review a file received and import it; once imported, its chronology as the sending school kept it."""
-    found = store.received_one(current_user.school_id, received_id)
-    if found is None:
-        abort(404)
+    found = _received(received_id)
     form = ConfirmForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -169,9 +175,7 @@ def received(received_id: int):
 @requires(Capability.ACT_ON_CONCERNS)
 def received_pdf(received_id: int):
     """The PDF the sending school put in the package, as it sent it (for the lead DSL: ``services.sent_pdf``)."""
-    found = store.received_one(current_user.school_id, received_id)
-    if found is None:
-        abort(404)
+    found = _received(received_id)
     try:
         pdf, filename = services.sent_pdf(found, current_user)
     except services.TransferError:
