@@ -732,7 +732,7 @@ def run_backend(backend: str, factor: float) -> BackendResult:
         finally:
             stop_postgresql(variables)
     DATA.mkdir(exist_ok=True)
-    cached = DATA / f"trust-{factor}.sqlite"
+    cached = DATA / f"trust-{factor}-shape{dataset.SHAPE}.sqlite"
     load_seconds = 0.0
     if not cached.exists():
         partial = cached.with_suffix(".partial")
@@ -740,7 +740,7 @@ def run_backend(backend: str, factor: float) -> BackendResult:
         built = dataset.build(f"sqlite:///{partial}", factor, label="SQLite")
         partial.rename(cached)
         load_seconds = built.seconds
-    work = DATA / f"trust-{factor}.work.sqlite"
+    work = DATA / f"trust-{factor}-shape{dataset.SHAPE}.work.sqlite"
     shutil.copyfile(cached, work)  # the benchmark writes; the cached copy stays as built
     url = f"sqlite:///{work}"
     # A copy cached before a newer migration (an index, say) is brought up to date, so that the app is measured on

@@ -41,6 +41,11 @@ def test_tiny_trust_loads_with_the_promised_shape_and_skew(tmp_path):
             .scalars()
             .all()
         )
+        # As in a school running Safeguard, where an unacknowledged concern escalates within hours: only the last
+        # fortnight's concerns may still be new, and some are.
+        still_new = connection.execute(
+            text("SELECT min(logged_at) FROM concerns WHERE status = 'new'"),
+        ).scalar_one()
         sequence_ok = connection.execute(
             text(
                 "SELECT count(*) FROM concern_sequences s WHERE s.last_number < (SELECT count(*) FROM concerns c "
@@ -51,6 +56,8 @@ def test_tiny_trust_loads_with_the_promised_shape_and_skew(tmp_path):
     assert duplicates == 0
     assert events[0] >= 1 and events[1] <= 12
     assert first_kinds == ["logged"]
+    assert still_new is not None
+    assert str(dataset.NOW - dataset.STILL_NEW_WITHIN) <= str(still_new)
     assert sequence_ok == 0  # a concern logged after the load gets a new reference, never a taken one
 
 

@@ -58,3 +58,31 @@ def test_long_menus_group_the_persons_own_pages_and_the_schools(client, school, 
     assert _current(school_menu) == ["Accounts"]
     personal = re.search(r"Administrator OAK · OAK</button>\s*<ul[^>]*>(.*?)</ul>", admin_menu, re.S).group(1)
     assert re.findall(r">([^<>]+)</a>", personal) == ["My concerns", "Check my wording", "Sign-in security"]
+
+
+def test_the_trust_dashboard_counts_the_trust_leads_unread_alerts_with_its_numbers(
+    client, school, sign_in, db, count_statements
+):
+    from safeguard.core.sqltypes import utcnow
+    from safeguard.notifications import services as alerts
+    from safeguard.trusts import store as trust_store
+
+    trust_store.set_trust(school.school.id, trust_store.add_trust("Riverside Learning Trust", utcnow()))
+    db.session.commit()
+    sign_in(school.trust_lead)
+    assert "unread" not in _menu(client, "/trust/")
+    for n in (1, 2):
+        alerts.alert_linked(
+            [school.trust_lead],
+            school_id=school.school.id,
+            path="/trust/school-access",
+            message="A school answered your request for access.",
+            subject="Your request for access",
+            lines="A school answered your request for access.",
+        )
+        db.session.commit()
+        with count_statements() as statements:
+            menu = _menu(client, "/trust/")
+        assert re.search(rf">{n}<span class=\"visually-hidden\"> unread", menu)
+        # The signed-in person, the trust, and every school's numbers with the unread alerts: nothing counted apart.
+        assert len(statements) == 3, statements

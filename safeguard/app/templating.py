@@ -18,7 +18,7 @@ from safeguard.bodymap.outlines import OUTLINES
 from safeguard.concerns.presenters import ChronologyLine, action_target_label, chronology_lines, entry_line
 from safeguard.concerns.store import ChronologyEntry
 from safeguard.core.cache import app_cached
-from safeguard.core.formatting import centimetres, local_date, local_datetime, school_zone
+from safeguard.core.formatting import centimetres, local_date, local_datetime, minutes_text, school_zone
 from safeguard.core.sqltypes import utcnow
 from safeguard.notifications.services import unread_alert_count
 from safeguard.safety.services import Banner, banners
@@ -74,6 +74,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(centimetres, "cm")
+    app.add_template_filter(minutes_text, "minutes")
     app.jinja_env.globals["body_outlines"] = OUTLINES
     app.add_template_global(school_zone, "school_zone")
     app.add_template_global(check_text, "wording_findings")

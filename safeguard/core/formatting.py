@@ -162,3 +162,14 @@ def centimetres(value: float | None) -> str:
     if value is None:
         return ""
     return f"{value:.1f}".rstrip("0").rstrip(".") + " cm"
+
+
+def minutes_text(value: float | None) -> str:
+    """A time to acknowledge as people say it: "35 minutes", "2.5 hours", "3.1 days"; "—" for none."""
+    if value is None:
+        return "—"
+    if value < 120:
+        return f"{value:.0f} minutes"
+    if value < 48 * 60:
+        return f"{value / 60:.1f} hours"
+    return f"{value / (24 * 60):.1f} days"

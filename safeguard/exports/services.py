@@ -32,6 +32,7 @@ from safeguard.calendar import services as calendar_services
 from safeguard.concerns.models import Concern
 from safeguard.concerns.rules import acknowledged_late
 from safeguard.concerns.states import REFERRAL_TARGETS, EventKind, Status
+from safeguard.core.formatting import minutes_text
 from safeguard.core.schooldays import WEEKDAYS, Calendar, Term, school_days_between, term_of
 from safeguard.core.sqltypes import utcnow
 from safeguard.exports import store
@@ -455,17 +456,6 @@ class Chart:
     # The heading of the table's column of numbers.
     column: str
     bars: tuple[Bar, ...]
-
-
-def minutes_text(value: float | None) -> str:
-    """A time to acknowledge as people say it: "35 minutes", "2.5 hours", "3.1 days"; "—" for none."""
-    if value is None:
-        return "—"
-    if value < 120:
-        return f"{value:.0f} minutes"
-    if value < 48 * 60:
-        return f"{value / 60:.1f} hours"
-    return f"{value / (24 * 60):.1f} days"
 
 
 def chart(

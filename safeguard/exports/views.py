@@ -143,7 +143,6 @@ def oversight():
     return render_template(
         "exports/oversight.html",
         o=services.oversight(current_user.school, utcnow(), permissions.viewer(current_user, utcnow())),
-        minutes_text=services.minutes_text,
     )
 
 

@@ -11,12 +11,12 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from safeguard.audit import services as audit
-from safeguard.auth import sessions
+from safeguard.auth import permissions, sessions
 from safeguard.auth.models import Role, User
 from safeguard.concerns import services as concerns
 from safeguard.concerns.models import Concern
+from safeguard.core.formatting import minutes_text
 from safeguard.core.sqltypes import utcnow
-from safeguard.exports.services import minutes_text
 from safeguard.trusts import store
 from safeguard.trusts.models import GrantStatus, Trust
 
@@ -40,54 +40,20 @@ class TrustError(ValueError):
 # The dashboard
 
 
-@dataclass(frozen=True)
-class PeriodFigures:
-    """A school's numbers over one period."""
-
-    logged: int
-    acknowledged: int
-    ack_median_minutes: float | None
-    ack_p90_minutes: float | None
-    referrals: int
-
-    @property
-    def median_text(self) -> str:
-        """The median time to acknowledge as people say it."""
-        return minutes_text(self.ack_median_minutes)
-
-    @property
-    def p90_text(self) -> str:
-        """The 90th percentile of the time to acknowledge as people say it."""
-        return minutes_text(self.ack_p90_minutes)
-
-
-@dataclass(frozen=True)
-class SchoolFigures:
-    """One school's row of the dashboard: this period, the one before, and now."""
-
-    school_id: int
-    code: str
-    name: str
-    current: PeriodFigures
-    previous: PeriodFigures
-    overdue: int
-    follow_ups_overdue: int
-    awaiting_receipt: int
-    # Restricted or sealed concerns, counted: none is named or linked.
-    restricted: int
+# The length of a chart's longest bar, in the units of its SVG drawing (templates/trusts/_pair_chart.html).
+BAR_ROOM = 400
 
 
 @dataclass(frozen=True)
 class PairBar:
-    """One school in a chart comparing two periods: each value, as shown, and its share of the chart's longest bar."""
+    """One school in a chart comparing two periods: each value as shown, and its bar's length in the drawing's units
+    (the longest bar :data:`BAR_ROOM`), written as the drawing takes it."""
 
     label: str
-    current: float
-    previous: float
     current_shown: str
     previous_shown: str
-    current_fraction: float
-    previous_fraction: float
+    current_length: str
+    previous_length: str
 
 
 @dataclass(frozen=True)
@@ -110,9 +76,11 @@ class Dashboard:
     start: date
     end: date
     previous_start: date
-    schools: tuple[SchoolFigures, ...]
-    totals: SchoolFigures
+    schools: tuple[store.SchoolNumbers, ...]
+    totals: store.SchoolNumbers
     charts: tuple[PairChart, ...]
+    # The reader's unread alerts, read with the numbers (``None``: not read).
+    unread_alerts: int | None
 
 
 def _pair_chart(
@@ -124,13 +92,11 @@ def _pair_chart(
     def shown(value: float | None) -> str:
         return minutes_text(value) if minutes else str(int(value or 0))
 
+    def length(value: float | None) -> str:
+        return f"{(value or 0) / largest * BAR_ROOM:.1f}"
+
     return PairChart(
-        key,
-        title,
-        tuple(
-            PairBar(label, a or 0, b or 0, shown(a), shown(b), (a or 0) / largest, (b or 0) / largest)
-            for label, a, b in rows
-        ),
+        key, title, tuple(PairBar(label, shown(a), shown(b), length(a), length(b)) for label, a, b in rows)
     )
 
 
@@ -138,23 +104,13 @@ def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=zone)
 
 
-def _period_figures(numbers: store.PeriodNumbers) -> PeriodFigures:
-    return PeriodFigures(
-        logged=numbers.logged,
-        acknowledged=numbers.acknowledged,
-        ack_median_minutes=numbers.ack_median_minutes,
-        ack_p90_minutes=numbers.ack_p90_minutes,
-        referrals=numbers.referrals,
-    )
-
-
-def _trust_figures(rows: tuple[SchoolFigures, ...], current: bool) -> PeriodFigures:
+def _trust_figures(rows: tuple[store.SchoolNumbers, ...], current: bool) -> store.PeriodNumbers:
     """The trust's own figures: counts added up; the median and 90th percentile of the whole trust's waits would need
     every wait, so the trust's row shows the median of the schools' medians and the largest 90th percentile."""
     figures = [row.current if current else row.previous for row in rows]
     medians = [f.ack_median_minutes for f in figures if f.ack_median_minutes is not None]
     p90s = [f.ack_p90_minutes for f in figures if f.ack_p90_minutes is not None]
-    return PeriodFigures(
+    return store.PeriodNumbers(
         logged=sum(f.logged for f in figures),
         acknowledged=sum(f.acknowledged for f in figures),
         ack_median_minutes=statistics.median(medians) if medians else None,
@@ -163,7 +119,7 @@ def _trust_figures(rows: tuple[SchoolFigures, ...], current: bool) -> PeriodFigu
     )
 
 
-def _charts(rows: tuple[SchoolFigures, ...]) -> tuple[PairChart, ...]:
+def _charts(rows: tuple[store.SchoolNumbers, ...]) -> tuple[PairChart, ...]:
     return (
         _pair_chart("logged", "Concerns logged", ((r.code, r.current.logged, r.previous.logged) for r in rows)),
         _pair_chart(
@@ -180,32 +136,21 @@ def _charts(rows: tuple[SchoolFigures, ...]) -> tuple[PairChart, ...]:
     )
 
 
-def dashboard(trust: Trust, now: datetime, days: int, zone: ZoneInfo) -> Dashboard:
+def dashboard(trust: Trust, reader: User, now: datetime, days: int, zone: ZoneInfo) -> Dashboard:
     """The trust's numbers over the last ``days`` days (to the end of today in ``zone``, the zone of the trust's
     schools) and the ``days`` before, per school: concerns logged, time to acknowledge (median, 90th percentile),
     referrals; and now: acknowledgements and follow-ups overdue, transfers awaiting receipt, restricted records. No
-    child's name or account is read."""
+    child's name or account is read. ``reader``'s unread alerts come with the numbers, for the menu."""
     days = days if days in PERIODS else next(iter(PERIODS))
     today = now.astimezone(zone).date()
     end_day = today + timedelta(days=1)
     start_day = end_day - timedelta(days=days)
     previous_day = start_day - timedelta(days=days)
     end, start, previous = (_local_midnight(d, zone) for d in (end_day, start_day, previous_day))
-    rows = tuple(
-        SchoolFigures(
-            school_id=school.school_id,
-            code=school.code,
-            name=school.name,
-            current=_period_figures(school.current),
-            previous=_period_figures(school.previous),
-            overdue=school.overdue,
-            follow_ups_overdue=school.follow_ups_overdue,
-            awaiting_receipt=school.awaiting_receipt,
-            restricted=school.restricted,
-        )
-        for school in store.school_numbers(trust.id, previous, start, end, now, today)
-    )
-    totals = SchoolFigures(
+    window = store.Window(previous, start, end, now, today)
+    numbers = store.school_numbers(trust.id, window, permissions.viewer(reader, now))
+    rows = tuple(numbers.schools)
+    totals = store.SchoolNumbers(
         school_id=0,
         code="",
         name="The trust",
@@ -216,7 +161,9 @@ def dashboard(trust: Trust, now: datetime, days: int, zone: ZoneInfo) -> Dashboa
         awaiting_receipt=sum(row.awaiting_receipt for row in rows),
         restricted=sum(row.restricted for row in rows),
     )
-    return Dashboard(trust, days, PERIODS[days], start_day, today, previous_day, rows, totals, _charts(rows))
+    return Dashboard(
+        trust, days, PERIODS[days], start_day, today, previous_day, rows, totals, _charts(rows), numbers.unread_alerts
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -35,12 +35,14 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from safeguard.auth.models import Role, User, holds_role
+from safeguard.auth.permissions import Viewer
 from safeguard.concerns.models import Concern, ConcernEvent, FollowUp
 from safeguard.concerns.rules import acknowledgement_overdue, follow_up_overdue
 from safeguard.concerns.states import EventKind, Status
 from safeguard.core.extensions import db
 from safeguard.core.sqltypes import UTCDateTime
 from safeguard.core.statements import transaction_connection
+from safeguard.notifications import store as alerts
 from safeguard.pupils.models import Pupil, awaiting_receipt
 from safeguard.schools.models import School
 from safeguard.trusts.models import GrantStatus, Trust, TrustAccessGrant, TrustConcernLink, TrustSchool
@@ -161,6 +163,28 @@ class SchoolNumbers:
     restricted: int
 
 
+@dataclass(frozen=True)
+class Window:
+    """The dashboard's two periods, from ``previous`` up to ``start`` (the one before) and from ``start`` up to
+    ``end`` (this one), and ``now`` and ``today`` for what is overdue (the schools of one trust share a zone, so one
+    date serves them all)."""
+
+    previous: datetime
+    start: datetime
+    end: datetime
+    now: datetime
+    today: date
+
+
+@dataclass(frozen=True)
+class TrustNumbers:
+    """The numbers of every school of a trust, in name order, and the unread alerts of the person reading them (for
+    the menu; ``None`` when the trust has no school to read them with)."""
+
+    schools: list[SchoolNumbers]
+    unread_alerts: int | None
+
+
 _TRUST = bindparam("trust_id", type_=Integer())
 _PREVIOUS = bindparam("previous", type_=UTCDateTime())
 _START = bindparam("start", type_=UTCDateTime())
@@ -278,6 +302,8 @@ def _numbers_statement(dialect: str) -> Select[Any]:
             "restricted"
         ),
     ]
+    # The reader's unread alerts, for the menu: counted once, by the package that owns them, in the same round trip.
+    columns.append(alerts.unread_count_column(bindparam("user_id", type_=Integer())))
     statement = select(*columns).select_from(TrustSchool).join(School, School.id == _SCHOOL)
     for joined in lateral:
         statement = statement.join(joined, true())
@@ -285,22 +311,34 @@ def _numbers_statement(dialect: str) -> Select[Any]:
 
 
 def _period(row: Any, name: str) -> PeriodNumbers:
-    return PeriodNumbers(**{field: getattr(row, f"{name}_{field}") for field in PeriodNumbers.__dataclass_fields__})
+    return PeriodNumbers(
+        logged=row._mapping[f"{name}_logged"],
+        acknowledged=row._mapping[f"{name}_acknowledged"],
+        ack_median_minutes=row._mapping[f"{name}_ack_median_minutes"],
+        ack_p90_minutes=row._mapping[f"{name}_ack_p90_minutes"],
+        referrals=row._mapping[f"{name}_referrals"],
+    )
 
 
-def school_numbers(
-    trust_id: int, previous: datetime, start: datetime, end: datetime, now: datetime, today: date
-) -> list[SchoolNumbers]:
-    """The trust's schools in name order, with their numbers: concerns logged from ``previous`` up to ``start`` (the
-    period before) and from ``start`` up to ``end`` (this one), and what is overdue at ``now`` (``today`` is taken as
-    every school's date: the schools of one trust share a zone). One statement for every school: no child's name, no
-    concern's words, counts and times only."""
+def school_numbers(trust_id: int, window: Window, reader: Viewer) -> TrustNumbers:
+    """The trust's schools in name order, with their numbers over the ``window``'s two periods and what is overdue
+    at its ``now``; and the unread alerts of ``reader`` (a viewer at the window's ``now``). One statement for every
+    school: no child's name, no concern's words, counts and times only."""
     connection = transaction_connection()
     rows = connection.execute(
         _numbers_statement(connection.dialect.name),
-        {"trust_id": trust_id, "previous": previous, "start": start, "end": end, "now": now, "today": today},
-    )
-    return [
+        {
+            "trust_id": trust_id,
+            "previous": window.previous,
+            "start": window.start,
+            "end": window.end,
+            "now": window.now,
+            "today": window.today,
+            "user_id": reader.id,
+        }
+        | reader.values(),
+    ).all()
+    schools = [
         SchoolNumbers(
             school_id=row.school_id,
             code=row.code,
@@ -314,6 +352,7 @@ def school_numbers(
         )
         for row in rows
     ]
+    return TrustNumbers(schools, rows[0].unread if rows else None)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from safeguard.concerns.services import WordingError
 from safeguard.core.formatting import zone_named
 from safeguard.core.forms import ConfirmForm, as_id, attach_error
 from safeguard.core.sqltypes import utcnow
+from safeguard.notifications.services import remember_unread_alert_count
 from safeguard.trusts import services, store
 from safeguard.trusts.forms import LinkForm, RequestAccessForm
 from safeguard.trusts.models import GrantStatus
@@ -27,7 +28,9 @@ def dashboard():
         return render_template("trusts/no_trust.html")
     days = as_id(request.args.get("days")) or 28
     # The schools of one trust share a zone: the periods are days of the zone of the school the trust lead works in.
-    board = services.dashboard(trust, utcnow(), days, zone_named(current_user.school.timezone))
+    board = services.dashboard(trust, current_user, utcnow(), days, zone_named(current_user.school.timezone))
+    if board.unread_alerts is not None:
+        remember_unread_alert_count(board.unread_alerts)
     return render_template("trusts/dashboard.html", d=board, periods=services.PERIODS)
 
 

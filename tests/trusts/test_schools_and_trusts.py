@@ -285,7 +285,11 @@ def test_the_dashboard_reads_the_median_and_90th_percentile_from_the_database(ap
         )
     db.session.commit()
     board = services.dashboard(
-        db.session.get(__import__("safeguard.trusts.models", fromlist=["Trust"]).Trust, trust.trust_id), now, 28, LONDON
+        db.session.get(__import__("safeguard.trusts.models", fromlist=["Trust"]).Trust, trust.trust_id),
+        trust.oak.trust_lead,
+        now,
+        28,
+        LONDON,
     )
     elm = next(row for row in board.schools if row.code == "ELM")
     assert (elm.current.logged, elm.current.acknowledged) == (4, 4)
@@ -312,7 +316,7 @@ def test_the_dashboard_counts_restricted_records_and_names_none(app, trust):
         change = access.AccessChange(level, frozenset({elm.dsl.id, elm.head.id}), "Police asked for this to be held.")
         access.set_concern_access(concern, elm.dsl, change)
     db.session.commit()
-    board = services.dashboard(db.session.get(Trust, trust.trust_id), utcnow(), 28, LONDON)
+    board = services.dashboard(db.session.get(Trust, trust.trust_id), trust.oak.trust_lead, utcnow(), 28, LONDON)
     counts = {row.code: row.restricted for row in board.schools}
     assert counts == {"ELM": 2, "OAK": 0}
     assert board.totals.restricted == 2
@@ -338,7 +342,7 @@ def test_the_90th_percentile_is_the_same_place_on_either_database(app, trust):
             .values(acknowledged_at=logged_at + timedelta(minutes=minutes))
         )
     db.session.commit()
-    board = services.dashboard(db.session.get(Trust, trust.trust_id), now, 28, LONDON)
+    board = services.dashboard(db.session.get(Trust, trust.trust_id), trust.oak.trust_lead, now, 28, LONDON)
     elm = next(row for row in board.schools if row.code == "ELM")
     assert elm.current.acknowledged == 7
     assert elm.current.ack_median_minutes == pytest.approx(40, abs=0.01)
@@ -390,7 +394,9 @@ def test_the_dashboard_counts_each_number_of_each_school_in_each_period(app, tru
     db.session.commit()
 
     # Five days on, the follow-up is past its date and both concerns never acknowledged are past their time.
-    board = services.dashboard(db.session.get(Trust, trust.trust_id), now + timedelta(days=5), 28, LONDON)
+    board = services.dashboard(
+        db.session.get(Trust, trust.trust_id), trust.oak.trust_lead, now + timedelta(days=5), 28, LONDON
+    )
     figures = {
         row.code: (
             (row.current.logged, row.current.acknowledged, row.current.referrals),
@@ -433,7 +439,9 @@ def test_the_median_and_90th_percentile_are_read_at_the_same_places_for_every_co
         db.session.commit()
         waits.append(minutes)
         ordered = sorted(waits)
-        elm = next(row for row in services.dashboard(found, now, 28, LONDON).schools if row.code == "ELM")
+        elm = next(
+            row for row in services.dashboard(found, trust.oak.trust_lead, now, 28, LONDON).schools if row.code == "ELM"
+        )
         assert elm.current.acknowledged == n
         assert elm.current.ack_median_minutes == pytest.approx(statistics.median(waits), abs=0.01), n
         assert elm.current.ack_p90_minutes == pytest.approx(ordered[store.ninetieth_place(n) - 1], abs=0.01), n
