@@ -66,7 +66,11 @@ TRUST_DASHBOARD = "Trust dashboard (every school of the trust)"
 # The worker model of the main phase: BENCH_WORKER_CLASS (sync or gthread), BENCH_WORKERS, and BENCH_THREADS for
 # gthread. BENCH_WORKER_MODELS ("sync:5,sync:3,gthread:3x4") adds a phase serving the app in each model in turn.
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
-DEFAULT_WORKERS = 2 * (os.cpu_count() or 1) + 1
+# Cores + 1 sync workers, the model chosen by that phase's numbers on this project's 2-core machine, where the
+# database and the load generator share the cores: three sync workers served more requests with a lower p95 than
+# five (2 × cores + 1) and than gthread workers (docs/performance.md, "Worker model"). The extra workers only waited
+# for a core. Until 7a2f6e5 the main phase ran 2 × cores + 1.
+DEFAULT_WORKERS = (os.cpu_count() or 1) + 1
 DEFAULT_THREADS = 4
 # The pages the worker-model phase measures, each against the bare route served the same way.
 MODEL_ENDPOINTS = (HEALTH, QUEUE, CHILD_CHRONOLOGY)
@@ -390,7 +394,15 @@ def serving(model: WorkerModel, url: str, instance: Path, label: str) -> Iterato
 
     Each writes its log to ``instance/<label>-<app>.log``.
     """
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "SAFEGUARD_INSTANCE_PATH": str(instance)}
+    # BASE_URL as every production server sets it (SAFEGUARD_PRODUCTION refuses to start without it): without it, a
+    # development server notes on every request the address it is reached at, for the links of alert e-mails.
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": SECRET,
+        "SAFEGUARD_INSTANCE_PATH": str(instance),
+        "BASE_URL": f"http://127.0.0.1:{HTTP_PORT}",
+    }
     with ExitStack() as stack:
         ours = stack.enter_context(
             gunicorn("safeguard:create_app()", HTTP_PORT, model, env, instance / f"{label}-safeguard.log")
