@@ -67,7 +67,7 @@ TRUST_DASHBOARD = "Trust dashboard (every school of the trust)"
 # gthread. BENCH_WORKER_MODELS ("sync:5,sync:3,gthread:3x4") adds a phase serving the app in each model in turn.
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
 # Cores + 1 sync workers, the model chosen by that phase's numbers on this project's 2-core machine, where the
-# database and the load generator share the cores: three sync workers served more requests with a lower p95 than
+# database and the load generator share the cores: in two runs three sync workers gave every page a lower p95 than
 # five (2 × cores + 1) and than gthread workers (docs/performance.md, "Worker model"). The extra workers only waited
 # for a core. Until 7a2f6e5 the main phase ran 2 × cores + 1.
 DEFAULT_WORKERS = (os.cpu_count() or 1) + 1
