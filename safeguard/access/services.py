@@ -4,7 +4,7 @@ is an entry on the record (concerns) and an audit row, written in the request's 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -367,14 +367,18 @@ def alert_left_out(school_id: int, sender: User | None, left_out: Iterable[tuple
     left_out = list(left_out)
     if not left_out:
         return 0
-    team = [p for p in team_members(school_id) if sender is None or p.id != sender.id]
+
+    def but_the_sender(people: Sequence[notifications.Person]) -> list[notifications.Person]:
+        return [p for p in people if sender is None or p.id != sender.id]
+
     lead = auth_services.lead_dsl(school_id)
+    team = but_the_sender(team_members(school_id))
+    fallback = but_the_sender([lead] if lead is not None else [])
     sent = 0
     for concern_id, reference in left_out:
         may_see = store.who_may_see(school_id, concern_id, [p.id for p in team], now)
-        people = [p for p in team if p.id in may_see]
         sent += notifications.alert(
-            people or ([lead] if lead is not None and (sender is None or lead.id != sender.id) else []),
+            [p for p in team if p.id in may_see] or fallback,
             school_id=school_id,
             concern_id=concern_id,
             reference=reference,
