@@ -132,6 +132,9 @@ def check_accessibility(page) -> None:
     """Run axe-core on the page as it stands; fail on any serious or critical violation."""
     from axe_playwright_python.sync_playwright import Axe
 
+    # A page still loading has no document to audit; a click that navigates must be awaited by the caller (with
+    # expect_navigation) so that this audits the new page, never the one before.
+    page.wait_for_load_state()
     results = Axe().run(page)
     bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
     details = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in bad]

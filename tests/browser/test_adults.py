@@ -50,7 +50,8 @@ def test_an_allegation_from_the_teacher_to_the_head_and_nobody_else(new_page, sc
 
     head = new_page()
     sign_in(head, school.head, factories.PASSWORD)
-    head.get_by_role("link", name="Adults", exact=True).click()
+    with head.expect_navigation():
+        head.get_by_role("link", name="Adults", exact=True).click()
     check_accessibility(head)
     head.get_by_role("link", name=reference).click()
     expect(head.get_by_text("Discuss it with the Local Authority Designated Officer")).to_be_visible()

@@ -39,7 +39,8 @@ def test_urgent_concern_from_teacher_to_closure(new_page, school, pupils, db):
     teacher = new_page()
     sign_in(teacher, school.staff, factories.PASSWORD)
     open_main_menu(teacher)
-    teacher.get_by_role("navigation").get_by_role("link", name="Log a concern").click()
+    with teacher.expect_navigation():
+        teacher.get_by_role("navigation").get_by_role("link", name="Log a concern").click()
     check_accessibility(teacher)
     teacher.get_by_role("radio", name="Yes").check()
     expect(teacher.locator("#danger-advice")).to_contain_text("call the police on 999")

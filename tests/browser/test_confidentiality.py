@@ -34,7 +34,8 @@ def test_restricting_a_concern_hides_it_from_the_deputy_until_they_break_the_gla
     lead = new_page()
     sign_in(lead, school.dsl, factories.PASSWORD)
     lead.goto(f"/concerns/{concern.id}")
-    lead.get_by_role("link", name="Who may see it").click()
+    with lead.expect_navigation():
+        lead.get_by_role("link", name="Who may see it").click()
     check_accessibility(lead)
     lead.get_by_label("Restricted: named people only").check()
     lead.get_by_label(school.head.display_name).check()
@@ -58,7 +59,8 @@ def test_restricting_a_concern_hides_it_from_the_deputy_until_they_break_the_gla
 
     # Breaking the glass: the reason is required, the record opens, the emergency access is shown on it.
     other.goto("/concerns/")
-    other.get_by_role("link", name="Emergency access to a restricted record").click()
+    with other.expect_navigation():
+        other.get_by_role("link", name="Emergency access to a restricted record").click()
     check_accessibility(other)
     other.get_by_label("Reference of the record").fill(concern.reference)
     other.get_by_label("Why you need to open it now").fill("Police at reception asking about Amira now.")

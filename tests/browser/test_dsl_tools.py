@@ -41,7 +41,8 @@ def test_a_dsl_searches_the_words_of_the_records_from_the_queue(page, school, re
     concern, _ = recorded
     sign_in(page, school.dsl, factories.PASSWORD)
     page.goto("/concerns/")
-    page.get_by_role("link", name="Search the words of accounts, notes and actions").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Search the words of accounts, notes and actions").click()
     check_accessibility(page)
     page.get_by_label("Words to find").fill("evicted family")
     page.get_by_role("button", name="Search").click()

@@ -48,7 +48,8 @@ def test_dsl_exports_a_referral_and_checks_it_against_the_record(page, school, r
     concern, _ = referred
     sign_in(page, school.dsl, factories.PASSWORD)
     page.goto(f"/concerns/{concern.id}")
-    page.get_by_role("link", name="Export as PDF for a referral").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Export as PDF for a referral").click()
     check_accessibility(page)
     page.get_by_role("button", name="Download the PDF").click()  # no reason given
     expect(page.get_by_text("Give the reason for this export.").first).to_be_visible()
@@ -62,7 +63,8 @@ def test_dsl_exports_a_referral_and_checks_it_against_the_record(page, school, r
     report.save_as(saved)
 
     page.goto("/exports/")
-    page.get_by_role("link", name="Check a PDF").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Check a PDF").click()
     check_accessibility(page)
     page.get_by_label("The PDF to check").set_input_files(str(saved))
     page.get_by_role("button", name="Check", exact=True).click()
@@ -84,7 +86,8 @@ def test_child_file_with_other_children_named_then_a_transfer_and_its_receipt(pa
     _, amira = referred
     sign_in(page, school.dsl, factories.PASSWORD)
     page.goto(f"/pupils/{amira.id}")
-    page.get_by_role("link", name="Export the safeguarding file").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Export the safeguarding file").click()
     check_accessibility(page)
     page.get_by_label("Reason for this export").fill("Request from the police")
     text = _text(_download(page))
@@ -94,7 +97,8 @@ def test_child_file_with_other_children_named_then_a_transfer_and_its_receipt(pa
     assert "Oliver Bennett" in text and "the DSL chose to include them" in text
 
     page.goto(f"/pupils/{amira.id}")
-    page.get_by_role("link", name="Transfer the file to a new school").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Transfer the file to a new school").click()
     check_accessibility(page)
     page.get_by_label("Receiving school").fill("Riverside Academy")
     page.get_by_label("How it is sent").fill("Secure e-mail to the receiving DSL")

@@ -70,7 +70,8 @@ def test_alerts_from_the_api_are_triaged_in_the_tray(new_page, live_server, scho
     expect(page.locator("table tbody tr")).to_have_count(1)
 
     # Match the unmatched one to a pupil by hand: it then waits in the tray.
-    page.get_by_role("link", name="Unmatched").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Unmatched").click()
     check_accessibility(page)
     page.get_by_role("link", name="LAB-PC-07\\guest").click()
     page.get_by_label("Name or UPN").fill("Jamie")

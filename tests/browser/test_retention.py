@@ -50,7 +50,8 @@ def test_lead_dsl_holds_one_file_and_disposes_of_another_with_the_heads_approval
     sign_in(dsl, school.dsl, factories.PASSWORD)
     dsl.goto("/retention/")
     check_accessibility(dsl)
-    dsl.get_by_role("link", name="Nadia Holt").click()
+    with dsl.expect_navigation():
+        dsl.get_by_role("link", name="Nadia Holt").click()
     check_accessibility(dsl)
     dsl.get_by_label("What the hold is for").select_option("inquiry")
     dsl.get_by_label("Their reference (if any)").fill("IICSA-2026-17")
@@ -128,7 +129,8 @@ def test_a_subject_access_request_is_logged_redacted_and_released(page, school, 
     sign_in(page, school.dsl, factories.PASSWORD)
     page.goto("/sar/")
     check_accessibility(page)
-    page.get_by_role("link", name="Log a request").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Log a request").click()
     check_accessibility(page)
     page.get_by_label("The child's UPN").fill("A200000000001")
     page.get_by_label("Who is asking").fill("Mrs Haddad")
@@ -145,7 +147,8 @@ def test_a_subject_access_request_is_logged_redacted_and_released(page, school, 
     expect(page.locator("#clock-state")).to_contain_text("Running")
     expect(page.get_by_text("Clock restarted after 0 day(s)", exact=False)).to_be_visible()
 
-    page.get_by_role("link", name="Assemble and redact the file").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Assemble and redact the file").click()
     check_accessibility(page)
     expect(page.get_by_text("Child B was there.", exact=False)).to_be_visible()
     key = f"c{concern.id}-account"

@@ -85,7 +85,8 @@ def test_a_dsl_sends_a_file_to_the_next_schools_safeguard_which_imports_it(new_p
     sender.get_by_role("button", name="Register the school").click()
     expect(sender.get_by_text(f"key fingerprint {b_key.fingerprint}")).to_be_visible()
     sender.goto(f"/pupils/{amira.id}")
-    sender.get_by_role("link", name="Send the file electronically").click()
+    with sender.expect_navigation():
+        sender.get_by_role("link", name="Send the file electronically").click()
     check_accessibility(sender)
     sender.get_by_label("Receiving school", exact=True).select_option(label="Elmwood Academy")
     sender.get_by_role("button", name="Send the file").click()
@@ -108,7 +109,8 @@ def test_a_dsl_sends_a_file_to_the_next_schools_safeguard_which_imports_it(new_p
         with receiver.expect_navigation():  # signed in before the next page is asked for
             receiver.get_by_role("button", name="Sign in").click()
     receiver.goto(b.url + "/transfers/")
-    receiver.get_by_role("link", name=re.compile("Amira Haddad")).click()
+    with receiver.expect_navigation():
+        receiver.get_by_role("link", name=re.compile("Amira Haddad")).click()
     check_accessibility(receiver)
     receiver.get_by_role("button", name="Import the file").click()
     expect(receiver.get_by_text("The sending school has been told.")).to_be_visible()

@@ -54,7 +54,8 @@ def test_a_trust_lead_reads_the_dashboard_and_is_granted_a_week_of_access(new_pa
 
     lead_page.reload()
     expect(lead_page.get_by_text("Granted: open now")).to_be_visible()
-    lead_page.get_by_role("link", name="Switch school").first.click()
+    with lead_page.expect_navigation():
+        lead_page.get_by_role("link", name="Switch school").first.click()
     check_accessibility(lead_page)
     lead_page.get_by_role("button", name="Work in Elmwood Academy").click()
     expect(lead_page.get_by_text("You are working in Elmwood Academy.")).to_be_visible()
