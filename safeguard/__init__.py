@@ -24,6 +24,7 @@ from safeguard.auth import passwords
 from safeguard.core import config as config_module
 from safeguard.core.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 from safeguard.core.forms import as_id
+from safeguard.core.jsonbodies import BoundedJSONProvider
 from safeguard.core.paths import resource_dir
 from safeguard.core.proxy import apply_proxy_fix
 from safeguard.core.sqltypes import utcnow
@@ -50,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder="static",
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.json = BoundedJSONProvider(app)
     configure(app, config)
     # The API has no browser session: a cookie sent to it is not read, and none is set (safeguard/api/sessions.py).
     app.session_interface = SessionsOffTheApi()

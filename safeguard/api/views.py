@@ -8,7 +8,6 @@ is problem details, and a refused request changes nothing (the request's one tra
 
 from __future__ import annotations
 
-import json as jsonlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -80,8 +79,8 @@ def _read_json(max_bytes: int) -> Any:
     request.max_content_length = max_bytes
     data = request.get_data(cache=True)
     try:
-        return jsonlib.loads(data.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        return current_app.json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
         raise Problem(400, "The body is not well-formed JSON in UTF-8.") from None
 
 

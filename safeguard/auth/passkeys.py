@@ -7,7 +7,6 @@ once; the relying party is this server's host name and the origin the request ca
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import current_app, request
@@ -137,8 +136,8 @@ def verify(user: User, credential: dict[str, Any], challenge: str) -> bool:
 def parse(body: bytes) -> dict[str, Any]:
     """A credential posted by the browser, as JSON; :class:`PasskeyError` for anything else."""
     try:
-        value = json.loads(body or b"{}")
-    except (ValueError, RecursionError) as error:
+        value = current_app.json.loads(body or b"{}")
+    except ValueError as error:
         raise PasskeyError("The answer was not understood.") from error
     if not isinstance(value, dict) or not isinstance(value.get("credential"), dict):
         raise PasskeyError("The answer was not understood.")

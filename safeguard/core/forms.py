@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar
 
-from flask import request
+from flask import current_app, request
 from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, SelectMultipleField
 from wtforms.validators import ValidationError
@@ -73,8 +72,8 @@ def json_body(max_bytes: int) -> Any:
     if len(raw) > max_bytes:
         return None
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
+        return current_app.json.loads(raw)
+    except ValueError:
         return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -136,6 +137,20 @@ def test_bad_input_is_problem_details_naming_the_field(api, school, make_token):
     assert not_json.status == 415
     huge = api.call("POST", "/api/v1/alerts", alert_body(excerpt="a" * 100_000), token=token)
     assert huge.status == 413 and huge.media_type == PROBLEM
+    assert _alerts() == 0
+
+
+def test_json_nested_at_the_depth_python_can_read_is_refused_never_a_server_error(api, school, make_token):
+    # How deep a body Python can read depends on how deep the stack already is: the API once read a body safely, and
+    # its validation read it again a few frames deeper and failed (a 500, found by the hostile-input campaign). Every
+    # depth around the interpreter's limit is sent, so that whichever depth sits on the edge here is among them.
+    token = make_token(school.school, Scope.ALERTS_WRITE)
+    limit = sys.getrecursionlimit()
+    answers = {}
+    for depth in range(limit - 300, limit + 20, 2):
+        answer = api.call("POST", "/api/v1/alerts", raw=b"[" * depth + b"]" * depth, token=token)
+        answers[depth] = answer.status
+    assert all(400 <= status < 500 for status in answers.values()), {d: s for d, s in answers.items() if s >= 500}
     assert _alerts() == 0
 
 
