@@ -457,13 +457,11 @@ def test_the_trust_dashboard_runs_as_many_statements_for_six_schools_as_for_two(
     from zoneinfo import ZoneInfo
 
     from safeguard.trusts import services as trust_services
-    from safeguard.trusts.models import Trust
 
-    trust = db.session.get(Trust, trust_id)
     # Outside a request the reader's roles are loaded when first asked (the signed-in person comes with them).
-    trust_services.dashboard(trust, school.trust_lead, utcnow(), 28, ZoneInfo("Europe/London"))
+    trust_services.dashboard(school.trust_lead, utcnow(), 28, ZoneInfo("Europe/London"))
     with count_statements() as numbers:
-        board = trust_services.dashboard(trust, school.trust_lead, utcnow(), 28, ZoneInfo("Europe/London"))
+        board = trust_services.dashboard(school.trust_lead, utcnow(), 28, ZoneInfo("Europe/London"))
     assert len(board.schools) == 6
     assert len(numbers) == 1, numbers
 

@@ -70,7 +70,7 @@ class PairChart:
 class Dashboard:
     """The trust dashboard: numbers only, per school, this period against the one before."""
 
-    trust: Trust
+    trust_name: str
     days: int
     period_name: str
     start: date
@@ -79,8 +79,8 @@ class Dashboard:
     schools: tuple[store.SchoolNumbers, ...]
     totals: store.SchoolNumbers
     charts: tuple[PairChart, ...]
-    # The reader's unread alerts, read with the numbers (``None``: not read).
-    unread_alerts: int | None
+    # The reader's unread alerts, read with the numbers.
+    unread_alerts: int
 
 
 def _pair_chart(
@@ -136,11 +136,12 @@ def _charts(rows: tuple[store.SchoolNumbers, ...]) -> tuple[PairChart, ...]:
     )
 
 
-def dashboard(trust: Trust, reader: User, now: datetime, days: int, zone: ZoneInfo) -> Dashboard:
-    """The trust's numbers over the last ``days`` days (to the end of today in ``zone``, the zone of the trust's
-    schools) and the ``days`` before, per school: concerns logged, time to acknowledge (median, 90th percentile),
-    referrals; and now: acknowledgements and follow-ups overdue, transfers awaiting receipt, restricted records. No
-    child's name or account is read. ``reader``'s unread alerts come with the numbers, for the menu."""
+def dashboard(reader: User, now: datetime, days: int, zone: ZoneInfo) -> Dashboard | None:
+    """The numbers of the trust of the school ``reader`` works in (``None`` when it is in no trust) over the last
+    ``days`` days (to the end of today in ``zone``, the zone of the trust's schools) and the ``days`` before, per
+    school: concerns logged, time to acknowledge (median, 90th percentile), referrals; and now: acknowledgements and
+    follow-ups overdue, transfers awaiting receipt, restricted records. No child's name or account is read.
+    ``reader``'s unread alerts come with the numbers, for the menu."""
     days = days if days in PERIODS else next(iter(PERIODS))
     today = now.astimezone(zone).date()
     end_day = today + timedelta(days=1)
@@ -148,7 +149,9 @@ def dashboard(trust: Trust, reader: User, now: datetime, days: int, zone: ZoneIn
     previous_day = start_day - timedelta(days=days)
     end, start, previous = (_local_midnight(d, zone) for d in (end_day, start_day, previous_day))
     window = store.Window(previous, start, end, now, today)
-    numbers = store.school_numbers(trust.id, window, permissions.viewer(reader, now))
+    numbers = store.school_numbers(reader.school_id, window, permissions.viewer(reader, now))
+    if numbers is None:
+        return None
     rows = tuple(numbers.schools)
     totals = store.SchoolNumbers(
         school_id=0,
@@ -162,7 +165,16 @@ def dashboard(trust: Trust, reader: User, now: datetime, days: int, zone: ZoneIn
         restricted=sum(row.restricted for row in rows),
     )
     return Dashboard(
-        trust, days, PERIODS[days], start_day, today, previous_day, rows, totals, _charts(rows), numbers.unread_alerts
+        numbers.trust_name,
+        days,
+        PERIODS[days],
+        start_day,
+        today,
+        previous_day,
+        rows,
+        totals,
+        _charts(rows),
+        numbers.unread_alerts,
     )
 
 

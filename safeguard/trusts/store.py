@@ -178,14 +178,20 @@ class Window:
 
 @dataclass(frozen=True)
 class TrustNumbers:
-    """The numbers of every school of a trust, in name order, and the unread alerts of the person reading them (for
-    the menu; ``None`` when the trust has no school to read them with)."""
+    """The trust of the reader's school, the numbers of every school of it in name order, and the unread alerts of
+    the person reading them (for the menu)."""
 
+    trust_name: str
     schools: list[SchoolNumbers]
-    unread_alerts: int | None
+    unread_alerts: int
 
 
-_TRUST = bindparam("trust_id", type_=Integer())
+# The trust of the school the reader works in: found in the statement that reads its numbers, not in one of its own.
+_READERS_TRUST = (
+    select(TrustSchool.trust_id)
+    .where(TrustSchool.school_id == bindparam("school_id", type_=Integer()))
+    .scalar_subquery()
+)
 _PREVIOUS = bindparam("previous", type_=UTCDateTime())
 _START = bindparam("start", type_=UTCDateTime())
 _END = bindparam("end", type_=UTCDateTime())
@@ -273,7 +279,7 @@ def _numbers_statement(dialect: str) -> Select[Any]:
     """Every number of the dashboard, one row per school of the trust: each read by the school's indexes, so that the
     statement reads the trust's periods and what is overdue, never the schools' whole history."""
     lateral: list[Any] = []
-    columns: list[Any] = [_SCHOOL, School.code, School.name]
+    columns: list[Any] = [Trust.name.label("trust_name"), _SCHOOL, School.code, School.name]
     for name, (since, until) in _PERIODS.items():
         joined, period = (_period_postgresql if dialect == "postgresql" else _period_sqlite)(name, since, until)
         lateral += joined
@@ -304,10 +310,15 @@ def _numbers_statement(dialect: str) -> Select[Any]:
     ]
     # The reader's unread alerts, for the menu: counted once, by the package that owns them, in the same round trip.
     columns.append(alerts.unread_count_column(bindparam("user_id", type_=Integer())))
-    statement = select(*columns).select_from(TrustSchool).join(School, School.id == _SCHOOL)
+    statement = (
+        select(*columns)
+        .select_from(TrustSchool)
+        .join(Trust, Trust.id == TrustSchool.trust_id)
+        .join(School, School.id == _SCHOOL)
+    )
     for joined in lateral:
         statement = statement.join(joined, true())
-    return statement.where(TrustSchool.trust_id == _TRUST).order_by(func.lower(School.name), School.id)
+    return statement.where(TrustSchool.trust_id == _READERS_TRUST).order_by(func.lower(School.name), School.id)
 
 
 def _period(row: Any, name: str) -> PeriodNumbers:
@@ -320,15 +331,16 @@ def _period(row: Any, name: str) -> PeriodNumbers:
     )
 
 
-def school_numbers(trust_id: int, window: Window, reader: Viewer) -> TrustNumbers:
-    """The trust's schools in name order, with their numbers over the ``window``'s two periods and what is overdue
-    at its ``now``; and the unread alerts of ``reader`` (a viewer at the window's ``now``). One statement for every
-    school: no child's name, no concern's words, counts and times only."""
+def school_numbers(school_id: int, window: Window, reader: Viewer) -> TrustNumbers | None:
+    """The trust ``school_id`` belongs to (``None`` if it is in none) and its schools in name order, with their numbers
+    over the ``window``'s two periods and what is overdue at its ``now``; and the unread alerts of ``reader`` (a
+    viewer at the window's ``now``). One statement for every school: no child's name, no concern's words, counts and
+    times only."""
     connection = transaction_connection()
     rows = connection.execute(
         _numbers_statement(connection.dialect.name),
         {
-            "trust_id": trust_id,
+            "school_id": school_id,
             "previous": window.previous,
             "start": window.start,
             "end": window.end,
@@ -352,7 +364,9 @@ def school_numbers(trust_id: int, window: Window, reader: Viewer) -> TrustNumber
         )
         for row in rows
     ]
-    return TrustNumbers(schools, rows[0].unread if rows else None)
+    if not rows:
+        return None  # the school is in no trust (a trust always holds the school it was found by)
+    return TrustNumbers(rows[0].trust_name, schools, rows[0].unread)
 
 
 # ---------------------------------------------------------------------------------------------------------------

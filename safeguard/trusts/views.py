@@ -23,14 +23,12 @@ blueprint = Blueprint("trusts", __name__, url_prefix="/trust")
 @requires(Capability.VIEW_TRUST)
 def dashboard():
     """Numbers of every school of the trust, this period beside the one before; no child's name or account."""
-    trust = services.trust_for(current_user)
-    if trust is None:
-        return render_template("trusts/no_trust.html")
     days = as_id(request.args.get("days")) or 28
     # The schools of one trust share a zone: the periods are days of the zone of the school the trust lead works in.
-    board = services.dashboard(trust, current_user, utcnow(), days, zone_named(current_user.school.timezone))
-    if board.unread_alerts is not None:
-        remember_unread_alert_count(board.unread_alerts)
+    board = services.dashboard(current_user, utcnow(), days, zone_named(current_user.school.timezone))
+    if board is None:
+        return render_template("trusts/no_trust.html")
+    remember_unread_alert_count(board.unread_alerts)
     return render_template("trusts/dashboard.html", d=board, periods=services.PERIODS)
 
 

@@ -284,13 +284,7 @@ def test_the_dashboard_reads_the_median_and_90th_percentile_from_the_database(ap
             .values(acknowledged_at=logged_at + timedelta(minutes=minutes))
         )
     db.session.commit()
-    board = services.dashboard(
-        db.session.get(__import__("safeguard.trusts.models", fromlist=["Trust"]).Trust, trust.trust_id),
-        trust.oak.trust_lead,
-        now,
-        28,
-        LONDON,
-    )
+    board = services.dashboard(trust.oak.trust_lead, now, 28, LONDON)
     elm = next(row for row in board.schools if row.code == "ELM")
     assert (elm.current.logged, elm.current.acknowledged) == (4, 4)
     # julianday() on SQLite is a floating-point day: the minutes are exact to well under a second.
@@ -307,7 +301,6 @@ def test_the_dashboard_counts_restricted_records_and_names_none(app, trust):
     from safeguard.access import services as access
     from safeguard.access.models import AccessLevel
     from safeguard.trusts import services
-    from safeguard.trusts.models import Trust
 
     elm = trust.elm
     pupil = factories.pupil(elm.school, "Chloe", "Evans")
@@ -316,7 +309,7 @@ def test_the_dashboard_counts_restricted_records_and_names_none(app, trust):
         change = access.AccessChange(level, frozenset({elm.dsl.id, elm.head.id}), "Police asked for this to be held.")
         access.set_concern_access(concern, elm.dsl, change)
     db.session.commit()
-    board = services.dashboard(db.session.get(Trust, trust.trust_id), trust.oak.trust_lead, utcnow(), 28, LONDON)
+    board = services.dashboard(trust.oak.trust_lead, utcnow(), 28, LONDON)
     counts = {row.code: row.restricted for row in board.schools}
     assert counts == {"ELM": 2, "OAK": 0}
     assert board.totals.restricted == 2
@@ -329,7 +322,6 @@ def test_the_90th_percentile_is_the_same_place_on_either_database(app, trust):
     on PostgreSQL and down on SQLite, which once made the database and Python read different places (a 500)."""
     from safeguard.concerns.models import Concern
     from safeguard.trusts import services
-    from safeguard.trusts.models import Trust
 
     now = utcnow()
     pupil = factories.pupil(trust.elm.school, "Chloe", "Evans")
@@ -342,7 +334,7 @@ def test_the_90th_percentile_is_the_same_place_on_either_database(app, trust):
             .values(acknowledged_at=logged_at + timedelta(minutes=minutes))
         )
     db.session.commit()
-    board = services.dashboard(db.session.get(Trust, trust.trust_id), trust.oak.trust_lead, now, 28, LONDON)
+    board = services.dashboard(trust.oak.trust_lead, now, 28, LONDON)
     elm = next(row for row in board.schools if row.code == "ELM")
     assert elm.current.acknowledged == 7
     assert elm.current.ack_median_minutes == pytest.approx(40, abs=0.01)
@@ -354,7 +346,6 @@ def test_the_dashboard_counts_each_number_of_each_school_in_each_period(app, tru
     from safeguard.concerns import services as concern_services
     from safeguard.core.formatting import local_today, zone_named
     from safeguard.trusts import services
-    from safeguard.trusts.models import Trust
 
     now = utcnow()
     elm = trust.elm
@@ -394,9 +385,7 @@ def test_the_dashboard_counts_each_number_of_each_school_in_each_period(app, tru
     db.session.commit()
 
     # Five days on, the follow-up is past its date and both concerns never acknowledged are past their time.
-    board = services.dashboard(
-        db.session.get(Trust, trust.trust_id), trust.oak.trust_lead, now + timedelta(days=5), 28, LONDON
-    )
+    board = services.dashboard(trust.oak.trust_lead, now + timedelta(days=5), 28, LONDON)
     figures = {
         row.code: (
             (row.current.logged, row.current.acknowledged, row.current.referrals),
@@ -426,11 +415,9 @@ def test_the_median_and_90th_percentile_are_read_at_the_same_places_for_every_co
 
     from safeguard.concerns import services as concern_services
     from safeguard.trusts import services, store
-    from safeguard.trusts.models import Trust
 
     now = utcnow()
     pupil = factories.pupil(trust.elm.school, "Chloe", "Evans")
-    found = db.session.get(Trust, trust.trust_id)
     waits: list[int] = []
     for n, minutes in enumerate((70, 10, 110, 40, 20, 90, 30, 100, 50, 80, 60), start=1):
         logged = now - timedelta(hours=n)
@@ -440,7 +427,7 @@ def test_the_median_and_90th_percentile_are_read_at_the_same_places_for_every_co
         waits.append(minutes)
         ordered = sorted(waits)
         elm = next(
-            row for row in services.dashboard(found, trust.oak.trust_lead, now, 28, LONDON).schools if row.code == "ELM"
+            row for row in services.dashboard(trust.oak.trust_lead, now, 28, LONDON).schools if row.code == "ELM"
         )
         assert elm.current.acknowledged == n
         assert elm.current.ack_median_minutes == pytest.approx(statistics.median(waits), abs=0.01), n
