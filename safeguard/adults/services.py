@@ -224,7 +224,7 @@ def _tell(
         school_id=school_id,
         path=f"/adults/{case_id}",
         message=f"{headline}: {reference}",
-        subject=f"[Safeguard] {headline}: {reference}",
+        subject=f"{headline}: {reference}",
         lines=f"{headline}.\n\nReference: {reference}\n",
         urgent=urgent,
     )
@@ -668,7 +668,7 @@ def escalate_lado_overdue(now: datetime | None = None) -> int:
             school_id=row.school_id,
             path=f"/adults/{row.id}",
             message=f"Escalated: LADO not yet consulted {row.reference}",
-            subject=f"[Safeguard] Escalated: LADO not yet consulted {row.reference}",
+            subject=f"Escalated: LADO not yet consulted {row.reference}",
             lines=(
                 "Escalated: the discussion with the Local Authority Designated Officer (LADO) about an allegation "
                 f"was due within one working day of its receipt and is not recorded.\n\nReference: {row.reference}\n"

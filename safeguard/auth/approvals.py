@@ -420,7 +420,7 @@ def _send_link(user: User, request: AccountRequest, now: datetime) -> None:
     notifications.send_email(
         user.email,
         school_id=user.school_id,
-        subject="[Safeguard] Your one-time link",
+        subject="Your one-time link",
         body=(
             f"A reset of your Safeguard account was approved by two people at your school. To {what}, open this link "
             f"within {hours} hours; it works once:\n\n{notifications.links_base()}/auth/account-link/{token}\n\n"

@@ -110,7 +110,7 @@ def _notify(school: School, alert_id: int, vendor: str, now: datetime) -> None:
         school_id=school.id,
         path=f"/monitoring/alerts/{alert_id}",
         message=f"Severity 5 monitoring alert from {vendor}: triage it now",
-        subject=f"[Safeguard] URGENT: severity 5 monitoring alert ({vendor})",
+        subject=f"URGENT: severity 5 monitoring alert ({vendor})",
         lines=(
             f"A severity 5 alert from the school's monitoring software ({vendor}) arrived at {when}.\n"
             "It waits in the monitoring tray: pick it up, act on it and record its outcome.\n"

@@ -92,6 +92,16 @@ def concern_link(concern_id: int) -> str:
 _ADD_NOTIFICATIONS = Notification.__table__.insert()
 _OUTBOX = OutboxMessage.__table__
 _ADD_OUTBOX = _OUTBOX.insert()
+# Every e-mail's subject starts with the app's name, so that staff can tell (and filter) its alerts; the outbox holds
+# 200 characters of it.
+_SUBJECT_TAG = "[Safeguard] "
+
+
+def _subject(text: str) -> str:
+    """An e-mail's subject line: the tag, then ``text``, cut to what the outbox holds."""
+    return (_SUBJECT_TAG + text)[:200]
+
+
 # A message a worker has claimed: id, to_address, subject, body, attempts (see claim_due).
 Claimed: TypeAlias = "Row[int, str, str, str, int]"
 
@@ -121,10 +131,10 @@ def _wording(reference: str, urgent: bool, headline: str, escalated: bool) -> tu
             f"Urgency: {urgency.capitalize()} (the concern's own urgency; it is escalated because it was not "
             "acknowledged by the time it was due)\n"
         )
-        return f"{what} ({urgency} concern)", f"[Safeguard] {what} ({urgency} concern)", lines
+        return f"{what} ({urgency} concern)", f"{what} ({urgency} concern)", lines
     urgency = "URGENT" if urgent else "Routine"
     lines = f"{headline}.\n\nReference: {reference}\nUrgency: {urgency}\n"
-    return f"{headline}: {reference} ({urgency.lower()})", f"[Safeguard] {urgency}: {headline} {reference}", lines
+    return f"{headline}: {reference} ({urgency.lower()})", f"{urgency}: {headline} {reference}", lines
 
 
 def alert(
@@ -172,7 +182,10 @@ def alert(
     if people:
         connection.execute(
             _ADD_OUTBOX,
-            [{"school_id": school_id, "to_address": user.email, "subject": subject, "body": body} for user in people],
+            [
+                {"school_id": school_id, "to_address": user.email, "subject": _subject(subject), "body": body}
+                for user in people
+            ],
         )
     return len(people)
 
@@ -193,8 +206,8 @@ def alert_linked(
 
     :param path: the page the alert leads to (``/monitoring/alerts/12``), in the app and in the e-mail; opening it
         reads the alert (:func:`mark_link_read`).
-    :param message: the in-app line, and ``subject`` and ``lines`` the e-mail's: never a child's name, an adult's
-        name or what anyone wrote.
+    :param message: the in-app line, and ``subject`` (tagged here as every e-mail's is) and ``lines`` the e-mail's:
+        never a child's name, an adult's name or what anyone wrote.
     :param urgent: listed first among the person's alerts.
     """
     people = list(recipients)
@@ -224,7 +237,10 @@ def alert_linked(
     if people:
         connection.execute(
             _ADD_OUTBOX,
-            [{"school_id": school_id, "to_address": user.email, "subject": subject, "body": body} for user in people],
+            [
+                {"school_id": school_id, "to_address": user.email, "subject": _subject(subject), "body": body}
+                for user in people
+            ],
         )
     return len(people)
 
@@ -262,7 +278,7 @@ def alert_outside(
         {
             "school_id": school_id,
             "to_address": address,
-            "subject": f"[Safeguard] {urgency}: concern {reference} at {school_name} not acknowledged"[:200],
+            "subject": _subject(f"{urgency}: concern {reference} at {school_name} not acknowledged"),
             "body": body,
         },
     )
@@ -303,7 +319,7 @@ def alert_about_account(recipients: Iterable[Person], *, school_id: int, message
             {
                 "school_id": school_id,
                 "to_address": person.email,
-                "subject": "[Safeguard] Account security",
+                "subject": _subject("Account security"),
                 "body": body,
             }
             for person in people
@@ -312,9 +328,10 @@ def alert_about_account(recipients: Iterable[Person], *, school_id: int, message
 
 
 def send_email(address: str, *, school_id: int, subject: str, body: str) -> None:
-    """Queue one e-mail (a one-time link to its owner) in the caller's transaction."""
+    """Queue one e-mail (a one-time link to its owner) in the caller's transaction; ``subject`` is tagged here as every
+    e-mail's is."""
     transaction_connection().execute(
-        _ADD_OUTBOX, {"school_id": school_id, "to_address": address, "subject": subject[:200], "body": body}
+        _ADD_OUTBOX, {"school_id": school_id, "to_address": address, "subject": _subject(subject), "body": body}
     )
 
 

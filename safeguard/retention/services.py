@@ -214,7 +214,7 @@ def _alert_lead(school: School, headline: str, path: str) -> None:
         f"Open it in Safeguard: {notifications.links_base()}{path}\n\n"
         "For confidentiality this e-mail holds no names or details.\n"
     )
-    notifications.send_email(lead.email, school_id=school.id, subject=f"[Safeguard] {headline}", body=body)
+    notifications.send_email(lead.email, school_id=school.id, subject=headline, body=body)
 
 
 def delete_expired_messages(school: School, now: datetime) -> int:
@@ -370,7 +370,7 @@ def _alert_approver(school: School, disposal: Disposal) -> None:
         notifications.send_email(
             person.email,
             school_id=school.id,
-            subject=f"[Safeguard] A disposal awaits your approval ({disposal.reference})",
+            subject=f"A disposal awaits your approval ({disposal.reference})",
             body=(
                 f"A disposal of a safeguarding file at {school.name} awaits your approval.\n"
                 f"Open it in Safeguard: {notifications.links_base()}/retention/\n\n"

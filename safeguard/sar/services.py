@@ -259,7 +259,7 @@ def alert_overdue(school: School, now: datetime) -> list[str]:
                 school_id=school.id,
                 path=f"/sar/{request.id}",
                 message=f"Subject access request {request.reference} is overdue",
-                subject=f"[Safeguard] Subject access request {request.reference} is overdue",
+                subject=f"Subject access request {request.reference} is overdue",
                 lines=(
                     f"The subject access request {request.reference} at {school.name} was due on "
                     f"{due_on(request, today):%d %b %Y} and has not been released.\n"

@@ -270,6 +270,8 @@ def test_the_worker_escalates_a_missed_lado_clock(runner, school, colleague, rai
     assert result.output.startswith("escalated 1,")
     subjects = [m["Subject"] for m in mailbox.messages]
     assert any("LADO not yet consulted" in s for s in subjects)
+    # Every e-mail is tagged as Safeguard's once, whichever feature wrote it.
+    assert subjects and all(s.startswith("[Safeguard] ") and s.count("[Safeguard]") == 1 for s in subjects), subjects
     assert all(colleague.email not in m["To"] for m in mailbox.messages)
 
 

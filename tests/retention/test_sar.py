@@ -133,6 +133,7 @@ def test_the_worker_reports_an_overdue_request_without_a_scheduled_review(
     mails = [m for m in mailbox.messages if "Subject access request" in m["Subject"]]
     assert [m["To"] for m in mails] == [school.dsl.email]
     assert overdue.reference in mails[0]["Subject"] and "Amira" not in mails[0].get_content()
+    assert mails[0]["Subject"] == f"[Safeguard] Subject access request {overdue.reference} is overdue"
     assert on_time.reference not in " ".join(m["Subject"] for m in mailbox.messages)
     page = client.get(f"/sar/{overdue.id}").get_data(as_text=True)
     assert "Overdue: the lead DSL was alerted" in page
