@@ -20,3 +20,20 @@ def test_another_format_and_dates_and_nothing_recorded():
     assert local_datetime(datetime(2026, 3, 1, 8, 0, tzinfo=UTC), "%H:%M on %d/%m/%Y") == "08:00 on 01/03/2026"
     assert local_date(date(2026, 11, 23)) == "23 Nov 2026"
     assert local_datetime(None) == "" and local_date(None) == ""
+
+
+def test_the_oversight_and_trust_charts_write_and_scale_their_numbers_alike():
+    from safeguard.exports.services import chart
+    from safeguard.trusts.services import BAR_ROOM, _pair_chart
+
+    counts = chart("logged", "Concerns logged", "Concerns", [("Sept", 4), ("Oct", None), ("Nov", 8)])
+    assert [(b.shown, b.fraction) for b in counts.bars] == [("4", 0.5), ("0", 0.0), ("8", 1.0)]
+    pairs = _pair_chart("ack", "Median time to acknowledge", [("OAK", 30, None), ("ELM", 150, 60)], minutes=True)
+    assert [(b.current_shown, b.previous_shown) for b in pairs.bars] == [
+        ("30 minutes", "—"),
+        ("2.5 hours", "60 minutes"),
+    ]
+    assert [b.current_length for b in pairs.bars] == [f"{30 / 150 * BAR_ROOM:.1f}", f"{BAR_ROOM:.1f}"]
+    # A chart of nothing draws no bar, and says 0 or "—", rather than failing.
+    empty = chart("referrals", "Referrals", "Referrals", [("Sept", None), ("Oct", 0)])
+    assert [(b.shown, b.fraction) for b in empty.bars] == [("0", 0.0), ("0", 0.0)]

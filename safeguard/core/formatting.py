@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -173,3 +173,15 @@ def minutes_text(value: float | None) -> str:
     if value < 48 * 60:
         return f"{value / 60:.1f} hours"
     return f"{value / (24 * 60):.1f} days"
+
+
+def chart_value_text(value: float | None, *, minutes: bool = False) -> str:
+    """A number as a chart writes it beside its bar: a time to acknowledge as :func:`minutes_text` says it, anything
+    else as a whole count (0 for none)."""
+    return minutes_text(value) if minutes else str(int(value or 0))
+
+
+def chart_scale(values: Iterable[float | None]) -> float:
+    """What a chart's bars are measured against: its largest value, or 1 when every value is none or 0 (so that an
+    empty chart draws no bar rather than dividing by zero)."""
+    return max((value or 0 for value in values), default=0) or 1

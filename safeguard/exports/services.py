@@ -32,7 +32,7 @@ from safeguard.calendar import services as calendar_services
 from safeguard.concerns.models import Concern
 from safeguard.concerns.rules import acknowledged_late
 from safeguard.concerns.states import REFERRAL_TARGETS, EventKind, Status
-from safeguard.core.formatting import minutes_text
+from safeguard.core.formatting import chart_scale, chart_value_text
 from safeguard.core.schooldays import WEEKDAYS, Calendar, Term, school_days_between, term_of
 from safeguard.core.sqltypes import utcnow
 from safeguard.exports import store
@@ -463,13 +463,13 @@ def chart(
 ) -> Chart:
     """A chart of ``pairs`` (label, value; ``None`` for no value), its bars scaled to the largest value."""
     pairs = [(label, value) for label, value in pairs]
-    largest = max((value or 0 for _, value in pairs), default=0) or 1
+    largest = chart_scale(value for _, value in pairs)
     return Chart(
         key,
         title,
         column,
         tuple(
-            Bar(label, value or 0, minutes_text(value) if minutes else str(int(value or 0)), (value or 0) / largest)
+            Bar(label, value or 0, chart_value_text(value, minutes=minutes), (value or 0) / largest)
             for label, value in pairs
         ),
     )

@@ -15,7 +15,7 @@ from safeguard.auth import permissions, sessions
 from safeguard.auth.models import Role, User
 from safeguard.concerns import services as concerns
 from safeguard.concerns.models import Concern
-from safeguard.core.formatting import minutes_text
+from safeguard.core.formatting import chart_scale, chart_value_text
 from safeguard.core.sqltypes import utcnow
 from safeguard.trusts import store
 from safeguard.trusts.models import GrantStatus, Trust
@@ -87,16 +87,24 @@ def _pair_chart(
     key: str, title: str, rows: Iterable[tuple[str, float | None, float | None]], *, minutes: bool = False
 ) -> PairChart:
     rows = list(rows)
-    largest = max((max(a or 0, b or 0) for _, a, b in rows), default=0) or 1
-
-    def shown(value: float | None) -> str:
-        return minutes_text(value) if minutes else str(int(value or 0))
+    largest = chart_scale(value for _, a, b in rows for value in (a, b))
 
     def length(value: float | None) -> str:
         return f"{(value or 0) / largest * BAR_ROOM:.1f}"
 
     return PairChart(
-        key, title, tuple(PairBar(label, shown(a), shown(b), length(a), length(b)) for label, a, b in rows)
+        key,
+        title,
+        tuple(
+            PairBar(
+                label,
+                chart_value_text(a, minutes=minutes),
+                chart_value_text(b, minutes=minutes),
+                length(a),
+                length(b),
+            )
+            for label, a, b in rows
+        ),
     )
 
 
