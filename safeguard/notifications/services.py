@@ -117,7 +117,7 @@ class Person(Protocol):
 
 
 def _wording(reference: str, urgent: bool, headline: str, escalated: bool) -> tuple[str, str, str]:
-    """An alert's in-app message, e-mail subject and the e-mail's first lines.
+    """An alert's in-app message, e-mail subject (before its tag) and the e-mail's first lines.
 
     Escalation and urgency are different things: a routine concern escalated because nobody acknowledged it in time
     is still a routine concern, and each alert says which it is.
@@ -131,7 +131,9 @@ def _wording(reference: str, urgent: bool, headline: str, escalated: bool) -> tu
             f"Urgency: {urgency.capitalize()} (the concern's own urgency; it is escalated because it was not "
             "acknowledged by the time it was due)\n"
         )
-        return f"{what} ({urgency} concern)", f"{what} ({urgency} concern)", lines
+        # The in-app line and the e-mail's subject say the same.
+        said = f"{what} ({urgency} concern)"
+        return said, said, lines
     urgency = "URGENT" if urgent else "Routine"
     lines = f"{headline}.\n\nReference: {reference}\nUrgency: {urgency}\n"
     return f"{headline}: {reference} ({urgency.lower()})", f"{urgency}: {headline} {reference}", lines
