@@ -97,9 +97,13 @@ _ADD_OUTBOX = _OUTBOX.insert()
 _SUBJECT_TAG = "[Safeguard] "
 
 
-def _subject(text: str) -> str:
-    """An e-mail's subject line: the tag, then ``text``, cut to what the outbox holds."""
-    return (_SUBJECT_TAG + text)[:200]
+def _queue_mail(addresses: Iterable[str], *, school_id: int, subject: str, body: str) -> None:
+    """Queue one e-mail to each of ``addresses`` in the caller's transaction (one statement for them all), its subject
+    the tag and then ``subject``, cut to what the outbox holds."""
+    tagged = (_SUBJECT_TAG + subject)[:200]
+    rows = [{"school_id": school_id, "to_address": address, "subject": tagged, "body": body} for address in addresses]
+    if rows:
+        transaction_connection().execute(_ADD_OUTBOX, rows)
 
 
 # A message a worker has claimed: id, to_address, subject, body, attempts (see claim_due).
@@ -181,14 +185,7 @@ def alert(
             for user in in_app
         ],
     )
-    if people:
-        connection.execute(
-            _ADD_OUTBOX,
-            [
-                {"school_id": school_id, "to_address": user.email, "subject": _subject(subject), "body": body}
-                for user in people
-            ],
-        )
+    _queue_mail((user.email for user in people), school_id=school_id, subject=subject, body=body)
     return len(people)
 
 
@@ -236,14 +233,7 @@ def alert_linked(
             for user in in_app
         ],
     )
-    if people:
-        connection.execute(
-            _ADD_OUTBOX,
-            [
-                {"school_id": school_id, "to_address": user.email, "subject": _subject(subject), "body": body}
-                for user in people
-            ],
-        )
+    _queue_mail((user.email for user in people), school_id=school_id, subject=subject, body=body)
     return len(people)
 
 
@@ -275,14 +265,11 @@ def alert_outside(
         "You are the school's next step for such a concern: please contact the school's DSL team or head now.\n"
         "For confidentiality this e-mail holds no names or details.\n"
     )
-    transaction_connection().execute(
-        _ADD_OUTBOX,
-        {
-            "school_id": school_id,
-            "to_address": address,
-            "subject": _subject(f"{urgency}: concern {reference} at {school_name} not acknowledged"),
-            "body": body,
-        },
+    _queue_mail(
+        [address],
+        school_id=school_id,
+        subject=f"{urgency}: concern {reference} at {school_name} not acknowledged",
+        body=body,
     )
 
 
@@ -315,26 +302,13 @@ def alert_about_account(recipients: Iterable[Person], *, school_id: int, message
         "For confidentiality this e-mail holds no names or details. If you did not expect it, tell your DSL team and "
         "head now.\n"
     )
-    connection.execute(
-        _ADD_OUTBOX,
-        [
-            {
-                "school_id": school_id,
-                "to_address": person.email,
-                "subject": _subject("Account security"),
-                "body": body,
-            }
-            for person in people
-        ],
-    )
+    _queue_mail((person.email for person in people), school_id=school_id, subject="Account security", body=body)
 
 
 def send_email(address: str, *, school_id: int, subject: str, body: str) -> None:
     """Queue one e-mail (a one-time link to its owner) in the caller's transaction; ``subject`` is tagged here as every
     e-mail's is."""
-    transaction_connection().execute(
-        _ADD_OUTBOX, {"school_id": school_id, "to_address": address, "subject": _subject(subject), "body": body}
-    )
+    _queue_mail([address], school_id=school_id, subject=subject, body=body)
 
 
 def mark_account_alerts_read(user: User) -> None:
