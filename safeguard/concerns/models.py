@@ -249,7 +249,18 @@ class FollowUp(Model):
     """A date by which something must be chased, set on an action; overdue ones surface in the queue."""
 
     __tablename__ = "follow_ups"
-    __table_args__ = (Index("ix_follow_ups_school_id_due_on", "school_id", "done_at", "due_on"),)
+    __table_args__ = (
+        # The open follow-ups of a school in the queue's order (soonest, then by id), so that its list of overdue
+        # ones stops at the last it shows.
+        Index(
+            "ix_follow_ups_open_due",
+            "school_id",
+            "due_on",
+            "id",
+            postgresql_where=text("done_at IS NULL"),
+            sqlite_where=text("done_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))

@@ -664,10 +664,9 @@ _PRIORITY = case(
 # matches a partial index only to a constant, so with the value bound the prepared statement's generic plan could not
 # use the index.
 _NOT_CLOSED = Concern.status != literal_column(f"'{Status.CLOSED.value}'")
+_CLOSED = Concern.status == literal_column(f"'{Status.CLOSED.value}'")
 _NEW = Concern.status == literal_column(f"'{Status.NEW.value}'")
-_CLOSED_COUNT = select(func.count()).where(
-    Concern.school_id == _SCHOOL, Concern.status == Status.CLOSED.value, _VISIBLE
-)
+_CLOSED_COUNT = select(func.count()).where(Concern.school_id == _SCHOOL, _CLOSED, _VISIBLE)
 _LIMIT = bindparam("limit", type_=Integer(), literal_execute=True)
 _OFFSET = bindparam("offset", type_=Integer(), literal_execute=True)
 # How many of each tier a page may need: every row before the page's end could come from one tier.
