@@ -6,28 +6,26 @@ written into the SQL, so a condition whose value is bound can never use it there
 values (``EXPLAIN`` of the statement as written) does. The "Closed" count was such a condition: served, it read every
 closed concern of the school from the table (2 ms of the queue's 4 ms of PostgreSQL at trust scale).
 
-Each test plans the statement the page ran the way a served page runs it (``PREPARE``, then a generic plan forced),
-with sequential scans priced out so that the test's few rows do not make every index look too dear to use.
+Each test plans the statement the page ran the way a served page runs it (``PREPARE``, then a generic plan forced:
+``benchmarks.trust_bench.served_plan``, which ``make bench`` checks every page's statements with), after the tables'
+statistics are brought up to date and with sequential scans priced out.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 
+from benchmarks.trust_bench import served_plan
 from safeguard.concerns import services
 from safeguard.core.extensions import db
 from tests import factories
 
 pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL only")
-
-_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def _statements_of(app, request) -> list[tuple[str, dict[str, Any]]]:
@@ -47,33 +45,18 @@ def _statements_of(app, request) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _generic_plan(statement: str, values: dict[str, Any]) -> str:
-    """The generic plan PostgreSQL keeps for the prepared statement, as JSON text."""
-    names: list[str] = []
-
-    def number(match: re.Match) -> str:
-        if match.group(1) not in names:
-            names.append(match.group(1))
-        return f"${names.index(match.group(1)) + 1}"
-
-    prepared = _PLACEHOLDER.sub(number, statement).replace("%%", "%")
+    """The generic plan PostgreSQL keeps for the prepared statement, as JSON text (the benchmark's own check)."""
     raw = db.engine.raw_connection()
     try:
-        driver = raw.driver_connection
-        from psycopg import ClientCursor
-
-        with driver.cursor() as cursor:
-            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        with raw.driver_connection.cursor() as cursor:
+            # A few test rows make reading the whole table cheaper than any index: price that out, so the plan shows
+            # which indexes it can use.
             cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute(f"PREPARE served AS {prepared}", prepare=False)
-        arguments = ", ".join(["%s"] * len(names))
-        with ClientCursor(driver) as cursor:
-            cursor.execute(f"EXPLAIN (FORMAT JSON) EXECUTE served({arguments})", [values[n] for n in names])
-            plan = cursor.fetchone()[0]
-        driver.rollback()
+        plan = served_plan(raw.driver_connection, statement, values)
+        raw.driver_connection.rollback()
     finally:
         raw.close()
-    return json.dumps(plan)
+    return plan
 
 
 def _vacuum_analyze(*tables: str) -> None:
