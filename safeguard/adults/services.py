@@ -313,12 +313,6 @@ def open_summary(user: User) -> store.OpenSummary:
     return store.open_summary(viewer(user), utcnow())
 
 
-def child_entries(user: User, pupil_id: int) -> list[store.CaseRow]:
-    """For a child's chronology: the concerns about adults involving the child that ``user`` may see (none for
-    everyone else: the child's own chronology never records them)."""
-    return store.child_cases(viewer(user), pupil_id)
-
-
 def lado_on_time(record: AdultConcern) -> bool | None:
     """Whether the LADO discussion was recorded within the clock (``None`` while not recorded)."""
     if record.lado_discussed_at is None or record.lado_due_at is None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select
+from sqlalchemy import Label, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.expression import BindParameter
@@ -21,7 +21,7 @@ from safeguard.adults.models import (
 )
 from safeguard.auth.models import User, UserRole
 from safeguard.core.extensions import db
-from safeguard.core.sqltypes import UTCDateTime
+from safeguard.core.sqltypes import UTCDateTime, json_nested, json_objects, utc_from_json
 from safeguard.core.statements import transaction_connection
 from safeguard.pupils.models import Pupil, display_name
 from safeguard.schools.models import School
@@ -135,20 +135,30 @@ def open_summary(viewer: Viewer, now: datetime) -> OpenSummary:
     return OpenSummary(int(row.open or 0), int(row.lado_overdue or 0))
 
 
-_CHILD_CASES = (
-    select(*_CASE_COLUMNS)
-    .join(AdultConcernChild, AdultConcernChild.concern_id == AdultConcern.id)
-    .where(_VISIBLE, AdultConcernChild.school_id == _SCHOOL, AdultConcernChild.pupil_id == bindparam("pupil_id"))
-    .order_by(AdultConcern.received_at)
-)
+def child_cases_column() -> Label[Any]:
+    """The cases involving a child (``pupil_id`` bound) that the viewer may see (:meth:`Viewer.values`), as a
+    sub-query labelled ``adult_cases`` (decode with :func:`child_cases_of`)."""
+    columns = {column.key: column for column in _CASE_COLUMNS}
+    return (
+        select(json_objects(**columns))
+        .join(AdultConcernChild, AdultConcernChild.concern_id == AdultConcern.id)
+        .where(_VISIBLE, AdultConcernChild.school_id == _SCHOOL, AdultConcernChild.pupil_id == bindparam("pupil_id"))
+        .scalar_subquery()
+        .label("adult_cases")
+    )
 
 
-def child_cases(viewer: Viewer, pupil_id: int) -> list[CaseRow]:
-    """The cases involving a child that ``viewer`` may see (for the child's chronology), oldest first."""
-    return [
-        CaseRow(**row._mapping)
-        for row in transaction_connection().execute(_CHILD_CASES, viewer.values(pupil_id=pupil_id))
-    ]
+_CASE_TIMES = ("received_at", "happened_at", "lado_due_at", "lado_discussed_at")
+
+
+def child_cases_of(value: Any) -> list[CaseRow]:
+    """The cases of a :func:`child_cases_column`, oldest first."""
+    rows = []
+    for row in json_nested(value) or ():
+        times = {key: utc_from_json(row[key]) for key in _CASE_TIMES}
+        flags = {"manages": bool(row["manages"]), "added": bool(row["added"])}
+        rows.append(CaseRow(**(row | times | flags)))
+    return sorted(rows, key=lambda case: (case.received_at, case.id))
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, false, insert, select, update
+from sqlalchemy import BindParameter, Label, and_, bindparam, delete, false, insert, select, update
 from sqlalchemy.sql import Delete, Insert, Select, Update
 
 from safeguard.auth.models import User
 from safeguard.core.extensions import db
+from safeguard.core.sqltypes import json_nested, json_objects
 from safeguard.core.statements import hold_until_commit, records, records_json, transaction_connection
 from safeguard.pupils.models import Pupil, PupilContact, display_name
 
@@ -163,24 +164,49 @@ class ContactRow:
     email: str
 
 
-_CONTACTS_OF = (
-    select(
-        PupilContact.name,
-        PupilContact.relationship,
-        PupilContact.parental_responsibility,
-        PupilContact.priority,
-        PupilContact.phone,
-        PupilContact.email,
+_CHILD: BindParameter[int] = bindparam("pupil_id")
+_CHILDS_SCHOOL: BindParameter[int] = bindparam("school_id")
+
+
+def contacts_column() -> Label[Any]:
+    """A child's contacts (``school_id``, ``pupil_id`` bound), as a sub-query labelled ``contacts`` (decode with
+    :func:`contacts_of`)."""
+    return (
+        select(
+            json_objects(
+                name=PupilContact.name,
+                relationship=PupilContact.relationship,
+                parental_responsibility=PupilContact.parental_responsibility,
+                priority=PupilContact.priority,
+                phone=PupilContact.phone,
+                email=PupilContact.email,
+            )
+        )
+        .where(PupilContact.school_id == _CHILDS_SCHOOL, PupilContact.pupil_id == _CHILD)
+        .scalar_subquery()
+        .label("contacts")
     )
-    .where(PupilContact.school_id == bindparam("school_id"), PupilContact.pupil_id == bindparam("pupil_id"))
-    .order_by(PupilContact.priority.is_(None), PupilContact.priority, PupilContact.name)
-)
+
+
+def contacts_of(value: Any) -> list[ContactRow]:
+    """The contacts of a :func:`contacts_column`, contact first (by priority, those without one last, then name)."""
+    rows = [
+        ContactRow(
+            r["name"], r["relationship"], bool(r["parental_responsibility"]), r["priority"], r["phone"], r["email"]
+        )
+        for r in json_nested(value) or ()
+    ]
+    return sorted(rows, key=lambda c: (c.priority is None, c.priority or 0, c.name))
+
+
+_CONTACTS = select(contacts_column())
 
 
 def contacts(school_id: int, pupil_id: int) -> list[ContactRow]:
-    """A child's contacts, contact first."""
-    rows = transaction_connection().execute(_CONTACTS_OF, {"school_id": school_id, "pupil_id": pupil_id})
-    return [ContactRow(r.name, r.relationship, r.parental_responsibility, r.priority, r.phone, r.email) for r in rows]
+    """A child's contacts, contact first (a child's page reads them with the rest of its lists)."""
+    return contacts_of(
+        transaction_connection().execute(_CONTACTS, {"school_id": school_id, "pupil_id": pupil_id}).scalar()
+    )
 
 
 @dataclass(frozen=True)
@@ -193,30 +219,58 @@ class Sibling:
 
 
 _THEIRS = PupilContact.__table__.alias("theirs")
-_SIBLINGS = (
-    select(Pupil.id, Pupil.legal_first_name, Pupil.legal_last_name, Pupil.preferred_name, Pupil.left_on)
-    .distinct()
-    .select_from(PupilContact)
-    .join(
-        _THEIRS,
-        and_(
-            _THEIRS.c.school_id == PupilContact.school_id,
-            _THEIRS.c.contact_key == PupilContact.contact_key,
-            _THEIRS.c.pupil_id != PupilContact.pupil_id,
-        ),
+
+
+def siblings_column() -> Label[Any]:
+    """The school's other children who share a contact with the child (``school_id``, ``pupil_id`` bound: siblings,
+    or children living together), as a sub-query labelled ``siblings`` (decode with :func:`siblings_of`)."""
+    sharing = (
+        select(Pupil.id, Pupil.legal_first_name, Pupil.legal_last_name, Pupil.preferred_name, Pupil.left_on)
+        .distinct()
+        .select_from(PupilContact)
+        .join(
+            _THEIRS,
+            and_(
+                _THEIRS.c.school_id == PupilContact.school_id,
+                _THEIRS.c.contact_key == PupilContact.contact_key,
+                _THEIRS.c.pupil_id != PupilContact.pupil_id,
+            ),
+        )
+        .join(Pupil, and_(Pupil.id == _THEIRS.c.pupil_id, Pupil.school_id == _THEIRS.c.school_id))
+        .where(PupilContact.school_id == _CHILDS_SCHOOL, PupilContact.pupil_id == _CHILD)
+        .subquery()
     )
-    .join(Pupil, and_(Pupil.id == _THEIRS.c.pupil_id, Pupil.school_id == _THEIRS.c.school_id))
-    .where(PupilContact.school_id == bindparam("school_id"), PupilContact.pupil_id == bindparam("pupil_id"))
-    .order_by(Pupil.legal_last_name, Pupil.legal_first_name, Pupil.id)
-)
+    columns = json_objects(
+        id=sharing.c.id,
+        first=sharing.c.legal_first_name,
+        last=sharing.c.legal_last_name,
+        preferred=sharing.c.preferred_name,
+        left_on=sharing.c.left_on,
+    )
+    return select(columns).scalar_subquery().label("siblings")
+
+
+def siblings_of(value: Any) -> list[Sibling]:
+    """The children of a :func:`siblings_column`, by legal surname, first name and id."""
+    rows = sorted(json_nested(value) or (), key=lambda r: (r["last"], r["first"], r["id"]))
+    return [
+        Sibling(
+            r["id"],
+            display_name(r["first"], r["last"], r["preferred"]),
+            date.fromisoformat(r["left_on"][:10]) if r["left_on"] else None,
+        )
+        for r in rows
+    ]
+
+
+_SIBLINGS = select(siblings_column())
 
 
 def siblings(school_id: int, pupil_id: int) -> list[Sibling]:
-    """The school's other children who share a contact with the child (siblings, or children living together)."""
-    rows = transaction_connection().execute(_SIBLINGS, {"school_id": school_id, "pupil_id": pupil_id})
-    return [
-        Sibling(r.id, display_name(r.legal_first_name, r.legal_last_name, r.preferred_name), r.left_on) for r in rows
-    ]
+    """The school's other children who share a contact with the child (a child's page reads them with the rest)."""
+    return siblings_of(
+        transaction_connection().execute(_SIBLINGS, {"school_id": school_id, "pupil_id": pupil_id}).scalar()
+    )
 
 
 def users_by_email(emails: Sequence[str]) -> dict[str, User]:

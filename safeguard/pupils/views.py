@@ -9,7 +9,6 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 
 from safeguard.access import store as access_store
-from safeguard.adults import services as adults
 from safeguard.auth import permissions
 from safeguard.auth.permissions import Capability, requires
 from safeguard.bodymap import services as bodymap
@@ -18,13 +17,11 @@ from safeguard.concerns.states import EventKind
 from safeguard.core.formatting import school_zone
 from safeguard.core.forms import as_id, attach_error, required_data
 from safeguard.core.sqltypes import utcnow
-from safeguard.mis import store as mis_store
 from safeguard.pupils import services
 from safeguard.pupils import store as pupils_store
 from safeguard.pupils.forms import ConfirmImportForm, ImportForm, LeftForm
 from safeguard.pupils.models import Pupil
 from safeguard.terminology import get_vocabulary
-from safeguard.transfers import store as transfers_store
 
 blueprint = Blueprint("pupils", __name__, url_prefix="/pupils")
 PAGE_SIZE = 50
@@ -110,10 +107,7 @@ def _render_pupil(pupil: Pupil, left_form: LeftForm) -> str:
         body_map_periods=bodymap.PERIODS,
         can_act=permissions.has(current_user, Capability.ACT_ON_CONCERNS),
         can_export=permissions.has(current_user, Capability.EXPORT),
-        received_files=transfers_store.received_for_pupil(pupil.school_id, pupil.id),
-        adult_concerns=adults.child_entries(current_user, pupil.id),
-        contacts=mis_store.contacts(pupil.school_id, pupil.id),
-        siblings=mis_store.siblings(pupil.school_id, pupil.id),
+        around=services.surroundings(current_user, pupil),
         can_set_file_access=permissions.can_set_file_access(current_user, pupil, _named_on_file(pupil)),
     )
 

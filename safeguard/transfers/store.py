@@ -4,13 +4,14 @@ received (appended, never changed). Each names the school first."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, insert, select, update
+from sqlalchemy import BindParameter, Label, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from safeguard.core.extensions import db
+from safeguard.core.sqltypes import json_nested, json_objects, utc_from_json
 from safeguard.core.statements import transaction_connection
 from safeguard.pupils.models import Pupil, display_name
 from safeguard.schools.models import School
@@ -325,16 +326,41 @@ def pupil_by_upn(school_id: int, upn: str) -> Pupil | None:
     return db.session.scalars(_PUPIL_BY_UPN, {"school_id": school_id, "upn": upn}).first()
 
 
-_RECEIVED_FOR_PUPIL = (
-    select(ReceivedTransfer.id, ReceivedTransfer.from_name, ReceivedTransfer.imported_at, ReceivedTransfer.concerns)
-    .where(ReceivedTransfer.school_id == _SCHOOL, ReceivedTransfer.pupil_id == bindparam("pupil_id"))
-    .order_by(ReceivedTransfer.imported_at)
-)
+@dataclass(frozen=True)
+class ReceivedFile:
+    """A file received for a child and imported: from which school, when, and how many concerns it held."""
+
+    id: int
+    from_name: str
+    imported_at: datetime | None
+    concerns: int
 
 
-def received_for_pupil(school_id: int, pupil_id: int) -> list[Any]:
-    """The files received and imported for a child (named rows: id, from_name, imported_at, concerns)."""
-    return list(transaction_connection().execute(_RECEIVED_FOR_PUPIL, {"school_id": school_id, "pupil_id": pupil_id}))
+def received_column() -> Label[Any]:
+    """The files received and imported for a child (``school_id``, ``pupil_id`` bound), as a sub-query labelled
+    ``received`` (decode with :func:`received_of`)."""
+    return (
+        select(
+            json_objects(
+                id=ReceivedTransfer.id,
+                from_name=ReceivedTransfer.from_name,
+                imported_at=ReceivedTransfer.imported_at,
+                concerns=ReceivedTransfer.concerns,
+            )
+        )
+        .where(ReceivedTransfer.school_id == _SCHOOL, ReceivedTransfer.pupil_id == bindparam("pupil_id"))
+        .scalar_subquery()
+        .label("received")
+    )
+
+
+def received_of(value: Any) -> list[ReceivedFile]:
+    """The files of a :func:`received_column`, in the order they were imported."""
+    files = [
+        ReceivedFile(r["id"], r["from_name"], utc_from_json(r["imported_at"]), r["concerns"])
+        for r in json_nested(value) or ()
+    ]
+    return sorted(files, key=lambda f: (f.imported_at is None, f.imported_at or datetime.min.replace(tzinfo=UTC), f.id))
 
 
 def add_pupil(school_id: int, child: dict[str, Any]) -> Pupil:
