@@ -199,13 +199,13 @@ def contacts_of(value: Any) -> list[ContactRow]:
     return sorted(rows, key=lambda c: (c.priority is None, c.priority or 0, c.name))
 
 
-_CONTACTS = select(contacts_column())
+_CHILDS_CONTACTS = select(contacts_column())
 
 
 def contacts(school_id: int, pupil_id: int) -> list[ContactRow]:
     """A child's contacts, contact first (a child's page reads them with the rest of its lists)."""
     return contacts_of(
-        transaction_connection().execute(_CONTACTS, {"school_id": school_id, "pupil_id": pupil_id}).scalar()
+        transaction_connection().execute(_CHILDS_CONTACTS, {"school_id": school_id, "pupil_id": pupil_id}).scalar()
     )
 
 
@@ -263,13 +263,13 @@ def siblings_of(value: Any) -> list[Sibling]:
     ]
 
 
-_SIBLINGS = select(siblings_column())
+_CHILDS_SIBLINGS = select(siblings_column())
 
 
 def siblings(school_id: int, pupil_id: int) -> list[Sibling]:
     """The school's other children who share a contact with the child (a child's page reads them with the rest)."""
     return siblings_of(
-        transaction_connection().execute(_SIBLINGS, {"school_id": school_id, "pupil_id": pupil_id}).scalar()
+        transaction_connection().execute(_CHILDS_SIBLINGS, {"school_id": school_id, "pupil_id": pupil_id}).scalar()
     )
 
 
