@@ -483,9 +483,10 @@ _SURROUNDINGS = select(
 
 
 def surroundings(reader: User, pupil: Pupil) -> Surroundings:
-    """The files received for the child, the concerns about adults involving them, their contacts and the children
-    who share one, in one statement (four small lists cost more in statements than in the rows they read)."""
-    values = adults_viewer(reader).values(pupil_id=pupil.id) | {"school_id": pupil.school_id}
+    """The files received for a child of the reader's school, the concerns about adults involving them, their
+    contacts and the children who share one, in one statement (four small lists cost more in statements than in the
+    rows they read). Every list is read in the reader's school, as the concerns about adults must be."""
+    values = adults_viewer(reader).values(pupil_id=pupil.id)
     row = transaction_connection().execute(_SURROUNDINGS, values).one()
     return Surroundings(
         received_files=transfers_store.received_of(row.received),
