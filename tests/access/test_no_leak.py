@@ -138,3 +138,24 @@ def test_no_page_shows_a_record_to_someone_outside_its_list(app, team, children,
             assert concern.reference not in everything, (viewer, concern.access_level)
         elif viewer in TEAM:
             assert concern.reference in everything, (viewer, concern.access_level)
+
+
+def test_a_closed_sealed_record_is_neither_listed_nor_counted_among_closed_concerns(team, children, browser_of):
+    from safeguard.concerns import services as concern_services
+
+    ordinary, sealed = _log(team, children[0], "an ordinary concern"), _log(team, children[1])
+    for concern in (ordinary, sealed):
+        concern_services.acknowledge(concern, team.lead, None)
+        concern_services.change_status(
+            concern,
+            team.lead,
+            concern_services.StatusChange("closed", outcome="No further action", rationale="Resolved with support."),
+            None,
+        )
+    db.session.commit()
+    _restrict(sealed, team.lead, AccessLevel.SEALED, {team.lead.id})
+    for view in ("?status=closed", "?status=all"):
+        deputy = browser_of(team.deputy).get(f"/concerns/{view}").get_data(as_text=True)
+        assert "Closed: 1" in deputy and ordinary.reference in deputy and sealed.reference not in deputy, view
+        lead = browser_of(team.lead).get(f"/concerns/{view}").get_data(as_text=True)
+        assert "Closed: 2" in lead and sealed.reference in lead, view

@@ -6,7 +6,7 @@ import re
 import socket
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from safeguard.concerns import services
 from safeguard.concerns.models import ConcernEvent
@@ -86,9 +86,13 @@ def test_dsl_sees_in_app_alert_and_opening_the_concern_reads_it(client, school, 
     assert concern.reference not in client.get("/notifications/").get_data(as_text=True)
 
 
+def _menu_badge(html: str) -> str:
+    match = re.search(r'badge text-bg-danger">([^<]+)<span class="visually-hidden"> unread', html)
+    return match.group(1) if match else ""
+
+
 def _menu_count(html: str) -> int:
-    match = re.search(r'badge text-bg-danger">(\d+)<span class="visually-hidden"> unread', html)
-    return int(match.group(1)) if match else 0
+    return int(_menu_badge(html) or 0)
 
 
 def test_the_menu_counts_the_alerts_left_once_a_concern_is_opened(client, school, pupils, sign_in, db):
@@ -104,3 +108,33 @@ def test_the_menu_counts_the_alerts_left_once_a_concern_is_opened(client, school
     ).all()
     assert unread == [second.id]
     assert _menu_count(client.get(f"/concerns/{second.id}").get_data(as_text=True)) == 0
+
+
+def test_the_menu_says_99_plus_beyond_99_unread_alerts(client, school, pupils, sign_in, db):
+    # Alerts about concerns a colleague dealt with stay unread for years: the menu counts them only as far as it
+    # shows them.
+    concern = factories.concern(school.staff, [pupils[0]])  # one alert for the DSL about it
+    db.session.add_all(
+        Notification(school_id=school.school.id, user_id=school.dsl.id, message=f"Account alert {n}") for n in range(99)
+    )
+    db.session.commit()
+    sign_in(school.dsl)
+    assert _menu_badge(client.get("/concerns/").get_data(as_text=True)) == "99+"  # 100 unread
+    assert _menu_badge(client.get("/pupils/").get_data(as_text=True)) == "99+"
+    # Opening the concern reads its alert: 99 are left, and the menu says so on that very page.
+    assert _menu_badge(client.get(f"/concerns/{concern.id}").get_data(as_text=True)) == "99"
+    assert _menu_badge(client.get("/concerns/").get_data(as_text=True)) == "99"
+    db.session.add_all(
+        Notification(school_id=school.school.id, user_id=school.dsl.id, message=f"Account alert {n}")
+        for n in range(99, 200)
+    )
+    second = factories.concern(school.staff, [pupils[1]])
+    db.session.commit()
+    # 201 unread: opening the second concern leaves 200, still "99+".
+    assert _menu_badge(client.get(f"/concerns/{second.id}").get_data(as_text=True)) == "99+"
+    assert (
+        db.session.scalar(
+            select(func.count()).where(Notification.user_id == school.dsl.id, Notification.read_at.is_(None))
+        )
+        == 200
+    )
