@@ -20,8 +20,7 @@ from safeguard.concerns.store import ChronologyEntry
 from safeguard.core.cache import app_cached
 from safeguard.core.formatting import centimetres, local_date, local_datetime, minutes_text, school_zone
 from safeguard.core.sqltypes import utcnow
-from safeguard.notifications.services import unread_alert_count
-from safeguard.notifications.store import unread_badge
+from safeguard.notifications.services import unread_alert_count, unread_badge
 from safeguard.safety.services import Banner, banners
 from safeguard.terminology import check_text
 

@@ -28,7 +28,7 @@ from safeguard.core.extensions import db
 from safeguard.core.sqltypes import utcnow
 from safeguard.core.statements import transaction_connection
 from safeguard.notifications.models import Notification, OutboxMessage
-from safeguard.notifications.store import UNREAD, unread_count
+from safeguard.notifications.store import MOST_UNREAD_COUNTED, UNREAD, unread_count
 
 logger = logging.getLogger("safeguard.notifications")
 
@@ -347,6 +347,11 @@ def unread_alert_count() -> int:
         g.unread_alerts = transaction_connection().scalar(_UNREAD, _person(current_user))
     count: int = g.unread_alerts
     return count
+
+
+def unread_badge(count: int) -> str:
+    """The menu's number of unread alerts: the count, or "99+" when there are more than it counts."""
+    return f"{MOST_UNREAD_COUNTED - 1}+" if count >= MOST_UNREAD_COUNTED else str(count)
 
 
 def remember_unread_alert_count(count: int) -> None:

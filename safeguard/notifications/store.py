@@ -44,11 +44,6 @@ def unread_count_column(user_id: BindParameter[Any]) -> Label[Any]:
     return unread_count(user_id).scalar_subquery().label("unread")
 
 
-def unread_badge(count: int) -> str:
-    """The menu's number of unread alerts: the count, or "99+" when there are more than it shows."""
-    return f"{MOST_UNREAD_COUNTED - 1}+" if count >= MOST_UNREAD_COUNTED else str(count)
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # The worker's heartbeat
 
