@@ -388,8 +388,7 @@ def mark_read(user: User, concern_id: int) -> int:
             )
             .values(read_at=utcnow())
         )
-    left_unread: int = left
-    return left_unread
+    return int(left)
 
 
 def smtp_sender() -> Callable[[EmailMessage], None]:
